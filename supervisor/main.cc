@@ -1,1 +1,3 @@
-int main(int argc, char** argv) { return 0; }
+#include "supervisor/cli.h"
+
+int main(int argc, char** argv) { return colony::runCli(argc, argv); }

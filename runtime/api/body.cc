@@ -1,0 +1,260 @@
+// Bodies crossing between JS and native streams: ops.bodyRead / ops.bodyCancel over a kj stream,
+// and kj streams over a JS body reader.
+#include <kj/debug.h>
+
+#include <cstring>
+
+#include "runtime/api/ops.h"
+#include "runtime/js_util.h"
+#include "runtime/worker.h"
+
+namespace colony::api {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+struct HandleHolder {
+  std::shared_ptr<BodyHandle> handle;
+  v8::Global<v8::Object> object;
+};
+
+v8::Global<v8::ObjectTemplate>& handleTemplate(v8::Isolate* isolate) {
+  // One template per isolate would be ideal; handles only need an internal field, and a template
+  // created in one isolate cannot be used in another, so key it by isolate.
+  static thread_local std::map<v8::Isolate*, v8::Global<v8::ObjectTemplate>> templates;
+  auto& t = templates[isolate];
+  if (t.IsEmpty()) {
+    auto tmpl = v8::ObjectTemplate::New(isolate);
+    tmpl->SetInternalFieldCount(1);
+    t.Reset(isolate, tmpl);
+  }
+  return t;
+}
+
+void bodyRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto& worker = Worker::from(isolate);
+  auto handle = BodyHandle::unwrap(info[0]);
+  if (handle == nullptr) return js::throwTypeError(isolate, "not a body handle");
+  auto read = handle->read(kReadChunk).attach(std::shared_ptr<BodyHandle>(handle));
+  info.GetReturnValue().Set(worker.toJsPromise(
+      kj::mv(read), [&worker](kj::Maybe<kj::Array<kj::byte>>&& chunk) -> v8::Local<v8::Value> {
+        KJ_IF_MAYBE(bytes, chunk) { return js::newBytes(worker.isolate(), *bytes); }
+        return v8::Null(worker.isolate());
+      }));
+}
+
+void bodyCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto handle = BodyHandle::unwrap(info[0]);
+  if (handle != nullptr) handle->cancel();
+}
+
+}  // namespace
+
+std::shared_ptr<BodyHandle> BodyHandle::borrow(kj::AsyncInputStream& stream) {
+  return std::shared_ptr<BodyHandle>(new BodyHandle(&stream));
+}
+
+std::shared_ptr<BodyHandle> BodyHandle::own(kj::Own<kj::AsyncInputStream> stream) {
+  auto* raw = stream.get();
+  auto handle = std::shared_ptr<BodyHandle>(new BodyHandle(raw));
+  handle->owned_ = kj::mv(stream);
+  return handle;
+}
+
+v8::Local<v8::Object> BodyHandle::wrap(Worker& worker, std::shared_ptr<BodyHandle> handle) {
+  auto* isolate = worker.isolate();
+  auto obj = handleTemplate(isolate).Get(isolate)->NewInstance(worker.context()).ToLocalChecked();
+  auto* holder = new HandleHolder{kj::mv(handle), {}};
+  obj->SetAlignedPointerInInternalField(0, holder);
+  holder->object.Reset(isolate, obj);
+  holder->object.SetWeak(
+      holder,
+      [](const v8::WeakCallbackInfo<HandleHolder>& data) {
+        auto* h = data.GetParameter();
+        h->object.Reset();
+        delete h;
+      },
+      v8::WeakCallbackType::kParameter);
+  return obj;
+}
+
+std::shared_ptr<BodyHandle> BodyHandle::unwrap(v8::Local<v8::Value> value) {
+  if (!value->IsObject()) return nullptr;
+  auto obj = value.As<v8::Object>();
+  if (obj->InternalFieldCount() != 1) return nullptr;
+  auto* holder = static_cast<HandleHolder*>(obj->GetAlignedPointerFromInternalField(0));
+  return holder == nullptr ? nullptr : holder->handle;
+}
+
+kj::Promise<kj::Maybe<kj::Array<kj::byte>>> BodyHandle::read(size_t max) {
+  if (ended_) return kj::Maybe<kj::Array<kj::byte>>(nullptr);
+  if (stream_ == nullptr) {
+    return KJ_EXCEPTION(DISCONNECTED, "the body is no longer available (its request has finished "
+                                      "or the body was cancelled)");
+  }
+  auto buffer = kj::heapArray<kj::byte>(max);
+  auto* ptr = buffer.begin();
+  return canceler_.wrap(stream_->tryRead(ptr, 1, max))
+      .then([this, buffer = kj::mv(buffer)](size_t n) mutable -> kj::Maybe<kj::Array<kj::byte>> {
+        if (n == 0) {
+          ended_ = true;
+          return nullptr;
+        }
+        if (n == buffer.size()) return kj::mv(buffer);
+        return kj::heapArray<kj::byte>(buffer.begin(), n);
+      });
+}
+
+void BodyHandle::cancel() {
+  canceler_.cancel("the body was cancelled");
+  stream_ = nullptr;
+  owned_ = nullptr;
+}
+
+void BodyHandle::detach() {
+  canceler_.cancel("the body is no longer available: its request has finished");
+  stream_ = nullptr;
+  owned_ = nullptr;
+}
+
+// --- JS -> native ------------------------------------------------------------------------------
+
+namespace {
+
+// Calls reader.read() and converts the chunk: an empty Maybe at the end.
+kj::Promise<kj::Maybe<kj::Array<kj::byte>>> readJsChunk(Worker& worker,
+                                                        v8::Global<v8::Object>& reader) {
+  kj::Promise<v8::Global<v8::Value>> next = nullptr;
+  worker.enter([&] {
+    auto* isolate = worker.isolate();
+    auto context = worker.context();
+    v8::TryCatch tryCatch(isolate);
+    auto obj = reader.Get(isolate);
+    v8::Local<v8::Value> read;
+    v8::Local<v8::Value> result;
+    if (!obj->Get(context, js::str(isolate, "read")).ToLocal(&read) || !read->IsFunction() ||
+        !read.As<v8::Function>()->Call(context, obj, 0, nullptr).ToLocal(&result)) {
+      next = KJ_EXCEPTION(FAILED, tryCatch.HasCaught()
+                                      ? js::describeException(isolate, context, tryCatch)
+                                      : std::string("body reader has no read() function"));
+      return;
+    }
+    next = worker.awaitJs(result);
+  });
+  return next.then([&worker](v8::Global<v8::Value> value) {
+    return worker.enter([&]() -> kj::Maybe<kj::Array<kj::byte>> {
+      auto local = value.Get(worker.isolate());
+      if (local->IsNullOrUndefined()) return nullptr;
+      if (local->IsString()) {
+        auto s = js::toStdString(worker.isolate(), local);
+        return kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+      }
+      if (!local->IsArrayBufferView() && !local->IsArrayBuffer()) {
+        KJ_FAIL_REQUIRE(
+            "a body stream produced a chunk that is not a Uint8Array, ArrayBuffer or string");
+      }
+      return kj::heapArray<kj::byte>(js::bytesOf(local));
+    });
+  });
+}
+
+void cancelJsReader(Worker& worker, v8::Global<v8::Object>& reader, const char* reason) {
+  worker.enter([&] {
+    auto* isolate = worker.isolate();
+    auto context = worker.context();
+    v8::TryCatch tryCatch(isolate);
+    auto obj = reader.Get(isolate);
+    v8::Local<v8::Value> cancel;
+    if (obj->Get(context, js::str(isolate, "cancel")).ToLocal(&cancel) && cancel->IsFunction()) {
+      v8::Local<v8::Value> args[] = {v8::Exception::Error(js::str(isolate, reason))};
+      (void)cancel.As<v8::Function>()->Call(context, obj, 1, args);
+    }
+  });
+}
+
+kj::Promise<void> pumpLoop(Worker& worker, std::shared_ptr<v8::Global<v8::Object>> reader,
+                           kj::AsyncOutputStream& out) {
+  return readJsChunk(worker, *reader).then(
+      [&worker, reader, &out](kj::Maybe<kj::Array<kj::byte>>&& chunk) -> kj::Promise<void> {
+        KJ_IF_MAYBE(bytes, chunk) {
+          if (bytes->size() == 0) return pumpLoop(worker, reader, out);
+          auto write = out.write(bytes->begin(), bytes->size());
+          return write.attach(kj::mv(*bytes)).then([&worker, reader, &out]() {
+            return pumpLoop(worker, reader, out);
+          });
+        }
+        return kj::READY_NOW;
+      });
+}
+
+class JsBodyInputStream final : public kj::AsyncInputStream {
+ public:
+  JsBodyInputStream(Worker& worker, v8::Global<v8::Object> reader)
+      : worker_(worker), reader_(kj::mv(reader)) {}
+  ~JsBodyInputStream() noexcept(false) {
+    if (!ended_) cancelJsReader(worker_, reader_, "the request body was not fully read");
+  }
+
+  kj::Promise<size_t> tryRead(void* buffer, size_t minBytes, size_t maxBytes) override {
+    auto* out = static_cast<kj::byte*>(buffer);
+    size_t copied = takeBuffered(out, maxBytes);
+    if (copied >= minBytes || ended_) return copied;
+    return readJsChunk(worker_, reader_).then(
+        [this, out, copied, minBytes, maxBytes](kj::Maybe<kj::Array<kj::byte>>&& chunk)
+            -> kj::Promise<size_t> {
+          KJ_IF_MAYBE(bytes, chunk) {
+            pending_ = kj::mv(*bytes);
+            pendingOffset_ = 0;
+          } else {
+            ended_ = true;
+          }
+          return tryRead(out + copied, minBytes > copied ? minBytes - copied : 0,
+                         maxBytes - copied)
+              .then([copied](size_t n) { return copied + n; });
+        });
+  }
+
+ private:
+  size_t takeBuffered(kj::byte* out, size_t max) {
+    size_t available = pending_.size() - pendingOffset_;
+    size_t n = available < max ? available : max;
+    if (n > 0) memcpy(out, pending_.begin() + pendingOffset_, n);
+    pendingOffset_ += n;
+    return n;
+  }
+
+  Worker& worker_;
+  v8::Global<v8::Object> reader_;
+  kj::Array<kj::byte> pending_;
+  size_t pendingOffset_ = 0;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+kj::Promise<void> pumpJsBody(Worker& worker, v8::Global<v8::Object> reader,
+                             kj::AsyncOutputStream& out) {
+  auto shared = std::make_shared<v8::Global<v8::Object>>(kj::mv(reader));
+  return pumpLoop(worker, shared, out);
+}
+
+kj::Own<kj::AsyncInputStream> newJsBodyStream(Worker& worker, v8::Global<v8::Object> reader) {
+  return kj::heap<JsBodyInputStream>(worker, kj::mv(reader));
+}
+
+kj::Promise<size_t> BytesInputStream::tryRead(void* buffer, size_t minBytes, size_t maxBytes) {
+  size_t n = bytes_.size() - offset_;
+  if (n > maxBytes) n = maxBytes;
+  if (n > 0) memcpy(buffer, bytes_.begin() + offset_, n);
+  offset_ += n;
+  return n;
+}
+
+void installBodyOps(Worker& worker, v8::Local<v8::Object> ops) {
+  setOp(worker, ops, "bodyRead", &bodyRead);
+  setOp(worker, ops, "bodyCancel", &bodyCancel);
+}
+
+}  // namespace colony::api

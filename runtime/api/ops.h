@@ -1,0 +1,87 @@
+// The native `ops` object the built-in JavaScript (runtime/js) calls into, and the native pieces of
+// request and response bodies. Never reachable from user code.
+#pragma once
+
+#include <v8.h>
+
+#include <memory>
+
+#include <kj/async-io.h>
+
+namespace colony {
+class Worker;
+}
+
+namespace colony::api {
+
+// Builds the ops object for a worker's isolate (every op below is registered here).
+v8::Local<v8::Object> makeOps(Worker& worker);
+
+// Each area registers its ops on the object.
+void installConsoleOps(Worker& worker, v8::Local<v8::Object> ops);
+void installEncodingOps(Worker& worker, v8::Local<v8::Object> ops);
+void installTimerOps(Worker& worker, v8::Local<v8::Object> ops);
+void installBodyOps(Worker& worker, v8::Local<v8::Object> ops);
+void installServiceFetchOps(Worker& worker, v8::Local<v8::Object> ops);
+
+// Stops and frees the worker's pending timers (when the worker is destroyed).
+void cancelAllTimers(Worker& worker);
+
+// Registers a native function as ops[name].
+void setOp(Worker& worker, v8::Local<v8::Object> ops, const char* name, v8::FunctionCallback fn);
+
+// A body stream that JS reads with ops.bodyRead(handle).
+class BodyHandle {
+ public:
+  // A stream owned by someone else, usable until detach() (an inbound request's body).
+  static std::shared_ptr<BodyHandle> borrow(kj::AsyncInputStream& stream);
+  // A stream the handle owns (a service binding's response body).
+  static std::shared_ptr<BodyHandle> own(kj::Own<kj::AsyncInputStream> stream);
+
+  // The JS object standing for the handle (keeps it alive until garbage-collected).
+  static v8::Local<v8::Object> wrap(Worker& worker, std::shared_ptr<BodyHandle> handle);
+  static std::shared_ptr<BodyHandle> unwrap(v8::Local<v8::Value> value);
+
+  // Up to `max` bytes; an empty Maybe at the end of the body.
+  kj::Promise<kj::Maybe<kj::Array<kj::byte>>> read(size_t max);
+  // Stops reading: drops the stream, failing a pending read.
+  void cancel();
+  // The stream is going away (its request finished): pending and later reads fail.
+  void detach();
+
+ private:
+  explicit BodyHandle(kj::AsyncInputStream* stream) : stream_(stream) {}
+
+  kj::Own<kj::AsyncInputStream> owned_;
+  kj::AsyncInputStream* stream_;
+  kj::Canceler canceler_;
+  bool ended_ = false;
+};
+
+// Writes a body produced by JS ({read(): Promise<Uint8Array|null>, cancel(reason)}) to `out`.
+kj::Promise<void> pumpJsBody(Worker& worker, v8::Global<v8::Object> reader,
+                             kj::AsyncOutputStream& out);
+
+// A kj stream over a JS body reader, for request bodies sent through service bindings.
+kj::Own<kj::AsyncInputStream> newJsBodyStream(Worker& worker, v8::Global<v8::Object> reader);
+
+// A body with no bytes.
+class EmptyInputStream final : public kj::AsyncInputStream {
+ public:
+  kj::Promise<size_t> tryRead(void*, size_t, size_t) override { return size_t(0); }
+  kj::Maybe<uint64_t> tryGetLength() override { return uint64_t(0); }
+};
+
+// A body held in memory.
+class BytesInputStream final : public kj::AsyncInputStream {
+ public:
+  explicit BytesInputStream(kj::Array<kj::byte> bytes) : bytes_(kj::mv(bytes)) {}
+  kj::Promise<size_t> tryRead(void* buffer, size_t minBytes, size_t maxBytes) override;
+  kj::Maybe<uint64_t> tryGetLength() override { return uint64_t(bytes_.size() - offset_); }
+
+ private:
+  kj::Array<kj::byte> bytes_;
+  size_t offset_ = 0;
+};
+
+}  // namespace colony::api

@@ -1,0 +1,47 @@
+// Small helpers for talking to V8: strings, errors, byte arrays, exception formatting.
+#pragma once
+
+#include <v8.h>
+
+#include <string>
+#include <string_view>
+
+#include <kj/array.h>
+#include <kj/string.h>
+
+namespace colony::js {
+
+inline v8::Local<v8::String> str(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal,
+                                 static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+inline v8::Local<v8::String> internalized(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kInternalized,
+                                 static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
+// UTF-8 copy of a JS value's string form (lone surrogates become U+FFFD).
+std::string toStdString(v8::Isolate* isolate, v8::Local<v8::Value> value);
+kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value);
+
+// A new Uint8Array holding a copy of `bytes`.
+v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes);
+// A new ArrayBuffer holding a copy of `bytes`.
+v8::Local<v8::ArrayBuffer> newArrayBuffer(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes);
+// The bytes an ArrayBuffer or ArrayBufferView covers (valid until JS runs again).
+kj::ArrayPtr<kj::byte> bytesOf(v8::Local<v8::Value> value);
+
+void throwTypeError(v8::Isolate* isolate, std::string_view message);
+void throwError(v8::Isolate* isolate, std::string_view message);
+
+// "Error: message\n    at …" for an exception caught by a TryCatch: the stack when there is one,
+// else the value's string form, plus the script location for syntax errors.
+std::string describeException(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                              const v8::TryCatch& tryCatch);
+std::string describeValue(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                          v8::Local<v8::Value> exception);
+
+}  // namespace colony::js

@@ -1,0 +1,163 @@
+#include "runtime/runtime_main.h"
+
+#include <spdlog/spdlog.h>
+#include <uv.h>
+
+#include <cstdio>
+#include <vector>
+
+#include <kj/debug.h>
+
+#include "runtime/test_runner.h"
+#include "runtime/v8_system.h"
+
+namespace colony {
+
+namespace {
+
+std::vector<std::string> v8Flags(config::Config::Reader config, bool predictable) {
+  std::vector<std::string> flags;
+  for (auto flag : config.getV8Flags()) flags.emplace_back(flag.cStr());
+  if (predictable) {
+    flags.emplace_back("--random-seed=7");
+    flags.emplace_back("--hash-seed=7");
+  }
+  return flags;
+}
+
+// Closes every handle left on the loop and lets the close callbacks run.
+void closeLoop(uv_loop_t* loop) {
+  uv_walk(
+      loop,
+      [](uv_handle_t* handle, void*) {
+        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+      },
+      nullptr);
+  uv_run(loop, UV_RUN_DEFAULT);
+}
+
+struct SignalState {
+  Server* server;
+  UvAsyncIo* io;
+  int received = 0;
+  kj::Maybe<kj::Promise<void>> draining;
+};
+
+void onStopSignal(uv_signal_t* handle, int signum) {
+  auto* state = static_cast<SignalState*>(handle->data);
+  ++state->received;
+  if (state->received > 1) {
+    spdlog::warn("received {} again: stopping now", strsignal(signum));
+    uv_stop(handle->loop);
+    return;
+  }
+  spdlog::info("received {}: finishing in-flight requests, then stopping", strsignal(signum));
+  auto* loop = handle->loop;
+  state->draining = state->server->drain()
+                        .then([loop]() {
+                          spdlog::info("all requests finished; stopped");
+                          uv_stop(loop);
+                        })
+                        .eagerlyEvaluate([loop](kj::Exception&& e) {
+                          spdlog::error("error while stopping: {}", e.getDescription().cStr());
+                          uv_stop(loop);
+                        });
+}
+
+}  // namespace
+
+int serveInProcess(config::Config::Reader config, ServerOptions options) {
+  V8System v8(v8Flags(config, false));
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int exitCode = 0;
+  {
+    UvAsyncIo io(&loop);
+    Server server(config, io, std::move(options));
+    try {
+      server.start();
+      server.listen();
+    } catch (WorkerStartError& e) {
+      spdlog::error("{}", e.what());
+      exitCode = 1;
+    } catch (std::exception& e) {
+      spdlog::error("{}", e.what());
+      exitCode = 1;
+    } catch (kj::Exception& e) {
+      spdlog::error("{}", e.getDescription().cStr());
+      exitCode = 1;
+    }
+    if (exitCode == 0) {
+      SignalState state{&server, &io};
+      uv_signal_t sigterm, sigint;
+      uv_signal_init(&loop, &sigterm);
+      uv_signal_init(&loop, &sigint);
+      sigterm.data = sigint.data = &state;
+      uv_signal_start(&sigterm, &onStopSignal, SIGTERM);
+      uv_signal_start(&sigint, &onStopSignal, SIGINT);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_close(reinterpret_cast<uv_handle_t*>(&sigterm), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&sigint), nullptr);
+      state.draining = nullptr;
+    }
+  }
+  closeLoop(&loop);
+  uv_loop_close(&loop);
+  return exitCode;
+}
+
+int testInProcess(config::Config::Reader config, ServerOptions options, const std::string& filter,
+                  bool predictable) {
+  V8System v8(v8Flags(config, predictable));
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int exitCode = 0;
+  {
+    UvAsyncIo io(&loop);
+    Server server(config, io, std::move(options));
+    try {
+      server.start();
+      auto summary = runTests(server, io.waitScope(), filter);
+      if (summary.failed > 0) {
+        fprintf(stderr, "%d tests failed, %d passed\n", summary.failed, summary.passed);
+        exitCode = 1;
+      } else if (summary.passed == 0) {
+        fprintf(stderr, "no tests matched\n");
+      }
+    } catch (WorkerStartError& e) {
+      spdlog::error("{}", e.what());
+      exitCode = 1;
+    } catch (kj::Exception& e) {
+      spdlog::error("{}", e.getDescription().cStr());
+      exitCode = 1;
+    }
+  }
+  closeLoop(&loop);
+  uv_loop_close(&loop);
+  return exitCode;
+}
+
+int checkInProcess(config::Config::Reader config) {
+  V8System v8(v8Flags(config, false));
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int exitCode = 0;
+  {
+    UvAsyncIo io(&loop);
+    Server server(config, io, {});
+    try {
+      server.start();
+    } catch (WorkerStartError& e) {
+      spdlog::error("{}", e.what());
+      exitCode = 1;
+    } catch (kj::Exception& e) {
+      spdlog::error("{}", e.getDescription().cStr());
+      exitCode = 1;
+    }
+  }
+  closeLoop(&loop);
+  uv_loop_close(&loop);
+  return exitCode;
+}
+
+}  // namespace colony

@@ -1,0 +1,296 @@
+#include "runtime/server.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <kj/debug.h>
+
+#include "runtime/http/listen_socket.h"
+#include "runtime/services/disk_service.h"
+#include "runtime/services/http_client_service.h"
+#include "runtime/services/worker_service.h"
+
+namespace colony {
+
+namespace {
+
+using WorkerConfig = config::Worker;
+
+kj::ArrayPtr<const kj::byte> bytesOf(capnp::Text::Reader text) {
+  return kj::arrayPtr(reinterpret_cast<const kj::byte*>(text.begin()), text.size());
+}
+
+std::string s(capnp::Text::Reader text) { return std::string(text.begin(), text.size()); }
+
+WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
+                          const std::string& compatDateOverride) {
+  WorkerSource source;
+  source.serviceName = name.cStr();
+  switch (worker.which()) {
+    case WorkerConfig::MODULES:
+      source.syntax = WorkerSource::Syntax::MODULES;
+      for (auto module : worker.getModules()) {
+        WorkerSource::Module m{s(module.getName()), WorkerSource::ModuleType::ES, {}};
+        switch (module.which()) {
+          case WorkerConfig::Module::ES_MODULE:
+            m.type = WorkerSource::ModuleType::ES;
+            m.content = bytesOf(module.getEsModule());
+            break;
+          case WorkerConfig::Module::COMMON_JS_MODULE:
+            m.type = WorkerSource::ModuleType::COMMON_JS;
+            m.content = bytesOf(module.getCommonJsModule());
+            break;
+          case WorkerConfig::Module::TEXT:
+            m.type = WorkerSource::ModuleType::TEXT;
+            m.content = bytesOf(module.getText());
+            break;
+          case WorkerConfig::Module::DATA:
+            m.type = WorkerSource::ModuleType::DATA;
+            m.content = module.getData();
+            break;
+          case WorkerConfig::Module::WASM:
+            m.type = WorkerSource::ModuleType::WASM;
+            m.content = module.getWasm();
+            break;
+          case WorkerConfig::Module::JSON:
+            m.type = WorkerSource::ModuleType::JSON;
+            m.content = bytesOf(module.getJson());
+            break;
+          default:
+            // The config validator refuses the other module types before we get here.
+            KJ_FAIL_REQUIRE("unsupported module type", module.getName());
+        }
+        source.modules.push_back(std::move(m));
+      }
+      break;
+    case WorkerConfig::SERVICE_WORKER_SCRIPT:
+      source.syntax = WorkerSource::Syntax::SERVICE_WORKER;
+      source.serviceWorkerScript = s(worker.getServiceWorkerScript());
+      break;
+    default:
+      KJ_FAIL_REQUIRE("unsupported worker code kind", name);
+  }
+  for (auto binding : worker.getBindings()) {
+    WorkerSource::Binding b{s(binding.getName()), WorkerSource::BindingType::TEXT, {}, {}, {}};
+    switch (binding.which()) {
+      case WorkerConfig::Binding::TEXT:
+        b.content = bytesOf(binding.getText());
+        break;
+      case WorkerConfig::Binding::DATA:
+        b.type = WorkerSource::BindingType::DATA;
+        b.content = binding.getData();
+        break;
+      case WorkerConfig::Binding::JSON:
+        b.type = WorkerSource::BindingType::JSON;
+        b.content = bytesOf(binding.getJson());
+        break;
+      case WorkerConfig::Binding::WASM_MODULE:
+        b.type = WorkerSource::BindingType::WASM_MODULE;
+        b.content = binding.getWasmModule();
+        break;
+      case WorkerConfig::Binding::FROM_ENVIRONMENT:
+        b.type = WorkerSource::BindingType::FROM_ENVIRONMENT;
+        b.content = bytesOf(binding.getFromEnvironment());
+        break;
+      case WorkerConfig::Binding::SERVICE:
+        b.type = WorkerSource::BindingType::SERVICE;
+        b.serviceName = s(binding.getService().getName());
+        b.entrypoint = s(binding.getService().getEntrypoint());
+        break;
+      default:
+        KJ_FAIL_REQUIRE("unsupported binding type", binding.getName());
+    }
+    source.bindings.push_back(std::move(b));
+  }
+  source.compatibilityDate =
+      compatDateOverride.empty() ? s(worker.getCompatibilityDate()) : compatDateOverride;
+  for (auto flag : worker.getCompatibilityFlags()) source.compatibilityFlags.push_back(s(flag));
+  source.globalOutbound = s(worker.getGlobalOutbound().getName());
+  source.globalOutboundEntrypoint = s(worker.getGlobalOutbound().getEntrypoint());
+  return source;
+}
+
+http::ServerOptions httpOptions(config::HttpOptions::Reader options) {
+  http::ServerOptions out;
+  out.proxyStyle = options.getStyle() == config::HttpOptions::Style::PROXY;
+  if (options.hasForwardedProtoHeader()) out.forwardedProtoHeader = s(options.getForwardedProtoHeader());
+  for (auto h : options.getInjectRequestHeaders()) {
+    out.injectRequestHeaders.emplace_back(s(h.getName()), s(h.getValue()));
+  }
+  for (auto h : options.getInjectResponseHeaders()) {
+    out.injectResponseHeaders.emplace_back(s(h.getName()), s(h.getValue()));
+  }
+  return out;
+}
+
+}  // namespace
+
+Server::Server(config::Config::Reader config, UvAsyncIo& io, ServerOptions options)
+    : config_(config),
+      io_(io),
+      options_(std::move(options)),
+      headerTable_(kj::heap<kj::HttpHeaderTable>()),
+      host_{io.port(), *headerTable_, [this](const std::string& name) -> Service& {
+              return findService(name);
+            }} {}
+
+Server::~Server() noexcept(false) {
+  httpServers_.clear();
+  services_.clear();
+}
+
+Service& Server::findService(const std::string& name) {
+  auto it = servicesByName_.find(name);
+  if (it == servicesByName_.end()) {
+    KJ_FAIL_REQUIRE(kj::str("no service named \"", name.c_str(), "\" in the config"));
+  }
+  return *it->second;
+}
+
+void Server::start() {
+  for (auto service : config_.getServices()) {
+    auto name = service.getName();
+    std::unique_ptr<Service> built;
+    switch (service.which()) {
+      case config::Service::WORKER:
+        built = std::make_unique<WorkerService>(
+            host_, workerSource(name, service.getWorker(), options_.compatDateOverride));
+        break;
+      case config::Service::NETWORK: {
+        auto network = service.getNetwork();
+        std::vector<std::string> allow, deny;
+        for (auto a : network.getAllow()) allow.push_back(s(a));
+        for (auto d : network.getDeny()) deny.push_back(s(d));
+        built = std::make_unique<NetworkHttpService>(name, std::move(allow), std::move(deny), io_,
+                                                     *headerTable_);
+        break;
+      }
+      case config::Service::EXTERNAL:
+        built = std::make_unique<ExternalHttpService>(name, service.getExternal().getAddress(), io_,
+                                                      *headerTable_);
+        break;
+      case config::Service::DISK: {
+        auto disk = service.getDisk();
+        built = std::make_unique<DiskService>(name, disk.getPath(), disk.getWritable(),
+                                              disk.getAllowDotfiles(), *headerTable_);
+        break;
+      }
+      default:
+        KJ_FAIL_REQUIRE(kj::str("service \"", name, "\" has no supported kind"));
+    }
+    servicesByName_[s(name)] = built.get();
+    services_.push_back(std::move(built));
+  }
+  // Workers reach the Internet through "internet" unless told otherwise; a config that does not
+  // define it gets a network service limited to public addresses.
+  if (servicesByName_.find("internet") == servicesByName_.end()) {
+    auto internet = std::make_unique<NetworkHttpService>("internet", std::vector<std::string>{"public"},
+                                                         std::vector<std::string>{}, io_,
+                                                         *headerTable_);
+    servicesByName_["internet"] = internet.get();
+    services_.push_back(std::move(internet));
+  }
+
+  std::string failures;
+  for (auto& service : services_) {
+    auto* ws = dynamic_cast<WorkerService*>(service.get());
+    if (ws == nullptr) continue;
+    try {
+      ws->worker().start();
+    } catch (WorkerStartError& e) {
+      if (!failures.empty()) failures += "\n";
+      failures += e.what();
+    }
+  }
+  if (!failures.empty()) throw WorkerStartError(failures);
+}
+
+std::vector<Worker*> Server::workers() {
+  std::vector<Worker*> out;
+  for (auto& service : services_) {
+    if (auto* ws = dynamic_cast<WorkerService*>(service.get())) out.push_back(&ws->worker());
+  }
+  return out;
+}
+
+void Server::listen() {
+  for (auto socket : config_.getSockets()) {
+    auto name = s(socket.getName());
+    auto designator = socket.getService();
+    auto serviceName = s(designator.getName());
+    kj::HttpService* service = nullptr;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
+                  service = &findService(serviceName).entrypoint(designator.getEntrypoint());
+                })) {
+      throw std::runtime_error("socket \"" + name + "\": " + e->getDescription().cStr());
+    }
+    http::ServerOptions options;
+    switch (socket.which()) {
+      case config::Socket::HTTP:
+        options = httpOptions(socket.getHttp());
+        break;
+      default:
+        throw std::runtime_error("socket \"" + name + "\": only http sockets are supported yet");
+    }
+    int fd;
+    auto fdIt = options_.socketFds.find(name);
+    if (fdIt != options_.socketFds.end()) {
+      fd = fdIt->second;
+    } else {
+      auto address = s(socket.getAddress());
+      if (address.empty()) {
+        throw std::runtime_error("socket \"" + name +
+                                 "\" has no address; give one in the config or with -s " + name +
+                                 "=ADDR or -S " + name + "=FD");
+      }
+      try {
+        fd = http::openListenSocket(address);
+      } catch (std::exception& e) {
+        throw std::runtime_error("socket \"" + name + "\": " + e.what());
+      }
+    }
+    auto server = std::make_unique<http::HttpServer>(io_.port(), *headerTable_, *service,
+                                                     std::move(options));
+    server->listen(fd);
+    reportListening(name, fd);
+    httpServers_.push_back(std::move(server));
+  }
+}
+
+void Server::reportListening(const std::string& socketName, int fd) {
+  uint16_t port = 0;
+  try {
+    port = http::boundPort(fd);
+  } catch (std::exception&) {
+    // Unix sockets have no port.
+  }
+  if (port != 0) {
+    spdlog::info("socket \"{}\" listening on port {}", socketName, port);
+  } else {
+    spdlog::info("socket \"{}\" listening", socketName);
+  }
+  if (!options_.controlFd) return;
+  std::string line = "{\"event\":\"listen\",\"socket\":\"" + socketName + "\",\"port\":" +
+                     std::to_string(port) + "}\n";
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(*options_.controlFd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      spdlog::warn("--control-fd {}: write failed: {}", *options_.controlFd, strerror(errno));
+      return;
+    }
+    p += n;
+    left -= n;
+  }
+}
+
+kj::Promise<void> Server::drain() {
+  auto promises = kj::heapArrayBuilder<kj::Promise<void>>(httpServers_.size() + services_.size());
+  for (auto& server : httpServers_) promises.add(server->drain());
+  for (auto* worker : workers()) promises.add(worker->whenWaitUntilDone());
+  return kj::joinPromises(promises.finish());
+}
+
+}  // namespace colony

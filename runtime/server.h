@@ -1,0 +1,61 @@
+// A runtime's whole service graph for one config: every service built, every worker started, and
+// (for serve) every socket listening with Colony's HTTP server in front of its service.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <kj/compat/http.h>
+
+#include "config/workerd.capnp.h"
+#include "ipc/uv_async_io.h"
+#include "runtime/http/http_server.h"
+#include "runtime/service.h"
+#include "runtime/worker.h"
+
+namespace colony {
+
+struct ServerOptions {
+  std::map<std::string, int> socketFds;  // -S NAME=FD: already-listening sockets by name
+  std::optional<int> controlFd;          // --control-fd: one JSON line per listening socket
+  std::string compatDateOverride;        // colony test --compat-date
+  bool verbose = false;
+};
+
+class Server {
+ public:
+  Server(config::Config::Reader config, UvAsyncIo& io, ServerOptions options);
+  ~Server() noexcept(false);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Builds every service and starts every worker (compile + top level). Throws WorkerStartError
+  // with all the failures, one per line.
+  void start();
+  // Opens (or adopts) every socket and starts serving. Throws std::runtime_error naming the socket.
+  void listen();
+  // Stops accepting and finishes in-flight requests and waitUntil work.
+  kj::Promise<void> drain();
+
+  Service& findService(const std::string& name);
+  // Workers in config order (for colony test).
+  std::vector<Worker*> workers();
+  kj::HttpHeaderTable& headerTable() { return *headerTable_; }
+
+ private:
+  void reportListening(const std::string& socketName, int fd);
+
+  config::Config::Reader config_;
+  UvAsyncIo& io_;
+  ServerOptions options_;
+  kj::Own<kj::HttpHeaderTable> headerTable_;
+  WorkerHost host_;
+  std::vector<std::unique_ptr<Service>> services_;  // config order
+  std::map<std::string, Service*, std::less<>> servicesByName_;
+  std::vector<std::unique_ptr<http::HttpServer>> httpServers_;
+};
+
+}  // namespace colony

@@ -1,0 +1,88 @@
+#include "runtime/services/http_client_service.h"
+
+#include <kj/compat/url.h>
+#include <kj/debug.h>
+
+namespace colony {
+
+namespace {
+
+void requireDefaultEntrypoint(kj::StringPtr service, kj::StringPtr entrypoint) {
+  KJ_REQUIRE(entrypoint.size() == 0, kj::str("service \"", service,
+                                              "\" has no named entrypoints; asked for \"",
+                                              entrypoint, "\""));
+}
+
+}  // namespace
+
+// --- external --------------------------------------------------------------------------------
+
+ExternalHttpService::ExternalHttpService(kj::StringPtr name, kj::StringPtr address, UvAsyncIo& io,
+                                         kj::HttpHeaderTable& table)
+    : name_(kj::str(name)), address_(kj::str(address)), io_(io), table_(table) {}
+
+kj::HttpService& ExternalHttpService::entrypoint(kj::StringPtr entrypointName) {
+  requireDefaultEntrypoint(name_, entrypointName);
+  return *this;
+}
+
+kj::Promise<kj::HttpClient*> ExternalHttpService::client() {
+  if (client_.get() != nullptr) return client_.get();
+  if (resolving_ == nullptr) {
+    resolving_ = io_.network()
+                     .parseAddress(address_, 80)
+                     .then([this](kj::Own<kj::NetworkAddress> addr) {
+                       resolved_ = kj::mv(addr);
+                       client_ = kj::newHttpClient(io_.timer(), table_, *resolved_);
+                     })
+                     .eagerlyEvaluate([this](kj::Exception&& e) -> kj::Promise<void> {
+                       resolving_ = nullptr;
+                       return kj::Exception(e.getType(), __FILE__, __LINE__,
+                                            kj::str("external service \"", name_, "\" (",
+                                                    address_, "): ", e.getDescription()));
+                     })
+                     .fork();
+  }
+  KJ_IF_MAYBE(r, resolving_) {
+    return r->addBranch().then([this]() { return client_.get(); });
+  }
+  KJ_UNREACHABLE;
+}
+
+kj::Promise<void> ExternalHttpService::request(kj::HttpMethod method, kj::StringPtr url,
+                                               const kj::HttpHeaders& headers,
+                                               kj::AsyncInputStream& requestBody,
+                                               Response& response) {
+  // The peer sees an ordinary request: the URL's path and query on the request line, its host in
+  // the Host header.
+  auto parsed = kj::Url::parse(url, kj::Url::HTTP_PROXY_REQUEST);
+  auto path = parsed.toString(kj::Url::HTTP_REQUEST);
+  auto outHeaders = kj::heap(headers.clone());
+  outHeaders->set(kj::HttpHeaderId::HOST, kj::str(parsed.host));
+  return client().then([method, path = kj::mv(path), outHeaders = kj::mv(outHeaders), &requestBody,
+                        &response](kj::HttpClient* client) mutable {
+    auto service = kj::newHttpService(*client);
+    auto promise = service->request(method, path, *outHeaders, requestBody, response);
+    return promise.attach(kj::mv(service), kj::mv(path), kj::mv(outHeaders));
+  });
+}
+
+// --- network ---------------------------------------------------------------------------------
+
+NetworkHttpService::NetworkHttpService(kj::StringPtr name, std::vector<std::string> allow,
+                                       std::vector<std::string> deny, UvAsyncIo& io,
+                                       kj::HttpHeaderTable& table)
+    : name_(kj::str(name)) {
+  auto allowPtrs = KJ_MAP(a, allow) { return kj::StringPtr(a.c_str()); };
+  auto denyPtrs = KJ_MAP(d, deny) { return kj::StringPtr(d.c_str()); };
+  network_ = io.network().restrictPeers(allowPtrs, denyPtrs);
+  client_ = kj::newHttpClient(io.timer(), table, *network_, nullptr);
+  service_ = kj::newHttpService(*client_);
+}
+
+kj::HttpService& NetworkHttpService::entrypoint(kj::StringPtr entrypointName) {
+  requireDefaultEntrypoint(name_, entrypointName);
+  return *service_;
+}
+
+}  // namespace colony

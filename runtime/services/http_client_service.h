@@ -1,0 +1,53 @@
+// `external` and `network` services: outbound HTTP with kj-http clients on the runtime's loop.
+//  - external: every request goes to one fixed address (the config's `address`), with the request's
+//    Host header and path, as a reverse proxy would.
+//  - network: each request goes to the host its URL names, if the network's allow/deny lists
+//    permit that address (`public`, `private`, `local`, `network`, `unix`, CIDRs; deny wins).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <kj/compat/http.h>
+
+#include "ipc/uv_async_io.h"
+#include "runtime/service.h"
+
+namespace colony {
+
+class ExternalHttpService final : public Service, private kj::HttpService {
+ public:
+  ExternalHttpService(kj::StringPtr name, kj::StringPtr address, UvAsyncIo& io,
+                      kj::HttpHeaderTable& table);
+  kj::StringPtr name() const override { return name_; }
+  kj::HttpService& entrypoint(kj::StringPtr entrypointName) override;
+
+ private:
+  kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
+                            kj::AsyncInputStream& requestBody, Response& response) override;
+  kj::Promise<kj::HttpClient*> client();
+
+  kj::String name_;
+  kj::String address_;
+  UvAsyncIo& io_;
+  kj::HttpHeaderTable& table_;
+  kj::Own<kj::NetworkAddress> resolved_;
+  kj::Own<kj::HttpClient> client_;
+  kj::Maybe<kj::ForkedPromise<void>> resolving_;
+};
+
+class NetworkHttpService final : public Service {
+ public:
+  NetworkHttpService(kj::StringPtr name, std::vector<std::string> allow,
+                     std::vector<std::string> deny, UvAsyncIo& io, kj::HttpHeaderTable& table);
+  kj::StringPtr name() const override { return name_; }
+  kj::HttpService& entrypoint(kj::StringPtr entrypointName) override;
+
+ private:
+  kj::String name_;
+  kj::Own<kj::Network> network_;
+  kj::Own<kj::HttpClient> client_;
+  kj::Own<kj::HttpService> service_;
+};
+
+}  // namespace colony

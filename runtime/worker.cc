@@ -1,0 +1,624 @@
+#include "runtime/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include <kj/debug.h>
+
+#include "config/embedded_file.h"
+#include "runtime/api/ops.h"
+#include "runtime/http_status.h"
+#include "runtime/js_util.h"
+#include "runtime/module_registry.h"
+#include "runtime/request_context.h"
+
+namespace colony {
+
+using js::str;
+
+namespace {
+
+kj::String describeKj(const kj::Exception& e) { return kj::str(e.getDescription()); }
+
+// Reads a JS value's property; empty on exception.
+v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> obj,
+                         const char* name) {
+  return obj->Get(context, str(context->GetIsolate(), name)).FromMaybe(v8::Local<v8::Value>());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Entrypoints: the kj::HttpService through which requests reach a handler.
+
+class Worker::Entrypoint final : public kj::HttpService {
+ public:
+  Entrypoint(Worker& worker, std::string name) : worker_(worker), name_(kj::mv(name)) {}
+
+  kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
+                            kj::AsyncInputStream& requestBody, Response& response) override {
+    auto state = kj::refcounted<RequestContext>();
+    auto& stateRef = *state;
+    auto bodyState = api::BodyHandle::borrow(requestBody);
+    kj::Promise<v8::Global<v8::Value>> result = nullptr;
+    worker_.enter([&] {
+      auto* isolate = worker_.isolate_;
+      auto context = worker_.context();
+      v8::TryCatch tryCatch(isolate);
+      v8::Local<v8::Value> value;
+      bool ok = invoke(method, url, headers, requestBody, bodyState, kj::mv(state)).ToLocal(&value);
+      if (!ok) {
+        result = KJ_EXCEPTION(FAILED, js::describeException(isolate, context, tryCatch));
+      } else {
+        result = worker_.awaitJs(value);
+      }
+    });
+    return result
+        .then(
+            [this, &response](v8::Global<v8::Value> value) {
+              return sendResponse(kj::mv(value), response);
+            },
+            [this, &response, &stateRef, method, url, &headers](kj::Exception&& e) {
+              worker_.logError(kj::str("Uncaught ", e.getDescription()).cStr());
+              if (stateRef.passThroughOnException) {
+                return passThrough(method, url, headers, response);
+              }
+              return sendInternalError(response);
+            })
+        .attach(kj::addRef(stateRef), kj::defer([bodyState]() { bodyState->detach(); }));
+  }
+
+ private:
+  v8::MaybeLocal<v8::Value> invoke(kj::HttpMethod method, kj::StringPtr url,
+                                   const kj::HttpHeaders& headers, kj::AsyncInputStream& body,
+                                   const std::shared_ptr<api::BodyHandle>& bodyState,
+                                   kj::Own<RequestContext> state) {
+    auto* isolate = worker_.isolate_;
+    auto context = worker_.context();
+
+    // Headers as a flat [name, value, ...] array.
+    std::vector<v8::Local<v8::Value>> flat;
+    headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
+      flat.push_back(str(isolate, std::string_view(name.begin(), name.size())));
+      flat.push_back(str(isolate, std::string_view(value.begin(), value.size())));
+    });
+    auto headerArray = v8::Array::New(isolate, flat.data(), flat.size());
+
+    bool hasBody = headers.get(kj::HttpHeaderId::TRANSFER_ENCODING) != nullptr;
+    KJ_IF_MAYBE(length, headers.get(kj::HttpHeaderId::CONTENT_LENGTH)) {
+      hasBody = *length != "0"_kj;
+    }
+    v8::Local<v8::Value> bodyValue = v8::Null(isolate);
+    if (hasBody) bodyValue = api::BodyHandle::wrap(worker_, bodyState);
+
+    auto methodName = kj::str(method);
+    v8::Local<v8::Value> request;
+    if (!worker_.hook("makeRequest")
+             ->Call(context, v8::Undefined(isolate), 4,
+                    std::array<v8::Local<v8::Value>, 4>{str(isolate, methodName.cStr()),
+                                                        str(isolate, url.cStr()), headerArray,
+                                                        bodyValue}
+                        .data())
+             .ToLocal(&request)) {
+      return {};
+    }
+    auto ctx = RequestContext::newJsObject(worker_, kj::mv(state));
+
+    if (worker_.source_.syntax == WorkerSource::Syntax::SERVICE_WORKER) {
+      v8::Local<v8::Value> args[] = {request, ctx};
+      v8::Local<v8::Value> responded;
+      if (!worker_.hook("dispatchFetchEvent")
+               ->Call(context, v8::Undefined(isolate), 2, args)
+               .ToLocal(&responded)) {
+        return {};
+      }
+      if (responded->IsUndefined()) {
+        js::throwError(isolate, "No event handler called respondWith() for the fetch event.");
+        return {};
+      }
+      return responded;
+    }
+
+    v8::Local<v8::Object> handler;
+    if (!worker_.handlerObject(name_).ToLocal(&handler)) return {};
+    auto fetch = get(context, handler, "fetch");
+    if (fetch.IsEmpty()) return {};
+    if (!fetch->IsFunction()) {
+      js::throwError(isolate, name_.empty()
+                                  ? "Handler does not export a fetch() function."
+                                  : "Entrypoint \"" + name_ + "\" does not export a fetch() function.");
+      return {};
+    }
+    v8::Local<v8::Value> args[] = {request, worker_.env(), ctx};
+    return fetch.As<v8::Function>()->Call(context, handler, 3, args);
+  }
+
+  kj::Promise<void> sendResponse(v8::Global<v8::Value> value, Response& response) {
+    return worker_.enter([&]() -> kj::Promise<void> {
+      auto* isolate = worker_.isolate_;
+      auto context = worker_.context();
+      v8::TryCatch tryCatch(isolate);
+      v8::Local<v8::Value> partsValue;
+      v8::Local<v8::Value> args[] = {value.Get(isolate)};
+      if (!worker_.hook("responseParts")->Call(context, v8::Undefined(isolate), 1, args)
+               .ToLocal(&partsValue)) {
+        worker_.logError("Uncaught " + js::describeException(isolate, context, tryCatch));
+        return sendInternalError(response);
+      }
+      auto parts = partsValue.As<v8::Object>();
+      int status = get(context, parts, "status")->Int32Value(context).FromMaybe(500);
+      auto statusText = js::toKjString(isolate, get(context, parts, "statusText"));
+      if (statusText.size() == 0) statusText = kj::str(reasonPhrase(status).data());
+
+      kj::HttpHeaders headers(worker_.host_.headerTable);
+      auto headerList = get(context, parts, "headers").As<v8::Array>();
+      for (uint32_t i = 0; i + 1 < headerList->Length(); i += 2) {
+        headers.add(js::toKjString(isolate, headerList->Get(context, i).ToLocalChecked()),
+                    js::toKjString(isolate, headerList->Get(context, i + 1).ToLocalChecked()));
+      }
+      auto kind = js::toStdString(isolate, get(context, parts, "bodyKind"));
+      auto body = get(context, parts, "body");
+      if (kind == "string" || kind == "bytes") {
+        kj::Array<kj::byte> bytes;
+        if (kind == "string") {
+          auto s = js::toStdString(isolate, body);
+          bytes = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+        } else {
+          bytes = kj::heapArray<kj::byte>(js::bytesOf(body));
+        }
+        auto stream = response.send(status, statusText, headers, uint64_t(bytes.size()));
+        if (bytes.size() == 0) return kj::READY_NOW;
+        auto write = stream->write(bytes.begin(), bytes.size());
+        return write.attach(kj::mv(bytes), kj::mv(stream), kj::mv(statusText));
+      }
+      if (kind == "stream") {
+        auto stream = response.send(status, statusText, headers);
+        auto reader = v8::Global<v8::Object>(isolate, body.As<v8::Object>());
+        auto pump = api::pumpJsBody(worker_, kj::mv(reader), *stream);
+        return pump.attach(kj::mv(stream), kj::mv(statusText));
+      }
+      response.send(status, statusText, headers, uint64_t(0));
+      return kj::READY_NOW;
+    });
+  }
+
+  kj::Promise<void> sendInternalError(Response& response) {
+    kj::HttpHeaders headers(worker_.host_.headerTable);
+    headers.set(kj::HttpHeaderId::CONNECTION, "close");
+    static constexpr kj::StringPtr body = "Internal Server Error"_kj;
+    auto stream = response.send(500, "Internal Server Error", headers, uint64_t(body.size()));
+    auto write = stream->write(body.begin(), body.size());
+    return write.attach(kj::mv(stream));
+  }
+
+  kj::Promise<void> passThrough(kj::HttpMethod method, kj::StringPtr url,
+                                const kj::HttpHeaders& headers, Response& response) {
+    // The handler asked for its request to go on to the worker's globalOutbound when it fails.
+    try {
+      auto& outbound = worker_.globalOutbound();
+      auto body = kj::heap<api::EmptyInputStream>();
+      auto promise = outbound.request(method, url, headers, *body, response);
+      return promise.attach(kj::mv(body));
+    } catch (kj::Exception& e) {
+      worker_.logError(kj::str("passThroughOnException: ", e.getDescription()).cStr());
+      return sendInternalError(response);
+    }
+  }
+
+  Worker& worker_;
+  std::string name_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj::mv(source)) {
+  allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator_.get();
+  isolate_ = v8::Isolate::New(params);
+  isolate_->SetData(0, this);
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->SetPromiseRejectCallback(&onPromiseReject);
+
+  v8::Isolate::Scope isolateScope(isolate_);
+  v8::HandleScope handleScope(isolate_);
+  auto context = v8::Context::New(isolate_);
+  context_.Reset(isolate_, context);
+  contextTemplate_.Reset(isolate_, RequestContext::makeTemplate(isolate_));
+  v8::Context::Scope contextScope(context);
+  loadBuiltins();
+}
+
+Worker::~Worker() noexcept(false) {
+  api::cancelAllTimers(*this);
+  entrypoints_.clear();
+  modules_.reset();
+  unhandledRejections_.clear();
+  hooks_.Reset();
+  env_.Reset();
+  exports_.Reset();
+  contextTemplate_.Reset();
+  serviceTargetTemplate_.Reset();
+  context_.Reset();
+  isolate_->Dispose();
+}
+
+void Worker::loadBuiltins() {
+  auto context = this->context();
+  auto internal = v8::Object::New(isolate_);
+  auto hooks = v8::Object::New(isolate_);
+  auto registry = v8::Object::New(isolate_);
+  (void)internal->Set(context, str(isolate_, "ops"), api::makeOps(*this));
+  (void)internal->Set(context, str(isolate_, "primordials"), v8::Object::New(isolate_));
+  (void)internal->Set(context, str(isolate_, "hooks"), hooks);
+  auto require = v8::Function::New(
+                     context,
+                     [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                       auto* isolate = info.GetIsolate();
+                       auto reg = info.Data().As<v8::Object>();
+                       auto value = reg->Get(isolate->GetCurrentContext(), info[0]);
+                       v8::Local<v8::Value> exports;
+                       if (!value.ToLocal(&exports) || exports->IsUndefined()) {
+                         js::throwError(isolate, "no built-in named " +
+                                                     js::toStdString(isolate, info[0]));
+                         return;
+                       }
+                       info.GetReturnValue().Set(exports);
+                     },
+                     registry)
+                     .ToLocalChecked();
+  (void)internal->Set(context, str(isolate_, "require"), require);
+
+  for (auto* file = embedded::builtins; file->name != nullptr; ++file) {
+    std::string name = file->name;
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".js") == 0) {
+      name.resize(name.size() - 3);
+    }
+    std::string wrapped = "(function (exports, internal) {";
+    wrapped.append(file->text());
+    wrapped += "\n})";
+    v8::TryCatch tryCatch(isolate_);
+    v8::ScriptOrigin origin(isolate_, str(isolate_, "colony:" + std::string(file->name)));
+    v8::ScriptCompiler::Source source(str(isolate_, wrapped), origin);
+    v8::Local<v8::Script> script;
+    v8::Local<v8::Value> fn;
+    auto exports = v8::Object::New(isolate_);
+    v8::Local<v8::Value> args[] = {exports, internal};
+    if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) ||
+        !script->Run(context).ToLocal(&fn) ||
+        fn.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 2, args).IsEmpty()) {
+      KJ_FAIL_ASSERT("built-in JavaScript failed to load", file->name,
+                     js::describeException(isolate_, context, tryCatch));
+    }
+    (void)registry->Set(context, str(isolate_, name), exports);
+  }
+  hooks_.Reset(isolate_, hooks);
+  isolate_->PerformMicrotaskCheckpoint();
+}
+
+v8::Local<v8::Function> Worker::hook(const char* name) {
+  auto value = hooks()->Get(context(), str(isolate_, name)).ToLocalChecked();
+  KJ_ASSERT(value->IsFunction(), "built-ins did not provide the hook", name);
+  return value.As<v8::Function>();
+}
+
+v8::Local<v8::Value> Worker::callHook(const char* name,
+                                      std::initializer_list<v8::Local<v8::Value>> args) {
+  v8::TryCatch tryCatch(isolate_);
+  std::vector<v8::Local<v8::Value>> argv(args);
+  v8::Local<v8::Value> result;
+  if (!hook(name)->Call(context(), v8::Undefined(isolate_), argv.size(), argv.data())
+           .ToLocal(&result)) {
+    KJ_FAIL_REQUIRE(js::describeException(isolate_, context(), tryCatch));
+  }
+  return result;
+}
+
+void Worker::start() {
+  enter([&] {
+    auto context = this->context();
+    if (source_.syntax == WorkerSource::Syntax::SERVICE_WORKER) {
+      auto global = context->Global();
+      auto env = makeEnv(true);
+      (void)env;
+      (void)global;
+      runServiceWorkerScript();
+    } else {
+      env_.Reset(isolate_, makeEnv(false));
+      runModules();
+    }
+  });
+}
+
+void Worker::runServiceWorkerScript() {
+  auto context = this->context();
+  v8::TryCatch tryCatch(isolate_);
+  v8::ScriptOrigin origin(isolate_, str(isolate_, "worker.js"));
+  v8::ScriptCompiler::Source source(str(isolate_, source_.serviceWorkerScript), origin);
+  v8::Local<v8::Script> script;
+  if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) ||
+      script->Run(context).IsEmpty()) {
+    throw WorkerStartError("service \"" + source_.serviceName + "\": script: Uncaught " +
+                           js::describeException(isolate_, context, tryCatch));
+  }
+}
+
+void Worker::runModules() {
+  modules_ = std::make_unique<ModuleRegistry>(*this);
+  exports_.Reset(isolate_, modules_->evaluateMain());
+}
+
+v8::Local<v8::Object> Worker::makeEnv(bool asGlobals) {
+  auto context = this->context();
+  auto env = asGlobals ? context->Global() : v8::Object::New(isolate_);
+  for (auto& binding : source_.bindings) {
+    v8::TryCatch tryCatch(isolate_);
+    auto value = bindingValue(binding);
+    if (tryCatch.HasCaught()) {
+      throw WorkerStartError("service \"" + source_.serviceName + "\": binding \"" + binding.name +
+                             "\": " + js::describeException(isolate_, context, tryCatch));
+    }
+    if (value.IsEmpty()) continue;
+    (void)env->Set(context, str(isolate_, binding.name), value);
+  }
+  return env;
+}
+
+v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) {
+  auto context = this->context();
+  switch (binding.type) {
+    case WorkerSource::BindingType::TEXT:
+      return str(isolate_, binding.text());
+    case WorkerSource::BindingType::DATA:
+      return js::newArrayBuffer(isolate_, binding.content);
+    case WorkerSource::BindingType::JSON: {
+      v8::Local<v8::Value> value;
+      if (!v8::JSON::Parse(context, str(isolate_, binding.text())).ToLocal(&value)) return {};
+      return value;
+    }
+    case WorkerSource::BindingType::WASM_MODULE: {
+      v8::Local<v8::WasmModuleObject> wasm;
+      if (!v8::WasmModuleObject::Compile(isolate_, v8::MemorySpan<const uint8_t>(
+                                                       binding.content.begin(), binding.content.size()))
+               .ToLocal(&wasm)) {
+        return {};
+      }
+      return wasm;
+    }
+    case WorkerSource::BindingType::FROM_ENVIRONMENT: {
+      const char* value = getenv(std::string(binding.text()).c_str());
+      if (value == nullptr) return {};
+      return str(isolate_, value);
+    }
+    case WorkerSource::BindingType::SERVICE: {
+      Service* target = nullptr;
+      try {
+        target = &host_.findService(binding.serviceName);
+      } catch (std::exception& e) {
+        js::throwError(isolate_, e.what());
+        return {};
+      }
+      kj::HttpService* http = nullptr;
+      KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { http = &target->entrypoint(binding.entrypoint); })) {
+        js::throwError(isolate_, e->getDescription().cStr());
+        return {};
+      }
+      v8::Local<v8::Value> args[] = {serviceTarget(*http)};
+      v8::Local<v8::Value> fetcher;
+      if (!hook("makeFetcher")->Call(context, v8::Undefined(isolate_), 1, args).ToLocal(&fetcher)) {
+        return {};
+      }
+      return fetcher;
+    }
+  }
+  return {};
+}
+
+v8::Local<v8::Object> Worker::serviceTarget(kj::HttpService& service) {
+  if (serviceTargetTemplate_.IsEmpty()) {
+    auto tmpl = v8::ObjectTemplate::New(isolate_);
+    tmpl->SetInternalFieldCount(2);  // [0] the kj::HttpService; 2 fields tell it from body handles
+    serviceTargetTemplate_.Reset(isolate_, tmpl);
+  }
+  auto obj = serviceTargetTemplate_.Get(isolate_)->NewInstance(context()).ToLocalChecked();
+  obj->SetAlignedPointerInInternalField(0, &service);
+  obj->SetAlignedPointerInInternalField(1, nullptr);
+  return obj;
+}
+
+kj::HttpService& Worker::globalOutbound() {
+  if (source_.globalOutbound.empty()) {
+    KJ_FAIL_REQUIRE("this worker has no globalOutbound service");
+  }
+  return host_.findService(source_.globalOutbound).entrypoint(source_.globalOutboundEntrypoint);
+}
+
+v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) {
+  auto context = this->context();
+  auto exports = exports_.Get(isolate_);
+  const std::string& exportName = entrypoint.empty() ? std::string("default") : entrypoint;
+  v8::Local<v8::Value> handler;
+  if (!exports->Get(context, str(isolate_, exportName)).ToLocal(&handler)) return {};
+  if (!handler->IsObject()) {
+    js::throwError(isolate_, "service \"" + source_.serviceName + "\" has no exported handler \"" +
+                                 exportName + "\"");
+    return {};
+  }
+  return handler.As<v8::Object>();
+}
+
+kj::HttpService& Worker::entrypoint(kj::StringPtr name) {
+  std::string key(name.cStr());
+  auto it = entrypoints_.find(key);
+  if (it != entrypoints_.end()) return *it->second;
+  if (source_.syntax == WorkerSource::Syntax::SERVICE_WORKER && !key.empty()) {
+    KJ_FAIL_REQUIRE(kj::str("service \"", source_.serviceName.c_str(),
+                            "\" uses service-worker syntax and has no named entrypoints; asked for \"",
+                            name, "\""));
+  }
+  if (source_.syntax == WorkerSource::Syntax::MODULES && !key.empty() && !exports_.IsEmpty()) {
+    bool exists = enter([&] {
+      auto value = exports_.Get(isolate_)->Get(context(), str(isolate_, key));
+      v8::Local<v8::Value> v;
+      return value.ToLocal(&v) && v->IsObject();
+    });
+    if (!exists) {
+      KJ_FAIL_REQUIRE(kj::str("service \"", source_.serviceName.c_str(),
+                              "\" has no entrypoint named \"", name, "\""));
+    }
+  }
+  auto [pos, inserted] = entrypoints_.emplace(key, std::make_unique<Entrypoint>(*this, key));
+  return *pos->second;
+}
+
+std::vector<std::string> Worker::testNames() {
+  std::vector<std::string> names;
+  if (exports_.IsEmpty()) return names;
+  enter([&] {
+    auto context = this->context();
+    auto exports = exports_.Get(isolate_);
+    auto keys = exports->GetOwnPropertyNames(context).ToLocalChecked();
+    for (uint32_t i = 0; i < keys->Length(); ++i) {
+      auto key = keys->Get(context, i).ToLocalChecked();
+      v8::Local<v8::Value> value;
+      if (!exports->Get(context, key).ToLocal(&value) || !value->IsObject()) continue;
+      v8::Local<v8::Value> test;
+      if (!value.As<v8::Object>()->Get(context, str(isolate_, "test")).ToLocal(&test) ||
+          !test->IsFunction()) {
+        continue;
+      }
+      auto name = js::toStdString(isolate_, key);
+      names.push_back(name == "default" ? "" : name);
+    }
+  });
+  return names;
+}
+
+kj::Promise<void> Worker::runTest(const std::string& name) {
+  kj::Promise<v8::Global<v8::Value>> result = nullptr;
+  enter([&] {
+    auto context = this->context();
+    v8::TryCatch tryCatch(isolate_);
+    v8::Local<v8::Object> handler;
+    v8::Local<v8::Value> value;
+    bool ok = false;
+    if (handlerObject(name).ToLocal(&handler)) {
+      auto test = get(context, handler, "test");
+      if (!test.IsEmpty()) {
+        auto controller = callHook("makeTestController", {});
+        auto ctx = RequestContext::newJsObject(*this, kj::refcounted<RequestContext>());
+        v8::Local<v8::Value> args[] = {controller, env(), ctx};
+        ok = test.As<v8::Function>()->Call(context, handler, 3, args).ToLocal(&value);
+      }
+    }
+    if (!ok) {
+      result = KJ_EXCEPTION(FAILED, js::describeException(isolate_, context, tryCatch));
+    } else {
+      result = awaitJs(value);
+    }
+  });
+  return result.ignoreResult().then([this]() { return whenWaitUntilDone(); });
+}
+
+kj::Promise<void> Worker::whenWaitUntilDone() { return waitUntil_.onEmpty(); }
+
+void Worker::addWaitUntil(kj::Promise<void> task) { waitUntil_.add(kj::mv(task)); }
+
+// ---------------------------------------------------------------------------------------------
+// JS promises <-> kj promises
+
+namespace {
+
+struct JsSettle {
+  kj::Own<kj::PromiseFulfiller<v8::Global<v8::Value>>> fulfiller;
+  v8::Global<v8::Function> onFulfilled;
+  v8::Global<v8::Function> onRejected;
+};
+
+}  // namespace
+
+kj::Promise<v8::Global<v8::Value>> Worker::awaitJs(v8::Local<v8::Value> value) {
+  if (!value->IsPromise()) {
+    return v8::Global<v8::Value>(isolate_, value);
+  }
+  auto promise = value.As<v8::Promise>();
+  if (promise->State() == v8::Promise::kFulfilled) {
+    return v8::Global<v8::Value>(isolate_, promise->Result());
+  }
+  auto paf = kj::newPromiseAndFulfiller<v8::Global<v8::Value>>();
+  auto* settle = new JsSettle{kj::mv(paf.fulfiller), {}, {}};
+  auto context = this->context();
+  auto data = v8::External::New(isolate_, settle);
+  auto onFulfilled =
+      v8::Function::New(
+          context,
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            auto* s = static_cast<JsSettle*>(info.Data().As<v8::External>()->Value());
+            s->fulfiller->fulfill(v8::Global<v8::Value>(info.GetIsolate(), info[0]));
+            delete s;
+          },
+          data)
+          .ToLocalChecked();
+  auto onRejected =
+      v8::Function::New(
+          context,
+          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+            auto* isolate = info.GetIsolate();
+            auto* s = static_cast<JsSettle*>(info.Data().As<v8::External>()->Value());
+            auto text = js::describeValue(isolate, isolate->GetCurrentContext(), info[0]);
+            s->fulfiller->reject(kj::Exception(kj::Exception::Type::FAILED, "(javascript)", 0,
+                                               kj::str(text.c_str())));
+            delete s;
+          },
+          data)
+          .ToLocalChecked();
+  (void)promise->Then(context, onFulfilled, onRejected);
+  return kj::mv(paf.promise);
+}
+
+v8::Local<v8::Promise> Worker::toJsPromise(kj::Promise<void> promise) {
+  return toJsPromise(promise.then([]() { return true; }),
+                     [this](bool) -> v8::Local<v8::Value> { return v8::Undefined(isolate_); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+void Worker::TaskErrors::taskFailed(kj::Exception&& exception) {
+  worker.logError(kj::str("Uncaught (in promise) ", exception.getDescription()).cStr());
+}
+
+void Worker::logError(const std::string& text) {
+  spdlog::error("[{}] {}", source_.serviceName, text);
+}
+
+void Worker::onPromiseReject(v8::PromiseRejectMessage message) {
+  auto promise = message.GetPromise();
+  auto* isolate = promise->GetIsolate();
+  auto& worker = Worker::from(isolate);
+  auto& list = worker.unhandledRejections_;
+  if (message.GetEvent() == v8::kPromiseRejectWithNoHandler) {
+    list.emplace_back(v8::Global<v8::Promise>(isolate, promise),
+                      v8::Global<v8::Value>(isolate, message.GetValue()));
+  } else if (message.GetEvent() == v8::kPromiseHandlerAddedAfterReject) {
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if (it->first.Get(isolate) == promise) {
+        list.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+void Worker::reportUnhandledRejections() {
+  auto pending = kj::mv(unhandledRejections_);
+  unhandledRejections_.clear();
+  v8::HandleScope scope(isolate_);
+  for (auto& [promise, value] : pending) {
+    logError("Uncaught (in promise) " +
+             js::describeValue(isolate_, context(), value.Get(isolate_)));
+  }
+}
+
+}  // namespace colony

@@ -1,0 +1,191 @@
+// A worker: one V8 isolate running one worker service's code, and the entrypoints through which
+// requests reach it. All of it runs on the runtime process's one thread.
+#pragma once
+
+#include <v8.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <kj/async.h>
+#include <kj/compat/http.h>
+
+#include "ipc/uv_event_port.h"
+#include "runtime/service.h"
+#include "runtime/worker_source.h"
+
+namespace colony {
+
+// A worker failed to compile or to run its top level; what() names the service, the module and
+// the exception.
+class WorkerStartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What every worker of a runtime shares.
+struct WorkerHost {
+  UvEventPort& port;
+  kj::HttpHeaderTable& headerTable;
+  // Finds another service by name for service bindings (called while the worker starts).
+  std::function<Service&(const std::string& name)> findService;
+};
+
+class ModuleRegistry;
+class RequestContext;
+
+class Worker {
+ public:
+  Worker(WorkerHost& host, WorkerSource source);
+  ~Worker() noexcept(false);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Compiles every module and runs the top level. Throws WorkerStartError.
+  void start();
+
+  const std::string& serviceName() const { return source_.serviceName; }
+  v8::Isolate* isolate() const { return isolate_; }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
+  WorkerHost& host() { return host_; }
+  const WorkerSource& source() const { return source_; }
+
+  // The HTTP face of an entrypoint ("" = default export / fetch event listeners).
+  kj::HttpService& entrypoint(kj::StringPtr name);
+
+  // Names of the test handlers, "" for the default export's, in export order.
+  std::vector<std::string> testNames();
+  // Runs one test handler; the promise rejects with the error text and stack.
+  kj::Promise<void> runTest(const std::string& name);
+
+  // Resolves when every ctx.waitUntil() promise so far has settled.
+  kj::Promise<void> whenWaitUntilDone();
+
+  // --- used by native ops and entrypoints ---------------------------------------------------
+  static Worker& from(v8::Isolate* isolate) {
+    return *static_cast<Worker*>(isolate->GetData(0));
+  }
+  // Runs `fn` in this worker's isolate and context, then runs the microtask checkpoint.
+  template <typename Fn>
+  auto enter(Fn&& fn) -> decltype(fn());
+
+  // The built-ins' hooks object (hooks.makeRequest etc.).
+  v8::Local<v8::Object> hooks() { return hooks_.Get(isolate_); }
+  v8::Local<v8::Function> hook(const char* name);
+  // Calls a hook; on a JS exception throws a kj::Exception with its description.
+  v8::Local<v8::Value> callHook(const char* name, std::initializer_list<v8::Local<v8::Value>> args);
+
+  // A kj promise for a JS value: settles when the JS promise does (or at once for non-promises).
+  // Rejections become kj exceptions whose description is the JS error's stack.
+  kj::Promise<v8::Global<v8::Value>> awaitJs(v8::Local<v8::Value> value);
+  // A JS promise for a kj promise: `convert` turns the result into a JS value inside the isolate.
+  template <typename T, typename Convert>
+  v8::Local<v8::Promise> toJsPromise(kj::Promise<T> promise, Convert convert);
+  v8::Local<v8::Promise> toJsPromise(kj::Promise<void> promise);
+
+  // Background work that belongs to this worker (body reads, service calls); errors are logged.
+  void addTask(kj::Promise<void> task) { tasks_.add(kj::mv(task)); }
+  void addWaitUntil(kj::Promise<void> task);
+
+  // Logs an uncaught error the way console.error would, tagged with the service.
+  void logError(const std::string& text);
+
+  v8::Local<v8::FunctionTemplate> contextTemplate() { return contextTemplate_.Get(isolate_); }
+  v8::Local<v8::Object> env() { return env_.Get(isolate_); }
+  // The JS `target` object a service binding's Fetcher calls through (see api/service_fetch).
+  v8::Local<v8::Object> serviceTarget(kj::HttpService& service);
+  // Where the worker's own outbound requests go (Worker.globalOutbound).
+  kj::HttpService& globalOutbound();
+
+ private:
+  class TaskErrors : public kj::TaskSet::ErrorHandler {
+   public:
+    explicit TaskErrors(Worker& w) : worker(w) {}
+    void taskFailed(kj::Exception&& exception) override;
+    Worker& worker;
+  };
+  class Entrypoint;
+
+  void loadBuiltins();
+  void runServiceWorkerScript();
+  void runModules();
+  v8::Local<v8::Object> makeEnv(bool asGlobals);
+  v8::Local<v8::Value> bindingValue(const WorkerSource::Binding& binding);
+  v8::MaybeLocal<v8::Object> handlerObject(const std::string& entrypoint);
+
+  WorkerHost& host_;
+  WorkerSource source_;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  v8::Isolate* isolate_ = nullptr;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Object> hooks_;
+  v8::Global<v8::Object> env_;
+  v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
+  v8::Global<v8::FunctionTemplate> contextTemplate_;
+  v8::Global<v8::ObjectTemplate> serviceTargetTemplate_;
+  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandledRejections_;
+  int enterDepth_ = 0;
+  static void onPromiseReject(v8::PromiseRejectMessage message);
+  void reportUnhandledRejections();
+  std::unique_ptr<ModuleRegistry> modules_;
+  std::map<std::string, std::unique_ptr<Entrypoint>, std::less<>> entrypoints_;
+  TaskErrors taskErrors_{*this};
+  kj::TaskSet tasks_{taskErrors_};
+  TaskErrors waitUntilErrors_{*this};
+  kj::TaskSet waitUntil_{waitUntilErrors_};
+  friend class RequestContext;
+  friend class ModuleRegistry;
+};
+
+template <typename Fn>
+auto Worker::enter(Fn&& fn) -> decltype(fn()) {
+  v8::Isolate::Scope isolateScope(isolate_);
+  v8::HandleScope handleScope(isolate_);
+  v8::Context::Scope contextScope(context());
+  // Microtasks run when the outermost entry returns, never while JS is on the stack.
+  struct Checkpoint {
+    Worker* worker;
+    explicit Checkpoint(Worker* w) : worker(w) { ++worker->enterDepth_; }
+    ~Checkpoint() {
+      if (--worker->enterDepth_ == 0) {
+        worker->isolate_->PerformMicrotaskCheckpoint();
+        if (!worker->unhandledRejections_.empty()) worker->reportUnhandledRejections();
+      }
+    }
+  } checkpoint(this);
+  return fn();
+}
+
+template <typename T, typename Convert>
+v8::Local<v8::Promise> Worker::toJsPromise(kj::Promise<T> promise, Convert convert) {
+  auto resolver = v8::Promise::Resolver::New(context()).ToLocalChecked();
+  auto global = std::make_shared<v8::Global<v8::Promise::Resolver>>(isolate_, resolver);
+  addTask(promise.then(
+      [this, global, convert = kj::mv(convert)](T&& value) mutable {
+        enter([&] {
+          v8::TryCatch tryCatch(isolate_);
+          v8::Local<v8::Value> js = convert(kj::mv(value));
+          auto r = global->Get(isolate_);
+          if (tryCatch.HasCaught()) {
+            (void)r->Reject(context(), tryCatch.Exception());
+          } else {
+            (void)r->Resolve(context(), js);
+          }
+        });
+      },
+      [this, global](kj::Exception&& e) {
+        enter([&] {
+          auto r = global->Get(isolate_);
+          auto error = v8::Exception::Error(
+              v8::String::NewFromUtf8(isolate_, e.getDescription().cStr()).ToLocalChecked());
+          (void)r->Reject(context(), error);
+        });
+      }));
+  return resolver->GetPromise();
+}
+
+}  // namespace colony

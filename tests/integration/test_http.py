@@ -1,0 +1,255 @@
+"""Inbound HTTP/1.x behaviour seen from raw sockets and http.client."""
+
+import json
+import os
+import socket
+import time
+import unittest
+
+import harness
+from harness import ServerTestCase, parse_responses, recv_until
+
+ECHO = """
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/slow")) await new Promise((r) => setTimeout(r, 300));
+    if (url.pathname === "/stream") {
+      const enc = new TextEncoder();
+      const { readable, writable } = new TransformStream();
+      (async () => {
+        const w = writable.getWriter();
+        for (const part of ["one ", "two ", "three"]) {
+          await w.write(enc.encode(part));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await w.close();
+      })();
+      return new Response(readable);
+    }
+    if (url.pathname === "/bytes") {
+      const body = new Uint8Array(await request.arrayBuffer());
+      return new Response(body, { headers: { "x-length": String(body.length) } });
+    }
+    const body = await request.text();
+    return Response.json({
+      method: request.method,
+      path: url.pathname + url.search,
+      body,
+      contentLength: request.headers.get("content-length"),
+    }, { headers: { "x-echo": "1" } });
+  }
+};
+"""
+
+
+def read_one_response(sock, timeout=harness.REQUEST_TIMEOUT):
+    """Reads exactly one Content-Length-delimited response from a kept-alive connection."""
+    return recv_until(sock, timeout, predicate=harness.response_complete)
+
+
+class KeepAliveAndPipeliningTest(ServerTestCase):
+    def setUp(self):
+        self.s = self.serve_script(ECHO)
+
+    def test_keep_alive_serves_sequential_requests_on_one_connection(self):
+        with socket.create_connection(("127.0.0.1", self.s.port), timeout=harness.REQUEST_TIMEOUT) as c:
+            for i in range(3):
+                c.sendall(b"GET /seq/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % i)
+                [(status, headers, body)] = parse_responses(read_one_response(c))
+                self.assertEqual(status, 200)
+                self.assertEqual(json.loads(body)["path"], "/seq/%d" % i)
+                self.assertNotEqual(headers.get("connection", "").lower(), "close")
+
+    def test_http_client_keep_alive(self):
+        conn = self.s.connection()
+        self.addCleanup(conn.close)
+        for i in range(3):
+            conn.request("POST", "/kc?i=%d" % i, body="b%d" % i)
+            resp = conn.getresponse()
+            got = json.loads(resp.read())
+            self.assertEqual((resp.status, got["path"], got["body"]), (200, "/kc?i=%d" % i, "b%d" % i))
+
+    def test_pipelined_responses_come_back_in_request_order(self):
+        # The first request is the slowest; its response must still come first.
+        requests = (b"GET /slow/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                    b"POST /fast/2 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
+                    b"GET /fast/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        responses = parse_responses(self.s.raw(requests))
+        self.assertEqual([r[0] for r in responses], [200, 200, 200])
+        self.assertEqual([json.loads(r[2])["path"] for r in responses], ["/slow/1", "/fast/2", "/fast/3"])
+        self.assertEqual(json.loads(responses[1][2])["body"], "body")
+
+    def test_connection_close_is_honoured(self):
+        with socket.create_connection(("127.0.0.1", self.s.port), timeout=harness.REQUEST_TIMEOUT) as c:
+            c.sendall(b"GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            t0 = time.monotonic()
+            data = recv_until(c, harness.REQUEST_TIMEOUT)  # returns when the server closes
+            self.assertLess(time.monotonic() - t0, harness.REQUEST_TIMEOUT - 1, "server kept the connection open")
+        [(status, _, body)] = parse_responses(data)
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["path"], "/bye")
+
+
+class BodiesTest(ServerTestCase):
+    def setUp(self):
+        self.s = self.serve_script(ECHO)
+
+    def test_content_length_body_echoed(self):
+        payload = bytes(range(256)) * 1024  # 256 KiB, every byte value
+        status, headers, body = self.s.request("POST", "/bytes", body=payload,
+                                               headers={"Content-Length": str(len(payload))})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("x-length"), str(len(payload)))
+        self.assertEqual(body, payload)
+
+    def test_chunked_body_echoed(self):
+        chunks = [b"hello ", b"chunked ", b"x" * 70000, b" world"]
+        wire = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+        data = self.s.raw(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                          b"Connection: close\r\n\r\n" + wire)
+        [(status, _, body)] = parse_responses(data)
+        self.assertEqual(status, 200)
+        got = json.loads(body)
+        self.assertEqual(got["body"], b"".join(chunks).decode())
+        self.assertIsNone(got["contentLength"])
+
+    def test_empty_post(self):
+        status, _, body = self.s.request("POST", "/empty", body=b"", headers={"Content-Length": "0"})
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["body"], "")
+
+    def test_streamed_response_body(self):
+        data = self.s.raw(b"GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        [(status, headers, body)] = parse_responses(data)
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"one two three")
+        self.assertTrue("chunked" in headers.get("transfer-encoding", "") or "content-length" not in headers)
+
+    def test_expect_100_continue(self):
+        with socket.create_connection(("127.0.0.1", self.s.port), timeout=harness.REQUEST_TIMEOUT) as c:
+            c.sendall(b"POST /expect HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                      b"Expect: 100-continue\r\n\r\n")
+            interim = recv_until(c, harness.REQUEST_TIMEOUT, predicate=lambda d: b"\r\n\r\n" in d)
+            self.assertTrue(interim.startswith(b"HTTP/1.1 100 "), interim)
+            self.assertTrue(interim.endswith(b"\r\n\r\n"), interim)
+            c.sendall(b"hello")
+            [(status, _, body)] = parse_responses(read_one_response(c))
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["body"], "hello")
+
+    def test_head_has_headers_but_no_body(self):
+        _, get_headers, get_body = self.s.get("/same")
+        # A GET pipelined after the HEAD proves no body bytes followed the HEAD response.
+        data = self.s.raw(b"HEAD /same HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                          b"GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        responses = parse_responses(data, head_requests=(0,))
+        self.assertEqual(len(responses), 2, data)
+        status, headers, body = responses[0]
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"")
+        self.assertEqual(headers.get("x-echo"), "1")
+        self.assertEqual(json.loads(responses[1][2])["path"], "/after")
+        self.assertEqual(get_headers.get("x-echo"), "1")
+        self.assertTrue(get_body)
+
+    def test_http10_client(self):
+        data = self.s.raw(b"GET /old HTTP/1.0\r\nHost: example.com\r\n\r\n")  # server must close
+        self.assertTrue(data.startswith(b"HTTP/1."), data)
+        [(status, headers, body)] = parse_responses(data)
+        self.assertEqual(status, 200)
+        self.assertNotIn("chunked", headers.get("transfer-encoding", ""))
+        self.assertEqual(json.loads(body)["path"], "/old")
+
+    def test_http10_streamed_body_not_chunked(self):
+        data = self.s.raw(b"GET /stream HTTP/1.0\r\nHost: example.com\r\n\r\n")
+        [(status, headers, body)] = parse_responses(data)
+        self.assertEqual(status, 200)
+        self.assertNotIn("chunked", headers.get("transfer-encoding", ""))
+        self.assertEqual(body, b"one two three")
+
+
+class BadRequestsTest(ServerTestCase):
+    def setUp(self):
+        self.s = self.serve_script(ECHO)
+
+    def assert_rejected(self, request, status):
+        # Whether the connection is closed after an error response is up to the server.
+        data = self.s.raw(request, predicate=harness.response_complete)
+        self.assertTrue(data.startswith(b"HTTP/1."), data[:200])
+        self.assertEqual(int(data.split(b" ", 2)[1]), status, data[:300])
+        # The server must survive and keep serving.
+        self.assertEqual(self.s.get("/still-alive")[0], 200)
+
+    def test_garbage_request_line(self):
+        self.assert_rejected(b"GARBAGE\r\n\r\n", 400)
+
+    def test_bad_header_line(self):
+        self.assert_rejected(b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400)
+
+    def test_invalid_content_length(self):
+        self.assert_rejected(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400)
+
+    def test_http11_without_host(self):
+        self.assert_rejected(b"GET / HTTP/1.1\r\n\r\n", 400)
+
+    def test_huge_header_section(self):
+        self.assert_rejected(b"GET / HTTP/1.1\r\nHost: x\r\nX-Huge: " + b"a" * (1 << 20) + b"\r\n\r\n", 431)
+
+    def test_many_headers(self):
+        many = b"".join(b"X-Header-%d: %s\r\n" % (i, b"v" * 100) for i in range(10000))
+        self.assert_rejected(b"GET / HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n", 431)
+
+
+class ListenAddressTest(ServerTestCase):
+    def test_unix_socket(self):
+        with harness.TempDir() as d:
+            path = d.path("colony.sock")
+            config, files = harness.module_worker(ECHO, sockets="""
+                (name = "http", address = "unix:%s", http = (), service = "main")
+            """ % path)
+            self.serve(config, files)
+            data = harness.unix_raw(path, b"GET /over-unix HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            [(status, _, body)] = parse_responses(data)
+            self.assertEqual(status, 200)
+            self.assertEqual(json.loads(body)["path"], "/over-unix")
+
+    def test_socket_address_override(self):
+        # The configured address cannot be bound; -s replaces it.
+        config, files = harness.module_worker(ECHO, sockets="""
+            (name = "http", address = "unix:/nonexistent-colony-dir/x.sock", http = (), service = "main")
+        """)
+        s = self.serve(config, files, args=["-s", "http=127.0.0.1:0"])
+        self.assertNotEqual(s.port, 0)
+        status, _, body = s.get("/overridden")
+        self.assertEqual((status, json.loads(body)["path"]), (200, "/overridden"))
+
+    def test_socket_override_to_unix(self):
+        with harness.TempDir() as d:
+            path = d.path("override.sock")
+            config, files = harness.module_worker(ECHO)
+            self.serve(config, files, args=["-s", "http=unix:" + path])
+            data = harness.unix_raw(path, b"GET /u HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            self.assertEqual(parse_responses(data)[0][0], 200)
+
+    def test_wildcard_address_port_zero(self):
+        config, files = harness.module_worker(ECHO, sockets="""
+            (name = "http", address = "*:0", http = (), service = "main")
+        """)
+        s = self.serve(config, files)
+        self.assertGreater(s.port, 0)
+        self.assertEqual(s.get("/any")[0], 200)
+
+    def test_unbindable_address_fails_startup(self):
+        config, files = harness.module_worker(ECHO, sockets="""
+            (name = "http", address = "unix:/nonexistent-colony-dir/x.sock", http = (), service = "main")
+        """)
+        code, stderr = harness.serve_expect_failure(config, files)
+        self.assertNotEqual(code, 0)
+        if harness.is_colony():
+            self.assertEqual(code, 1, stderr)
+            self.assertIn("http", stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

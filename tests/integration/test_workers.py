@@ -1,0 +1,336 @@
+"""Worker code served over HTTP: syntaxes, entrypoints, module types, bindings, waitUntil, errors."""
+
+import json
+import time
+import unittest
+
+import harness
+from harness import ServerTestCase, worker_config
+
+
+def wasm_add_module():
+    """Bytes of a tiny Wasm module exporting add(i32, i32) -> i32."""
+    return bytes([
+        0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,              # magic, version 1
+        0x01, 0x07, 0x01, 0x60, 0x02, 0x7F, 0x7F, 0x01, 0x7F,        # type: (i32, i32) -> i32
+        0x03, 0x02, 0x01, 0x00,                                      # function 0 has type 0
+        0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00,        # export "add" = func 0
+        0x0A, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6A, 0x0B,  # local.get 0/1, i32.add
+    ])
+
+
+class SyntaxTest(ServerTestCase):
+    def test_module_syntax(self):
+        s = self.serve_script("""
+            export default {
+              async fetch(request, env, ctx) {
+                const url = new URL(request.url);
+                return new Response(`${request.method} ${url.pathname}${url.search}`,
+                                    { status: 201, headers: { "x-colony-test": "yes" } });
+              }
+            };
+        """)
+        status, headers, body = s.get("/a/b?c=d")
+        self.assertEqual(status, 201)
+        self.assertEqual(body, b"GET /a/b?c=d")
+        self.assertEqual(headers.get("x-colony-test"), "yes")
+
+    def test_service_worker_syntax(self):
+        config = worker_config(service_worker="sw.js", bindings='(name = "GREETING", text = "hello")')
+        s = self.serve(config, {"sw.js": """
+            addEventListener("fetch", (event) => {
+              const url = new URL(event.request.url);
+              event.respondWith(new Response(GREETING + " " + url.pathname));
+            });
+        """})
+        self.assertResponse(s.get("/sw"), 200, "hello /sw")
+
+    def test_named_entrypoint_on_socket(self):
+        config, files = harness.module_worker("""
+            import { WorkerEntrypoint } from "cloudflare:workers";
+            export default { fetch() { return new Response("default"); } };
+            export const plain = { fetch() { return new Response("plain object"); } };
+            export class Admin extends WorkerEntrypoint {
+              fetch(request) { return new Response("admin " + new URL(request.url).pathname); }
+            };
+        """, sockets="""
+            (name = "http", address = "127.0.0.1:0", http = (), service = "main"),
+            (name = "admin", address = "127.0.0.1:0", http = (), service = (name = "main", entrypoint = "Admin")),
+            (name = "plain", address = "127.0.0.1:0", http = (), service = (name = "main", entrypoint = "plain"))
+        """)
+        s = self.serve(config, files, sockets=("http", "admin", "plain"))
+        self.assertResponse(s.get("/x"), 200, "default")
+        self.assertResponse(s.get("/x", socket_name="admin"), 200, "admin /x")
+        self.assertResponse(s.get("/x", socket_name="plain"), 200, "plain object")
+
+
+class ModuleTypesTest(ServerTestCase):
+    def test_all_module_types(self):
+        config = worker_config(modules=[
+            ("main.js", "esModule", "main.js"),
+            ("lib/util.js", "esModule", "util.js"),
+            ("legacy.cjs", "commonJsModule", "legacy.cjs"),
+            ("helper.cjs", "commonJsModule", "helper.cjs"),
+            ("note.txt", "text", "note.txt"),
+            ("blob.bin", "data", "blob.bin"),
+            ("conf.json", "json", "conf.json"),
+            ("add.wasm", "wasm", "add.wasm"),
+        ])
+        s = self.serve(config, {
+            "main.js": """
+                import { twice } from "lib/util.js";
+                import legacy from "legacy.cjs";
+                import note from "note.txt";
+                import blob from "blob.bin";
+                import conf from "conf.json";
+                import addModule from "add.wasm";
+                const add = new WebAssembly.Instance(addModule).exports.add;
+                export default {
+                  fetch() {
+                    return Response.json({
+                      twice: twice(21),
+                      legacy: legacy.shout("hi"),
+                      legacyName: legacy.name,
+                      note,
+                      blob: [blob instanceof ArrayBuffer, Array.from(new Uint8Array(blob))],
+                      conf,
+                      wasmIsModule: addModule instanceof WebAssembly.Module,
+                      add: add(40, 2),
+                    });
+                  }
+                };
+            """,
+            "util.js": "export function twice(x) { return x * 2; }\n",
+            "legacy.cjs": """
+                const helper = require("helper.cjs");
+                module.exports = { shout: (s) => helper.upper(s) + "!", name: "legacy" };
+            """,
+            "note.txt": "plain text\nsecond line",
+            "blob.bin": bytes([0, 1, 2, 254, 255]),
+            "conf.json": json.dumps({"a": [1, 2], "b": {"c": None}}),
+            "add.wasm": wasm_add_module(),
+            "helper.cjs": "exports.upper = (s) => s.toUpperCase();\n",
+        })
+        status, _, body = s.get("/")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        self.assertEqual(got["twice"], 42)
+        self.assertEqual(got["legacy"], "HI!")
+        self.assertEqual(got["legacyName"], "legacy")
+        self.assertEqual(got["note"], "plain text\nsecond line")
+        self.assertEqual(got["blob"], [True, [0, 1, 2, 254, 255]])
+        self.assertEqual(got["conf"], {"a": [1, 2], "b": {"c": None}})
+        self.assertTrue(got["wasmIsModule"])
+        self.assertEqual(got["add"], 42)
+
+
+class BindingsTest(ServerTestCase):
+    def test_value_bindings(self):
+        config, files = harness.module_worker("""
+            export default {
+              fetch(request, env) {
+                return Response.json({
+                  text: env.TEXT,
+                  data: [env.DATA instanceof ArrayBuffer, Array.from(new Uint8Array(env.DATA))],
+                  json: env.JSON_VALUE,
+                  fromEnv: env.FROM_ENV ?? null,
+                  missingEnv: env.MISSING_ENV ?? null,
+                });
+              }
+            };
+        """, bindings="""
+            (name = "TEXT", text = "some text"),
+            (name = "DATA", data = embed "data.bin"),
+            (name = "JSON_VALUE", json = "{\\"k\\": [true, 1.5]}"),
+            (name = "FROM_ENV", fromEnvironment = "COLONY_IT_VALUE"),
+            (name = "MISSING_ENV", fromEnvironment = "COLONY_IT_SURELY_UNSET")
+        """, extra_files={"data.bin": b"\x00\xffab"})
+        s = harness.Server(config, files, env={"COLONY_IT_VALUE": "from the environment"})
+        self.addCleanup(s.stop)
+        status, _, body = s.get("/")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        self.assertEqual(got["text"], "some text")
+        self.assertEqual(got["data"], [True, [0, 255, 97, 98]])
+        self.assertEqual(got["json"], {"k": [True, 1.5]})
+        self.assertEqual(got["fromEnv"], "from the environment")
+        self.assertIsNone(got["missingEnv"])
+
+    def test_bindings_as_service_worker_globals(self):
+        # wasmModule bindings exist only for service-worker syntax, where bindings are globals.
+        config = worker_config(service_worker="sw.js", bindings="""
+            (name = "ADD", wasmModule = embed "add.wasm"),
+            (name = "TEXT", text = "t"),
+            (name = "JSON_VALUE", json = "[1, 2]")
+        """)
+        s = self.serve(config, {"add.wasm": wasm_add_module(), "sw.js": """
+            addEventListener("fetch", (event) => {
+              const add = new WebAssembly.Instance(ADD).exports.add;
+              event.respondWith(Response.json([add(2, 3), TEXT, JSON_VALUE, ADD instanceof WebAssembly.Module]));
+            });
+        """})
+        status, _, body = s.get("/")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), [5, "t", [1, 2], True])
+
+    def test_wasm_binding_refused_in_module_worker(self):
+        config, files = harness.module_worker(
+            'export default { fetch() { return new Response("x"); } };',
+            bindings='(name = "ADD", wasmModule = embed "add.wasm")',
+            extra_files={"add.wasm": wasm_add_module()})
+        code, stderr = harness.serve_expect_failure(config, files)
+        self.assertEqual(code, 1, stderr)
+        self.assertIn("ADD", stderr)
+
+    def test_service_binding(self):
+        config, files = harness.module_worker("""
+            export default {
+              async fetch(request, env) {
+                const r = await env.BACKEND.fetch("http://backend.example/hello?x=1",
+                                                  { method: "POST", body: "payload", headers: { "x-in": "1" } });
+                return new Response(`front got ${r.status} [${await r.text()}] ${r.headers.get("x-out")}`);
+              }
+            };
+        """, bindings='(name = "BACKEND", service = "backend")',
+            services='(name = "backend", worker = (modules = [(name = "b.js", esModule = embed "b.js")], compatibilityDate = "%s")),' % harness.COMPAT_DATE,
+            extra_files={"b.js": """
+                export default {
+                  async fetch(request) {
+                    const u = new URL(request.url);
+                    return new Response(`${request.method} ${u.host}${u.pathname}${u.search} ${request.headers.get("x-in")} ${await request.text()}`,
+                                        { status: 202, headers: { "x-out": "out" } });
+                  }
+                };
+            """})
+        s = self.serve(config, files)
+        self.assertResponse(s.get("/"), 200, "front got 202 [POST backend.example/hello?x=1 1 payload] out")
+
+    def test_service_binding_to_named_entrypoint(self):
+        config, files = harness.module_worker("""
+            import { WorkerEntrypoint } from "cloudflare:workers";
+            export class Inner extends WorkerEntrypoint {
+              fetch() { return new Response("inner entrypoint"); }
+            }
+            export default {
+              async fetch(request, env) { return env.SELF_INNER.fetch("http://x/"); }
+            };
+        """, bindings='(name = "SELF_INNER", service = (name = "main", entrypoint = "Inner"))')
+        s = self.serve(config, files)
+        self.assertResponse(s.get("/"), 200, "inner entrypoint")
+
+
+class WaitUntilTest(ServerTestCase):
+    def test_wait_until_finishes_after_response(self):
+        # The response goes out first; work registered with waitUntil completes later, and a
+        # second request observes its effect through module state.
+        s = self.serve_script("""
+            let log = [];
+            export default {
+              async fetch(request, env, ctx) {
+                const path = new URL(request.url).pathname;
+                if (path === "/start") {
+                  ctx.waitUntil(new Promise((resolve) => setTimeout(() => { log.push("background done"); resolve(); }, 200)));
+                  log.push("responded");
+                  return new Response("started");
+                }
+                return Response.json(log);
+              }
+            };
+        """)
+        client = s.keep_alive()  # module state lives in the process serving this connection
+        t0 = time.monotonic()
+        self.assertResponse(client.get("/start"), 200, "started")
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertEqual(json.loads(client.get("/log")[2]), ["responded"])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            got = json.loads(client.get("/log")[2])
+            if got == ["responded", "background done"]:
+                break
+            time.sleep(0.05)
+        self.assertEqual(got, ["responded", "background done"])
+
+    def test_wait_until_reaches_service_binding(self):
+        config, files = harness.module_worker("""
+            export default {
+              async fetch(request, env, ctx) {
+                if (new URL(request.url).pathname === "/read") return env.STORE.fetch("http://s/read");
+                ctx.waitUntil((async () => {
+                  await new Promise((r) => setTimeout(r, 100));
+                  await env.STORE.fetch("http://s/write", { method: "POST", body: "written later" });
+                })());
+                return new Response("ok");
+              }
+            };
+        """, bindings='(name = "STORE", service = "store")',
+            services='(name = "store", worker = (modules = [(name = "s.js", esModule = embed "s.js")], compatibilityDate = "%s")),' % harness.COMPAT_DATE,
+            extra_files={"s.js": """
+                let value = "empty";
+                export default {
+                  async fetch(request) {
+                    if (request.method === "POST") { value = await request.text(); return new Response("stored"); }
+                    return new Response(value);
+                  }
+                };
+            """})
+        client = self.serve(config, files).keep_alive()
+        self.assertResponse(client.get("/"), 200, "ok")
+        deadline = time.monotonic() + 5
+        body = None
+        while time.monotonic() < deadline:
+            body = client.get("/read")[2]
+            if body == b"written later":
+                break
+            time.sleep(0.05)
+        self.assertEqual(body, b"written later")
+
+
+class ErrorsTest(ServerTestCase):
+    def test_uncaught_exception_gives_500_and_worker_keeps_serving(self):
+        s = self.serve_script("""
+            export default {
+              async fetch(request) {
+                const path = new URL(request.url).pathname;
+                if (path === "/throw") throw new Error("boom from the worker");
+                if (path === "/reject") return Promise.reject(new TypeError("rejected"));
+                return new Response("alive");
+              }
+            };
+        """)
+        # The server may close a connection after a 500, so each request gets its own.
+        self.assertResponse(s.get("/ok"), 200, "alive")
+        status, _, body = s.get("/throw")
+        self.assertEqual(status, 500)
+        self.assertNotIn(b"boom from the worker", body, "error details must not leak to the client")
+        self.assertEqual(s.get("/reject")[0], 500)
+        for _ in range(3):
+            self.assertResponse(s.get("/ok"), 200, "alive")
+        self.assertTrue(s.alive())
+        if harness.is_colony():
+            self.assertIn("boom from the worker", s.stderr)
+
+    def test_pass_through_on_exception(self):
+        config, files = harness.module_worker("""
+            export default {
+              async fetch(request, env, ctx) {
+                ctx.passThroughOnException();
+                if (new URL(request.url).pathname === "/throw") throw new Error("front failed");
+                return new Response("front");
+              }
+            };
+        """, extra_worker='globalOutbound = "origin",',
+            services='(name = "origin", worker = (modules = [(name = "o.js", esModule = embed "o.js")], compatibilityDate = "%s")),' % harness.COMPAT_DATE,
+            extra_files={"o.js": """
+                export default {
+                  async fetch(request) {
+                    return new Response("origin saw " + request.method + " " + new URL(request.url).pathname);
+                  }
+                };
+            """})
+        s = self.serve(config, files)
+        self.assertResponse(s.get("/fine"), 200, "front")
+        self.assertResponse(s.get("/throw"), 200, "origin saw GET /throw")
+
+
+if __name__ == "__main__":
+    unittest.main()

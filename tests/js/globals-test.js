@@ -1,0 +1,49 @@
+import { ok, equal, deepEqual, throws } from "assert.js";
+
+export const globalScope = {
+  async test() {
+    equal(self, globalThis);
+    equal(navigator.userAgent, "Cloudflare-Workers");
+    equal(typeof addEventListener, "function");
+    equal(typeof globalThis.dispatchEvent, "function");
+    let got = null;
+    const fn = (e) => { got = e.detail; };
+    addEventListener("custom", fn);
+    globalThis.dispatchEvent(new CustomEvent("custom", { detail: 7 }));
+    removeEventListener("custom", fn);
+    equal(got, 7);
+    for (const name of ["URL", "Headers", "Request", "Response", "TextEncoder", "AbortController", "ReadableStream", "crypto", "console"]) {
+      // Own property of the global object or of its prototype chain (ServiceWorkerGlobalScope).
+      let desc, o = globalThis;
+      while (o && !(desc = Object.getOwnPropertyDescriptor(o, name))) o = Object.getPrototypeOf(o);
+      ok(desc, name);
+      equal(desc.configurable, true, `${name} configurable`);
+    }
+  },
+};
+
+export const cryptoRandom = {
+  async test() {
+    const a = crypto.getRandomValues(new Uint8Array(32));
+    ok(a.some((b) => b !== 0));
+    const u32 = new Uint32Array(4);
+    equal(crypto.getRandomValues(u32), u32);
+    equal(throws(() => crypto.getRandomValues(new Float32Array(2))).name, "TypeMismatchError");
+    equal(throws(() => crypto.getRandomValues(new Uint8Array(65537))).name, "QuotaExceededError");
+    const id = crypto.randomUUID();
+    ok(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id), id);
+    ok(id !== crypto.randomUUID());
+  },
+};
+
+export const consoleMethods = {
+  async test() {
+    for (const m of ["log", "info", "warn", "error", "debug", "trace", "assert", "time", "timeEnd", "count", "table", "group", "groupEnd", "dir"]) {
+      equal(typeof console[m], "function", m);
+    }
+    console.log("fmt %s %d %i %j", "str", 4.5, 4.5, { a: 1 }, [1, 2], new Map([[1, 2]]));
+    console.assert(true, "not printed");
+    console.count();
+    console.table([{ a: 1 }]);
+  },
+};

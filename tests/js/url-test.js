@@ -1,0 +1,157 @@
+import { ok, equal, deepEqual, throws } from "assert.js";
+
+export const parsing = {
+  async test() {
+    const u = new URL("HTTPS://user:pa ss@EXAMPLE.com:443/a/./b/../c?x=1 2#frag ment");
+    equal(u.href, "https://user:pa%20ss@example.com/a/c?x=1%202#frag%20ment");
+    equal(u.protocol, "https:");
+    equal(u.username, "user");
+    equal(u.password, "pa%20ss");
+    equal(u.host, "example.com");
+    equal(u.port, "");
+    equal(u.pathname, "/a/c");
+    equal(u.search, "?x=1%202");
+    equal(u.hash, "#frag%20ment");
+    equal(u.origin, "https://example.com");
+    equal(String(u), u.href);
+    equal(JSON.stringify({ u }), `{"u":"${u.href}"}`);
+    equal(new URL("http://x:8080").host, "x:8080");
+    equal(new URL("http://a/^{}`|").pathname, "/%5E%7B%7D%60|");
+    equal(new URL("http://a/?'\"").search, "?%27%22");
+    equal(new URL("foo://a/?'").search, "?'");
+  },
+};
+
+export const relative = {
+  async test() {
+    const base = "http://example.com/a/b/c?q#f";
+    equal(new URL("d", base).href, "http://example.com/a/b/d");
+    equal(new URL("../d", base).href, "http://example.com/a/d");
+    equal(new URL("/d", base).href, "http://example.com/d");
+    equal(new URL("?z", base).href, "http://example.com/a/b/c?z");
+    equal(new URL("#g", base).href, "http://example.com/a/b/c?q#g");
+    equal(new URL("//other/x", base).href, "http://other/x");
+    equal(new URL("https:x", base).href, "https://x/");
+    equal(new URL("\\d", base).href, "http://example.com/d");
+  },
+};
+
+export const hosts = {
+  async test() {
+    equal(new URL("http://0x7f.1/").host, "127.0.0.1");
+    equal(new URL("http://192.168.257/").host, "192.168.1.1");
+    equal(new URL("http://[::1:0:0:1]/").host, "[::1:0:0:1]");
+    equal(new URL("http://[0:0:0:0:0:0:0:1]/").host, "[::1]");
+    equal(new URL("http://[::ffff:1.2.3.4]/").host, "[::ffff:102:304]");
+    equal(new URL("http://münchen.de/").host, "xn--mnchen-3ya.de");
+    equal(new URL("http://EXAMPLE.com./").host, "example.com.");
+    equal(new URL("http://%41.com/").host, "a.com");
+    throws(() => new URL("http://a b/"), TypeError);
+    throws(() => new URL("http://[::1/"), TypeError);
+    throws(() => new URL("http://1.2.3.256/"), TypeError);
+    throws(() => new URL("http:///"), TypeError);
+  },
+};
+
+export const nonSpecial = {
+  async test() {
+    const m = new URL("mailto:someone@example.com");
+    equal(m.pathname, "someone@example.com");
+    equal(m.host, "");
+    equal(m.origin, "null");
+    const d = new URL("data:text/plain,hi there");
+    equal(d.pathname, "text/plain,hi there");
+    const f = new URL("foo://Host/p");
+    equal(f.host, "Host");
+    const file = new URL("file:///C:/dir/../x");
+    equal(file.href, "file:///C:/x");
+    equal(new URL("file://localhost/etc").href, "file:///etc");
+  },
+};
+
+export const errors = {
+  async test() {
+    throws(() => new URL("nope"), TypeError);
+    throws(() => new URL("x", "nope"), TypeError);
+    throws(() => new URL(), TypeError);
+    equal(URL.canParse("http://x/"), true);
+    equal(URL.canParse("nope"), false);
+    equal(URL.canParse("x", "http://b/"), true);
+  },
+};
+
+export const setters = {
+  async test() {
+    const u = new URL("http://example.com/path?a=1#h");
+    u.protocol = "https";
+    equal(u.href, "https://example.com/path?a=1#h");
+    u.protocol = "foo"; // special -> non-special is refused
+    equal(u.protocol, "https:");
+    u.host = "other.org:8443";
+    equal(u.href, "https://other.org:8443/path?a=1#h");
+    u.hostname = "third.net";
+    equal(u.host, "third.net:8443");
+    u.port = "443";
+    equal(u.port, "");
+    u.port = "abc";
+    equal(u.port, "");
+    u.port = "81x";
+    equal(u.port, "81");
+    u.pathname = "/a b/c";
+    equal(u.pathname, "/a%20b/c");
+    u.search = "q=é";
+    equal(u.search, "?q=%C3%A9");
+    u.hash = "top";
+    equal(u.hash, "#top");
+    u.hash = "";
+    equal(u.href, "https://third.net:81/a%20b/c?q=%C3%A9");
+    u.username = "me@x";
+    u.password = "p:w";
+    equal(u.href, "https://me%40x:p%3Aw@third.net:81/a%20b/c?q=%C3%A9");
+    u.href = "http://new/";
+    equal(u.host, "new");
+    throws(() => { u.href = "bad"; }, TypeError);
+  },
+};
+
+export const searchParams = {
+  async test() {
+    const p = new URLSearchParams("?a=1&b=2&a=3&c=%20x+y&d");
+    equal(p.get("a"), "1");
+    deepEqual(p.getAll("a"), ["1", "3"]);
+    equal(p.get("c"), " x y");
+    equal(p.get("d"), "");
+    equal(p.size, 5);
+    ok(p.has("b"));
+    ok(p.has("a", "3"));
+    equal(p.has("a", "4"), false);
+    p.delete("a", "1");
+    deepEqual(p.getAll("a"), ["3"]);
+    p.set("b", "x");
+    p.append("z", "é&=");
+    equal(p.toString(), "b=x&a=3&c=+x+y&d=&z=%C3%A9%26%3D");
+    p.sort();
+    deepEqual([...p.keys()], ["a", "b", "c", "d", "z"]);
+    deepEqual([...new URLSearchParams({ x: "1", y: "2" })], [["x", "1"], ["y", "2"]]);
+    deepEqual([...new URLSearchParams([["k", "v"]])], [["k", "v"]]);
+    throws(() => new URLSearchParams([["a"]]), TypeError);
+    equal(new URLSearchParams("a=~!*()'").toString(), "a=%7E%21*%28%29%27");
+  },
+};
+
+export const liveBinding = {
+  async test() {
+    const u = new URL("http://x/?a=1");
+    const sp = u.searchParams;
+    equal(sp, u.searchParams);
+    sp.append("b", "2 3");
+    equal(u.search, "?a=1&b=2+3");
+    u.search = "?c=4";
+    equal(sp.get("c"), "4");
+    equal(sp.has("a"), false);
+    sp.delete("c");
+    equal(u.href, "http://x/");
+    u.href = "http://y/?k=v";
+    equal(sp.get("k"), "v");
+  },
+};
