@@ -1,1 +1,185 @@
-// HTTP server (in progress)
+// HttpServer: listening sockets, accepting connections, drain and stats.
+#include "runtime/http/http_server.h"
+
+#include <spdlog/spdlog.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "runtime/http/http_connection.h"
+#include "runtime/http/http_text.h"
+
+namespace colony::http {
+
+// One listening socket. Deletes itself when its handle is closed.
+class Listener {
+ public:
+  Listener(HttpServer& server, bool isPipe) : server_(&server), isPipe_(isPipe) {
+    uv_loop_t* loop = server.port().uvLoop();
+    if (isPipe_) {
+      uv_pipe_init(loop, &handle_.pipe, 0);
+    } else {
+      uv_tcp_init(loop, &handle_.tcp);
+    }
+    handle_.tcp.data = this;
+  }
+
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+  bool isPipe() const { return isPipe_; }
+
+  int open(int fd) {
+    return isPipe_ ? uv_pipe_open(&handle_.pipe, fd) : uv_tcp_open(&handle_.tcp, fd);
+  }
+
+  int startListening() {
+    return uv_listen(stream(), kBacklog, [](uv_stream_t* stream, int status) {
+      auto* self = static_cast<Listener*>(stream->data);
+      if (status < 0) {
+        spdlog::warn("http: accepting a connection failed: {}", uv_strerror(status));
+        return;
+      }
+      if (self->server_ != nullptr) self->server_->acceptFrom(*self);
+    });
+  }
+
+  // Closes the socket; the server forgets this listener now.
+  void close() {
+    server_ = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(&handle_),
+             [](uv_handle_t* handle) { delete static_cast<Listener*>(handle->data); });
+  }
+
+ private:
+  static constexpr int kBacklog = 1024;
+  HttpServer* server_;
+  bool isPipe_;
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle_;
+};
+
+namespace {
+
+void validateInjected(const std::vector<std::pair<std::string, std::string>>& headers,
+                      const char* option) {
+  for (auto& [name, value] : headers) {
+    if (!isValidHeaderName(name)) {
+      throw std::invalid_argument(std::string(option) + ": invalid header name \"" + name + "\"");
+    }
+    if (!isValidHeaderValue(value)) {
+      throw std::invalid_argument(std::string(option) + ": header \"" + name +
+                                  "\" has a value with a line break or NUL character");
+    }
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(colony::UvEventPort& port, kj::HttpHeaderTable& table,
+                       kj::HttpService& service, ServerOptions options)
+    : port_(port), table_(table), service_(service), options_(std::move(options)) {
+  validateInjected(options_.injectRequestHeaders, "injectRequestHeaders");
+  validateInjected(options_.injectResponseHeaders, "injectResponseHeaders");
+  if (!options_.forwardedProtoHeader.empty() && !isValidHeaderName(options_.forwardedProtoHeader)) {
+    throw std::invalid_argument("forwardedProtoHeader: invalid header name \"" +
+                                options_.forwardedProtoHeader + "\"");
+  }
+  if (!isValidScheme(options_.scheme)) {
+    throw std::invalid_argument("scheme: invalid URL scheme \"" + options_.scheme + "\"");
+  }
+  if (options_.maxHeaderBytes == 0) {
+    throw std::invalid_argument("maxHeaderBytes must be greater than zero");
+  }
+  // http-parser has its own (process-wide) head limit; keep it above ours so ours decides.
+  if (options_.maxHeaderBytes >= HTTP_MAX_HEADER_SIZE) {
+    http_parser_set_max_header_size(static_cast<uint32_t>(options_.maxHeaderBytes + 1024));
+  }
+}
+
+HttpServer::~HttpServer() noexcept(false) {
+  for (Listener* listener : listeners_) listener->close();
+  listeners_.clear();
+  auto connections = connections_;
+  connections_.clear();
+  for (Connection* connection : connections) connection->detachFromServer();
+}
+
+void HttpServer::listen(int listenFd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  int type = 0;
+  socklen_t typeLength = sizeof(type);
+  if (getsockname(listenFd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      getsockopt(listenFd, SOL_SOCKET, SO_TYPE, &type, &typeLength) != 0) {
+    int error = errno;
+    ::close(listenFd);
+    throw std::runtime_error("HTTP server: fd " + std::to_string(listenFd) +
+                             " is not a socket: " + strerror(error));
+  }
+  if (type != SOCK_STREAM) {
+    ::close(listenFd);
+    throw std::runtime_error("HTTP server: fd " + std::to_string(listenFd) +
+                             " is not a stream socket");
+  }
+  auto* listener = new Listener(*this, address.ss_family == AF_UNIX);
+  int rc = listener->open(listenFd);
+  if (rc != 0) {
+    ::close(listenFd);
+    listener->close();
+    throw std::runtime_error("HTTP server: cannot use fd " + std::to_string(listenFd) + ": " +
+                             uv_strerror(rc));
+  }
+  rc = listener->startListening();
+  if (rc != 0) {
+    listener->close();  // closes the fd too
+    throw std::runtime_error("HTTP server: cannot listen on fd " + std::to_string(listenFd) +
+                             ": " + uv_strerror(rc));
+  }
+  listeners_.insert(listener);
+}
+
+void HttpServer::acceptFrom(Listener& listener) {
+  auto* connection = new Connection(*this, listener.isPipe());
+  connections_.insert(connection);
+  stats_.connections++;
+  int rc = uv_accept(listener.stream(), connection->stream());
+  if (rc != 0) {
+    spdlog::warn("http: accepting a connection failed: {}", uv_strerror(rc));
+    connection->closeUnstarted();
+    return;
+  }
+  connection->start();
+}
+
+void HttpServer::stopAccepting() {
+  for (Listener* listener : listeners_) listener->close();
+  listeners_.clear();
+}
+
+kj::Promise<void> HttpServer::drain() {
+  draining_ = true;
+  stopAccepting();
+  auto connections = std::vector<Connection*>(connections_.begin(), connections_.end());
+  for (Connection* connection : connections) connection->beginDrain();
+  auto paf = kj::newPromiseAndFulfiller<void>();
+  drainWaiters_.push_back(kj::mv(paf.fulfiller));
+  resolveDrainIfDone();
+  return kj::mv(paf.promise);
+}
+
+void HttpServer::onConnectionClosed(Connection* connection) {
+  if (connections_.erase(connection) > 0) stats_.connections--;
+  resolveDrainIfDone();
+}
+
+void HttpServer::resolveDrainIfDone() {
+  if (!draining_ || !connections_.empty()) return;
+  auto waiters = std::move(drainWaiters_);
+  drainWaiters_.clear();
+  for (auto& waiter : waiters) waiter->fulfill();
+}
+
+}  // namespace colony::http

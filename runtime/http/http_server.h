@@ -1,0 +1,100 @@
+// Colony's inbound HTTP/1.1 server: libuv streams, Debian's http-parser, and every request
+// dispatched into a kj::HttpService (the interface workers, service bindings and outbound clients
+// all speak).
+//
+// Hot path: one read buffer per connection, request heads copied once into one buffer per request
+// (header names and values are NUL-terminated views into it), a response head and its first body
+// write go out in one writev, pipelined responses are written in request order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <kj/async.h>
+#include <kj/compat/http.h>
+
+#include "ipc/uv_event_port.h"
+
+namespace colony::http {
+
+struct ServerOptions {
+  // HttpOptions.style = proxy: the request line carries an absolute URL, passed on as is.
+  bool proxyStyle = false;
+  // Scheme for URLs built from the Host header ("http", or "https" on TLS sockets).
+  std::string scheme = "http";
+  // HttpOptions.forwardedProtoHeader: when set and present in a request, its value is the URL
+  // scheme (the header itself is passed on).
+  std::string forwardedProtoHeader;
+  // Added to every request / response, replacing any header of the same name.
+  std::vector<std::pair<std::string, std::string>> injectRequestHeaders, injectResponseHeaders;
+  // A request head larger than this is answered with 431 and the connection closed.
+  size_t maxHeaderBytes = 64 * 1024;
+  // A client that takes longer than this to send a request head is disconnected.
+  uint32_t headerTimeoutMs = 30000;
+  // A keep-alive connection with no request for this long is closed.
+  uint32_t idleTimeoutMs = 60000;
+  // Requests parsed ahead on one connection while earlier responses are still being produced.
+  uint32_t maxPipelinedRequests = 16;
+};
+
+struct ServerStats {
+  uint64_t connections = 0;     // connections currently open
+  uint64_t inFlight = 0;        // requests dispatched whose response has not finished
+  uint64_t requestsServed = 0;  // responses completed since the server started
+};
+
+class Connection;
+class Listener;
+
+class HttpServer {
+ public:
+  // Throws std::invalid_argument when an option is unusable (e.g. an injected header with an
+  // invalid name or value), naming the option.
+  HttpServer(colony::UvEventPort& port, kj::HttpHeaderTable& table, kj::HttpService& service,
+             ServerOptions options);
+  ~HttpServer() noexcept(false);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Takes ownership of a listening TCP or Unix stream socket and starts accepting on it.
+  // Throws std::runtime_error naming the fd when libuv refuses it.
+  void listen(int listenFd);
+
+  // Stops accepting new connections (closes the listening sockets). Open connections carry on.
+  void stopAccepting();
+
+  // Stops accepting; requests in flight finish and are answered with Connection: close; idle
+  // connections close now. Resolves once every connection is closed.
+  kj::Promise<void> drain();
+
+  ServerStats stats() const { return stats_; }
+
+  // --- used by connections and exchanges ----------------------------------------------------
+  colony::UvEventPort& port() { return port_; }
+  kj::HttpHeaderTable& headerTable() { return table_; }
+  kj::HttpService& service() { return service_; }
+  const ServerOptions& options() const { return options_; }
+  ServerStats& mutableStats() { return stats_; }
+  bool draining() const { return draining_; }
+  void onConnectionClosed(Connection* connection);
+
+ private:
+  colony::UvEventPort& port_;
+  kj::HttpHeaderTable& table_;
+  kj::HttpService& service_;
+  ServerOptions options_;
+  ServerStats stats_;
+  bool draining_ = false;
+  std::unordered_set<Listener*> listeners_;
+  std::unordered_set<Connection*> connections_;
+  std::vector<kj::Own<kj::PromiseFulfiller<void>>> drainWaiters_;
+
+  friend class Listener;
+  void acceptFrom(Listener& listener);
+  void resolveDrainIfDone();
+};
+
+}  // namespace colony::http
