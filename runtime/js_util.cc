@@ -84,7 +84,10 @@ std::string describeException(v8::Isolate* isolate, v8::Local<v8::Context> conte
   if (!message.IsEmpty()) {
     // Syntax errors carry no stack: add where it happened, with the line and a caret.
     bool hasStackLocation = text.find("\n    at ") != std::string::npos;
-    if (!hasStackLocation) {
+    auto resource = message->GetScriptResourceName();
+    bool hasResource = !resource.IsEmpty() && resource->IsString() &&
+                       resource.As<v8::String>()->Length() > 0;
+    if (!hasStackLocation && hasResource) {
       std::string where = toStdString(isolate, message->GetScriptResourceName());
       int line = message->GetLineNumber(context).FromMaybe(0);
       int column = message->GetStartColumn(context).FromMaybe(0);

@@ -103,6 +103,7 @@ v8::MaybeLocal<v8::Value> ModuleRegistry::namespaceOf(Entry& entry) {
     if (!module->Evaluate(context).ToLocal(&result)) return {};
     if (result->IsPromise()) {
       auto promise = result.As<v8::Promise>();
+      promise->MarkAsHandled();  // a failure is reported as the module's, not as a stray rejection
       isolate->PerformMicrotaskCheckpoint();
       if (promise->State() == v8::Promise::kRejected) {
         isolate->ThrowException(promise->Result());
@@ -136,6 +137,7 @@ v8::Local<v8::Object> ModuleRegistry::evaluateMain() {
                            main.source->name +
                            "\" must be an esModule or commonJsModule (it is the first in the list)");
   }
+  prepareDataModules();
   v8::TryCatch tryCatch(isolate);
   v8::Local<v8::Value> ns;
   if (!namespaceOf(main).ToLocal(&ns)) {
@@ -144,6 +146,41 @@ v8::Local<v8::Object> ModuleRegistry::evaluateMain() {
                            js::describeException(isolate, context, tryCatch));
   }
   return ns.As<v8::Object>();
+}
+
+void ModuleRegistry::prepareDataModules() {
+  auto* isolate = worker_.isolate();
+  auto context = worker_.context();
+  for (auto& [name, entry] : entries_) {
+    auto& src = *entry.source;
+    v8::TryCatch tryCatch(isolate);
+    v8::Local<v8::Value> value;
+    std::string what;
+    if (src.type == WorkerSource::ModuleType::JSON) {
+      if (!v8::JSON::Parse(context, str(isolate, src.text())).ToLocal(&value)) {
+        what = "is not valid JSON";
+      }
+    } else if (src.type == WorkerSource::ModuleType::WASM) {
+      v8::Local<v8::WasmModuleObject> wasm;
+      if (v8::WasmModuleObject::Compile(
+              isolate, v8::MemorySpan<const uint8_t>(src.content.begin(), src.content.size()))
+              .ToLocal(&wasm)) {
+        value = wasm;
+      } else {
+        what = "is not a valid WebAssembly module";
+      }
+    } else {
+      continue;
+    }
+    if (!what.empty()) {
+      std::string reason = tryCatch.HasCaught()
+                               ? js::describeValue(isolate, context, tryCatch.Exception())
+                               : std::string("unknown error");
+      throw WorkerStartError("service \"" + worker_.serviceName() + "\": module \"" + src.name +
+                             "\" " + what + ": " + reason);
+    }
+    entry.value.Reset(isolate, value);
+  }
 }
 
 v8::MaybeLocal<v8::Value> ModuleRegistry::syntheticDefault(Entry& entry) {
@@ -155,26 +192,9 @@ v8::MaybeLocal<v8::Value> ModuleRegistry::syntheticDefault(Entry& entry) {
       return v8::Local<v8::Value>(str(isolate, src.text()));
     case WorkerSource::ModuleType::DATA:
       return v8::Local<v8::Value>(js::newArrayBuffer(isolate, src.content));
-    case WorkerSource::ModuleType::JSON: {
-      v8::Local<v8::Value> value;
-      v8::TryCatch tryCatch(isolate);
-      if (!v8::JSON::Parse(context, str(isolate, src.text())).ToLocal(&value)) {
-        js::throwError(isolate, "module \"" + src.name + "\" is not valid JSON: " +
-                                    js::describeValue(isolate, context, tryCatch.Exception()));
-        tryCatch.ReThrow();
-        return {};
-      }
-      return value;
-    }
-    case WorkerSource::ModuleType::WASM: {
-      v8::Local<v8::WasmModuleObject> wasm;
-      if (!v8::WasmModuleObject::Compile(
-               isolate, v8::MemorySpan<const uint8_t>(src.content.begin(), src.content.size()))
-               .ToLocal(&wasm)) {
-        return {};
-      }
-      return v8::Local<v8::Value>(wasm);
-    }
+    case WorkerSource::ModuleType::JSON:
+    case WorkerSource::ModuleType::WASM:
+      return entry.value.Get(isolate);
     case WorkerSource::ModuleType::COMMON_JS:
       return evaluateCommonJs(entry);
     case WorkerSource::ModuleType::ES:
@@ -243,7 +263,14 @@ void ModuleRegistry::requireCallback(const v8::FunctionCallbackInfo<v8::Value>& 
   }
   std::string specifier = js::toStdString(isolate, info[0]);
   auto* entry = registry.find(resolveSpecifier(referrer, specifier));
-  if (entry == nullptr) return registry.throwNoSuchModule(specifier, referrer);
+  if (entry == nullptr) {
+    v8::Local<v8::Module> builtin;
+    if (registry.builtinModule(specifier).ToLocal(&builtin)) {
+      info.GetReturnValue().Set(registry.builtins_[specifier].exports.Get(isolate));
+      return;
+    }
+    return registry.throwNoSuchModule(specifier, referrer);
+  }
   v8::Local<v8::Value> value;
   if (registry.requireValue(*entry).ToLocal(&value)) info.GetReturnValue().Set(value);
 }
@@ -254,25 +281,94 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::resolveCallback(v8::Local<v8::Context
                                                            v8::Local<v8::Module> referrer) {
   auto* isolate = context->GetIsolate();
   auto& registry = *Worker::from(isolate).modules_;
+  // V8 needs the failure as its own pending exception: catch it here and rethrow it to V8.
+  v8::TryCatch tryCatch(isolate);
+  auto result = registry.resolve(specifier, referrer);
+  if (result.IsEmpty() && tryCatch.HasCaught()) tryCatch.ReThrow();
+  return result;
+}
+
+v8::MaybeLocal<v8::Module> ModuleRegistry::resolve(v8::Local<v8::String> specifier,
+                                                   v8::Local<v8::Module> referrer) {
+  auto* isolate = worker_.isolate();
+  auto& registry = *this;
   auto* from = registry.findByModule(referrer);
   std::string referrerName = from != nullptr ? from->source->name : "";
   std::string spec = js::toStdString(isolate, specifier);
   auto* entry = registry.find(resolveSpecifier(referrerName, spec));
   if (entry == nullptr) {
+    v8::Local<v8::Module> builtin;
+    if (builtinModule(spec).ToLocal(&builtin)) return builtin;
     registry.throwNoSuchModule(spec, referrerName);
     return {};
   }
   return registry.moduleFor(*entry);
 }
 
+v8::MaybeLocal<v8::Module> ModuleRegistry::builtinModule(const std::string& name) {
+  auto* isolate = worker_.isolate();
+  auto context = worker_.context();
+  auto it = builtins_.find(name);
+  if (it != builtins_.end()) return it->second.module.Get(isolate);
+  v8::Local<v8::Value> table;
+  v8::Local<v8::Value> exports;
+  if (!worker_.hooks()->Get(context, str(isolate, "builtinModules")).ToLocal(&table) ||
+      !table->IsObject() ||
+      !table.As<v8::Object>()->Get(context, str(isolate, name)).ToLocal(&exports) ||
+      !exports->IsObject()) {
+    return {};
+  }
+  auto keys = exports.As<v8::Object>()->GetOwnPropertyNames(context).ToLocalChecked();
+  std::vector<v8::Local<v8::String>> names;
+  for (uint32_t i = 0; i < keys->Length(); ++i) {
+    names.push_back(keys->Get(context, i).ToLocalChecked().As<v8::String>());
+  }
+  auto module = v8::Module::CreateSyntheticModule(isolate, str(isolate, name), names,
+                                                  &syntheticSteps);
+  auto& slot = builtins_[name];
+  slot.module.Reset(isolate, module);
+  slot.exports.Reset(isolate, exports.As<v8::Object>());
+  return module;
+}
+
+ModuleRegistry::BuiltinModule* ModuleRegistry::findBuiltinByModule(v8::Local<v8::Module> module) {
+  auto* isolate = worker_.isolate();
+  for (auto& [name, builtin] : builtins_) {
+    if (builtin.module.Get(isolate) == module) return &builtin;
+  }
+  return nullptr;
+}
+
 v8::MaybeLocal<v8::Value> ModuleRegistry::syntheticSteps(v8::Local<v8::Context> context,
                                                          v8::Local<v8::Module> module) {
   auto* isolate = context->GetIsolate();
   auto& registry = *Worker::from(isolate).modules_;
+  if (auto* builtin = registry.findBuiltinByModule(module)) {
+    auto exports = builtin->exports.Get(isolate);
+    auto keys = exports->GetOwnPropertyNames(context).ToLocalChecked();
+    for (uint32_t i = 0; i < keys->Length(); ++i) {
+      auto key = keys->Get(context, i).ToLocalChecked();
+      (void)module->SetSyntheticModuleExport(isolate, key.As<v8::String>(),
+                                             exports->Get(context, key).ToLocalChecked());
+    }
+    auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+    (void)resolver->Resolve(context, v8::Undefined(isolate));
+    return v8::Local<v8::Value>(resolver->GetPromise());
+  }
   auto* entry = registry.findByModule(module);
   KJ_ASSERT(entry != nullptr);
   v8::Local<v8::Value> value;
-  if (!registry.syntheticDefault(*entry).ToLocal(&value)) return {};
+  {
+    // V8 needs the failure as its own pending exception: catch it here and rethrow it to V8.
+    v8::TryCatch tryCatch(isolate);
+    if (!registry.syntheticDefault(*entry).ToLocal(&value)) {
+      if (!tryCatch.HasCaught()) {
+        js::throwError(isolate, "module \"" + entry->source->name + "\" failed to load");
+      }
+      tryCatch.ReThrow();
+      return {};
+    }
+  }
   if (module->SetSyntheticModuleExport(isolate, str(isolate, "default"), value).IsNothing()) {
     return {};
   }
@@ -294,6 +390,15 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::dynamicImport(v8::Local<v8::Context>
   v8::TryCatch tryCatch(isolate);
   auto* entry = registry.find(resolveSpecifier(referrer, spec));
   v8::Local<v8::Value> ns;
+  v8::Local<v8::Module> builtin;
+  if (entry == nullptr && registry.builtinModule(spec).ToLocal(&builtin)) {
+    if (builtin->GetStatus() == v8::Module::kUninstantiated) {
+      (void)builtin->InstantiateModule(context, &resolveCallback);
+    }
+    if (builtin->GetStatus() == v8::Module::kInstantiated) (void)builtin->Evaluate(context);
+    (void)resolver->Resolve(context, builtin->GetModuleNamespace());
+    return resolver->GetPromise();
+  }
   if (entry == nullptr) {
     registry.throwNoSuchModule(spec, referrer);
   } else if (registry.namespaceOf(*entry).ToLocal(&ns)) {

@@ -31,8 +31,21 @@ class ModuleRegistry {
     const WorkerSource::Module* source;
     v8::Global<v8::Module> module;     // compiled lazily
     v8::Global<v8::Value> cjsExports;  // COMMON_JS: module.exports once evaluated
+    v8::Global<v8::Value> value;       // WASM, JSON: compiled / parsed before evaluation starts
     bool cjsEvaluating = false;
   };
+
+  // A module the runtime provides ("cloudflare:workers"), created from hooks.builtinModules.
+  struct BuiltinModule {
+    v8::Global<v8::Module> module;
+    v8::Global<v8::Object> exports;
+  };
+  v8::MaybeLocal<v8::Module> builtinModule(const std::string& name);
+  BuiltinModule* findBuiltinByModule(v8::Local<v8::Module> module);
+
+  // Compiles wasm modules and parses json modules up front, so their errors are reported with
+  // the module's name before any module is evaluated. Throws WorkerStartError.
+  void prepareDataModules();
 
   Entry* find(const std::string& name);
   Entry* findByModule(v8::Local<v8::Module> module);
@@ -48,6 +61,8 @@ class ModuleRegistry {
   v8::Local<v8::Function> makeRequire(const std::string& referrer);
   void throwNoSuchModule(const std::string& specifier, const std::string& referrer);
 
+  v8::MaybeLocal<v8::Module> resolve(v8::Local<v8::String> specifier,
+                                     v8::Local<v8::Module> referrer);
   static v8::MaybeLocal<v8::Module> resolveCallback(v8::Local<v8::Context> context,
                                                     v8::Local<v8::String> specifier,
                                                     v8::Local<v8::FixedArray> assertions,
@@ -66,6 +81,7 @@ class ModuleRegistry {
   Worker& worker_;
   std::map<std::string, Entry> entries_;
   std::vector<std::string> order_;
+  std::map<std::string, BuiltinModule> builtins_;
   friend class Worker;
 };
 

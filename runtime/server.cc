@@ -202,6 +202,20 @@ void Server::start() {
       failures += e.what();
     }
   }
+  // Service bindings name their target's entrypoint; now that every worker's exports are known,
+  // check that each exists.
+  for (auto* worker : workers()) {
+    for (auto& binding : worker->source().bindings) {
+      if (binding.type != WorkerSource::BindingType::SERVICE) continue;
+      KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
+                    findService(binding.serviceName).entrypoint(binding.entrypoint.c_str());
+                  })) {
+        if (!failures.empty()) failures += "\n";
+        failures += "service \"" + worker->serviceName() + "\": binding \"" + binding.name +
+                    "\": " + e->getDescription().cStr();
+      }
+    }
+  }
   if (!failures.empty()) throw WorkerStartError(failures);
 }
 

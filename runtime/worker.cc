@@ -19,8 +19,6 @@ using js::str;
 
 namespace {
 
-kj::String describeKj(const kj::Exception& e) { return kj::str(e.getDescription()); }
-
 // Reads a JS value's property; empty on exception.
 v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> obj,
                          const char* name) {
@@ -122,6 +120,24 @@ class Worker::Entrypoint final : public kj::HttpService {
 
     v8::Local<v8::Object> handler;
     if (!worker_.handlerObject(name_).ToLocal(&handler)) return {};
+    if (handler->IsFunction()) {
+      // A class-based entrypoint (extends WorkerEntrypoint): one instance per request, with
+      // ctx and env passed to its constructor and fetch(request) called on it.
+      v8::Local<v8::Value> ctorArgs[] = {ctx, worker_.env()};
+      v8::Local<v8::Object> instance;
+      if (!handler.As<v8::Function>()->NewInstance(context, 2, ctorArgs).ToLocal(&instance)) {
+        return {};
+      }
+      auto method = get(context, instance, "fetch");
+      if (method.IsEmpty()) return {};
+      if (!method->IsFunction()) {
+        js::throwError(isolate, "Entrypoint \"" + (name_.empty() ? std::string("default") : name_) +
+                                    "\" does not implement fetch().");
+        return {};
+      }
+      v8::Local<v8::Value> args[] = {request};
+      return method.As<v8::Function>()->Call(context, instance, 1, args);
+    }
     auto fetch = get(context, handler, "fetch");
     if (fetch.IsEmpty()) return {};
     if (!fetch->IsFunction()) {
@@ -387,8 +403,9 @@ v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) 
       return wasm;
     }
     case WorkerSource::BindingType::FROM_ENVIRONMENT: {
+      // An unset variable is null, so the name is always defined.
       const char* value = getenv(std::string(binding.text()).c_str());
-      if (value == nullptr) return {};
+      if (value == nullptr) return v8::Null(isolate_);
       return str(isolate_, value);
     }
     case WorkerSource::BindingType::SERVICE: {
@@ -450,8 +467,8 @@ v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) 
 
 kj::HttpService& Worker::entrypoint(kj::StringPtr name) {
   std::string key(name.cStr());
-  auto it = entrypoints_.find(key);
-  if (it != entrypoints_.end()) return *it->second;
+  // Checked on every call (entrypoints are looked up at set-up, not per request): a binding made
+  // before this worker started is checked again once its exports are known.
   if (source_.syntax == WorkerSource::Syntax::SERVICE_WORKER && !key.empty()) {
     KJ_FAIL_REQUIRE(kj::str("service \"", source_.serviceName.c_str(),
                             "\" uses service-worker syntax and has no named entrypoints; asked for \"",
@@ -468,6 +485,8 @@ kj::HttpService& Worker::entrypoint(kj::StringPtr name) {
                               "\" has no entrypoint named \"", name, "\""));
     }
   }
+  auto it = entrypoints_.find(key);
+  if (it != entrypoints_.end()) return *it->second;
   auto [pos, inserted] = entrypoints_.emplace(key, std::make_unique<Entrypoint>(*this, key));
   return *pos->second;
 }

@@ -171,9 +171,9 @@ v8::Local<v8::Promise> Worker::toJsPromise(kj::Promise<T> promise, Convert conve
           v8::Local<v8::Value> js = convert(kj::mv(value));
           auto r = global->Get(isolate_);
           if (tryCatch.HasCaught()) {
-            (void)r->Reject(context(), tryCatch.Exception());
+            r->Reject(context(), tryCatch.Exception()).Check();
           } else {
-            (void)r->Resolve(context(), js);
+            r->Resolve(context(), js).Check();
           }
         });
       },
@@ -182,7 +182,7 @@ v8::Local<v8::Promise> Worker::toJsPromise(kj::Promise<T> promise, Convert conve
           auto r = global->Get(isolate_);
           auto error = v8::Exception::Error(
               v8::String::NewFromUtf8(isolate_, e.getDescription().cStr()).ToLocalChecked());
-          (void)r->Reject(context(), error);
+          r->Reject(context(), error).Check();
         });
       }));
   return resolver->GetPromise();

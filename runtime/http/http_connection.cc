@@ -477,6 +477,8 @@ int Connection::headersComplete() {
       if (isInjectedName(options.injectRequestHeaders, std::string_view(name.cStr(), name.size()))) {
         continue;
       }
+      // The forwarded-protocol header has become the URL's scheme; the worker does not see it.
+      if (&span == forwardedProto) continue;
       kj::StringPtr value = span.valueLength > 0
           ? kj::StringPtr(copyBase + span.valueOffset, span.valueLength)
           : kj::StringPtr("");

@@ -26,7 +26,7 @@ struct ServerOptions {
   // Scheme for URLs built from the Host header ("http", or "https" on TLS sockets).
   std::string scheme = "http";
   // HttpOptions.forwardedProtoHeader: when set and present in a request, its value is the URL
-  // scheme (the header itself is passed on).
+  // scheme, and the header is removed from the request the service sees.
   std::string forwardedProtoHeader;
   // Added to every request / response, replacing any header of the same name.
   std::vector<std::pair<std::string, std::string>> injectRequestHeaders, injectResponseHeaders;

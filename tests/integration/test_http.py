@@ -16,15 +16,14 @@ export default {
     if (url.pathname.startsWith("/slow")) await new Promise((r) => setTimeout(r, 300));
     if (url.pathname === "/stream") {
       const enc = new TextEncoder();
-      const { readable, writable } = new TransformStream();
-      (async () => {
-        const w = writable.getWriter();
-        for (const part of ["one ", "two ", "three"]) {
-          await w.write(enc.encode(part));
+      const parts = ["one ", "two ", "three"];
+      const readable = new ReadableStream({
+        async pull(controller) {
+          if (parts.length === 0) return controller.close();
           await new Promise((r) => setTimeout(r, 10));
-        }
-        await w.close();
-      })();
+          controller.enqueue(enc.encode(parts.shift()));
+        },
+      });
       return new Response(readable);
     }
     if (url.pathname === "/bytes") {
