@@ -229,6 +229,11 @@ class Worker::Entrypoint final : public kj::HttpService {
 // ---------------------------------------------------------------------------------------------
 
 Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj::mv(source)) {
+  // The config loader has already refused unknown or conflicting flags; experimental flags that
+  // reached here were allowed.
+  std::vector<std::string> ignored;
+  compatFlags_ = config::resolveCompatFlags(source_.compatibilityDate, source_.compatibilityFlags,
+                                            ignored, /*allowExperimental=*/true);
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();

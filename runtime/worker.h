@@ -14,6 +14,7 @@
 #include <kj/async.h>
 #include <kj/compat/http.h>
 
+#include "config/compat_flags.h"
 #include "ipc/uv_event_port.h"
 #include "runtime/service.h"
 #include "runtime/worker_source.h"
@@ -53,6 +54,8 @@ class Worker {
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
   WorkerHost& host() { return host_; }
   const WorkerSource& source() const { return source_; }
+  // The behaviours this worker's compatibilityDate and compatibilityFlags turn on.
+  const config::CompatFlags& compatFlags() const { return compatFlags_; }
 
   // The HTTP face of an entrypoint ("" = default export / fetch event listeners).
   kj::HttpService& entrypoint(kj::StringPtr name);
@@ -119,6 +122,7 @@ class Worker {
 
   WorkerHost& host_;
   WorkerSource source_;
+  config::CompatFlags compatFlags_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;

@@ -48,6 +48,12 @@ void queueMicrotask(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetIsolate()->EnqueueMicrotask(info[0].As<v8::Function>());
 }
 
+void compatFlag(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto name = js::toStdString(isolate, info[0]);
+  info.GetReturnValue().Set(Worker::from(isolate).compatFlags().enabled(name));
+}
+
 }  // namespace
 
 void installConsoleOps(Worker& worker, v8::Local<v8::Object> ops) {
@@ -55,6 +61,8 @@ void installConsoleOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "reportError", &reportError);
   setOp(worker, ops, "randomBytes", &randomBytes);
   setOp(worker, ops, "queueMicrotask", &queueMicrotask);
+  // ops.compatFlag(name): whether a compatibility flag (by flag or field name) is on.
+  setOp(worker, ops, "compatFlag", &compatFlag);
 }
 
 }  // namespace colony::api

@@ -231,6 +231,14 @@ class Server:
     def stderr(self):
         return self._stderr.text() if self.proc else ""
 
+    def wait_for_stderr(self, text, timeout=5.0):
+        """The collected stderr once it contains `text` (the reader thread may lag behind the
+        process), or what was collected when `timeout` ran out."""
+        deadline = time.monotonic() + timeout
+        while text not in self.stderr and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.stderr
+
     @property
     def stdout(self):
         return self._stdout.text() if self.proc else ""

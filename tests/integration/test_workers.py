@@ -307,7 +307,7 @@ class ErrorsTest(ServerTestCase):
             self.assertResponse(s.get("/ok"), 200, "alive")
         self.assertTrue(s.alive())
         if harness.is_colony():
-            self.assertIn("boom from the worker", s.stderr)
+            self.assertIn("boom from the worker", s.wait_for_stderr("boom from the worker"))
 
     def test_pass_through_on_exception(self):
         config, files = harness.module_worker("""
