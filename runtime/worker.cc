@@ -260,7 +260,7 @@ Worker::~Worker() noexcept(false) {
   env_.Reset();
   exports_.Reset();
   contextTemplate_.Reset();
-  serviceTargetTemplate_.Reset();
+  for (auto& t : handleTemplates_) t.Reset();
   context_.Reset();
   isolate_->Dispose();
 }
@@ -438,15 +438,22 @@ v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) 
 }
 
 v8::Local<v8::Object> Worker::serviceTarget(kj::HttpService& service) {
-  if (serviceTargetTemplate_.IsEmpty()) {
-    auto tmpl = v8::ObjectTemplate::New(isolate_);
-    tmpl->SetInternalFieldCount(2);  // [0] the kj::HttpService; 2 fields tell it from body handles
-    serviceTargetTemplate_.Reset(isolate_, tmpl);
-  }
-  auto obj = serviceTargetTemplate_.Get(isolate_)->NewInstance(context()).ToLocalChecked();
+  // [0] the kj::HttpService; two fields tell it apart from body handles, which have one.
+  auto obj = handleTemplate(2)->NewInstance(context()).ToLocalChecked();
   obj->SetAlignedPointerInInternalField(0, &service);
   obj->SetAlignedPointerInInternalField(1, nullptr);
   return obj;
+}
+
+v8::Local<v8::ObjectTemplate> Worker::handleTemplate(int fields) {
+  KJ_REQUIRE(fields == 1 || fields == 2);
+  auto& slot = handleTemplates_[fields - 1];
+  if (slot.IsEmpty()) {
+    auto tmpl = v8::ObjectTemplate::New(isolate_);
+    tmpl->SetInternalFieldCount(fields);
+    slot.Reset(isolate_, tmpl);
+  }
+  return slot.Get(isolate_);
 }
 
 kj::HttpService& Worker::globalOutbound() {

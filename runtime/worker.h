@@ -98,6 +98,9 @@ class Worker {
   void logError(const std::string& text);
 
   v8::Local<v8::FunctionTemplate> contextTemplate() { return contextTemplate_.Get(isolate_); }
+  // A template of plain objects with `fields` internal fields (1 or 2), made once per isolate;
+  // native handles (body handles, service targets) are instances of these.
+  v8::Local<v8::ObjectTemplate> handleTemplate(int fields);
   v8::Local<v8::Object> env() { return env_.Get(isolate_); }
   // The JS `target` object a service binding's Fetcher calls through (see api/service_fetch).
   v8::Local<v8::Object> serviceTarget(kj::HttpService& service);
@@ -130,7 +133,7 @@ class Worker {
   v8::Global<v8::Object> env_;
   v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
   v8::Global<v8::FunctionTemplate> contextTemplate_;
-  v8::Global<v8::ObjectTemplate> serviceTargetTemplate_;
+  v8::Global<v8::ObjectTemplate> handleTemplates_[2];
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandledRejections_;
   int enterDepth_ = 0;
   static void onPromiseReject(v8::PromiseRejectMessage message);

@@ -19,19 +19,6 @@ struct HandleHolder {
   v8::Global<v8::Object> object;
 };
 
-v8::Global<v8::ObjectTemplate>& handleTemplate(v8::Isolate* isolate) {
-  // One template per isolate would be ideal; handles only need an internal field, and a template
-  // created in one isolate cannot be used in another, so key it by isolate.
-  static thread_local std::map<v8::Isolate*, v8::Global<v8::ObjectTemplate>> templates;
-  auto& t = templates[isolate];
-  if (t.IsEmpty()) {
-    auto tmpl = v8::ObjectTemplate::New(isolate);
-    tmpl->SetInternalFieldCount(1);
-    t.Reset(isolate, tmpl);
-  }
-  return t;
-}
-
 void bodyRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto& worker = Worker::from(isolate);
@@ -65,7 +52,7 @@ std::shared_ptr<BodyHandle> BodyHandle::own(kj::Own<kj::AsyncInputStream> stream
 
 v8::Local<v8::Object> BodyHandle::wrap(Worker& worker, std::shared_ptr<BodyHandle> handle) {
   auto* isolate = worker.isolate();
-  auto obj = handleTemplate(isolate).Get(isolate)->NewInstance(worker.context()).ToLocalChecked();
+  auto obj = worker.handleTemplate(1)->NewInstance(worker.context()).ToLocalChecked();
   auto* holder = new HandleHolder{kj::mv(handle), {}};
   obj->SetAlignedPointerInInternalField(0, holder);
   holder->object.Reset(isolate, obj);

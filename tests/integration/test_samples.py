@@ -117,10 +117,22 @@ def make_sample_test(rel, path, text):
     return test
 
 
+def make_sample_test_run(rel, path):
+    # `colony test` on the sample: every test handler it exports passes, and the process exits
+    # cleanly (0) after running them.
+    def test(self):
+        r = harness.run(["test", path], cwd=os.path.dirname(path))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("[ PASS ]", r.stderr)
+        self.assertNotIn("[ FAIL ]", r.stderr)
+    return test
+
+
 SAMPLES = find_samples()
 for _rel, _path, _text in SAMPLES:
     _name = "test_sample_" + re.sub(r"\W+", "_", os.path.splitext(_rel)[0])
     setattr(SamplesTest, _name, make_sample_test(_rel, _path, _text))
+    setattr(SamplesTest, _name + "_tests_pass", make_sample_test_run(_rel, _path))
 
 if not SAMPLES:
     def test_no_samples_yet(self):
