@@ -1,0 +1,6 @@
+export default {
+  async fetch(request, env) {
+    const res = await env.NEXT.fetch(request);
+    return new Response("front>" + (await res.text()));
+  },
+};

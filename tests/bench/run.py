@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: every scenario under tests/bench/ on Colony and on the reference
+runtime (workerd), in the same run, with the same load generator settings.
+
+The server is pinned to one CPU and wrk to another. Prints a table of absolute figures and
+Colony/workerd ratios, and writes the same results as JSON.
+
+usage: run.py --colony BUILD/colony --workerd PATH [--duration S] [--connections N]
+              [--json OUT] [--only NAME,...]
+"""
+import argparse
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# name -> (directory, wrk lua script or None, path, what the scenario measures)
+SCENARIOS = [
+    ("hello-modules", None, "/", "hello world, module syntax"),
+    ("hello-sw", None, "/", "hello world, service-worker syntax"),
+    ("json-api", None, "/api/items?page=3", "URL + 20-item JSON + SHA-256 ETag"),
+    ("echo-stream", "post64k", "/", "64 KiB request body echoed as a stream"),
+    ("chain", None, "/", "3 workers chained by service bindings"),
+]
+
+POST_64K = """
+wrk.method = "POST"
+wrk.body = string.rep("x", 65536)
+wrk.headers["Content-Type"] = "application/octet-stream"
+"""
+
+
+def cpus():
+    return sorted(os.sched_getaffinity(0))
+
+
+def pin(cpu):
+    return ["taskset", "-c", str(cpu)]
+
+
+def rss_kib(pid):
+    """Resident memory of a process and all its descendants, in KiB."""
+    total = 0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                pids += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return total
+
+
+class Server:
+    def __init__(self, binary, config, cpu, extra_args):
+        self.read_fd, write_fd = os.pipe()
+        self.started = time.monotonic()
+        args = pin(cpu) + [binary, "serve", config, "-s", "http=127.0.0.1:0",
+                           "--control-fd", str(write_fd)] + extra_args
+        self.proc = subprocess.Popen(args, pass_fds=[write_fd], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, cwd=os.path.dirname(config),
+                                     start_new_session=True)
+        os.close(write_fd)
+        self.port = self._wait_port()
+        self.first_response_s = self._wait_first_response()
+
+    def _wait_port(self):
+        deadline = time.monotonic() + 30
+        buf = b""
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([self.read_fd], [], [], 0.1)
+            if r:
+                chunk = os.read(self.read_fd, 4096)
+                if not chunk:
+                    break
+                buf += chunk
+                for line in buf.split(b"\n"):
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue
+                    if event.get("event") == "listen":
+                        return event["port"]
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError("server did not start: " + self.proc.stderr.read().decode()[-2000:])
+
+    def _wait_first_response(self):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                    if s.recv(12).startswith(b"HTTP/1.1"):
+                        return time.monotonic() - self.started
+            except OSError:
+                time.sleep(0.005)
+        raise RuntimeError("no first response within 30 s")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        os.close(self.read_fd)
+
+
+def run_wrk(cpu, url, duration, connections, script):
+    args = pin(cpu) + ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--latency"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run(args + [url], capture_output=True, text=True, timeout=duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def check_answer(port, path, scenario):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+    if scenario == "echo-stream":
+        req = urllib.request.Request(req.full_url, data=b"x" * 65536, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as res:
+        body = res.read()
+        return res.status, len(body)
+
+
+def measure(binary, name, scenario_dir, script, path, args, server_cpu, client_cpu, extra):
+    config = os.path.join(scenario_dir, "config.capnp")
+    server = Server(binary, config, server_cpu, extra)
+    try:
+        status, length = check_answer(server.port, path, name)
+        if status != 200:
+            raise RuntimeError("%s answered %d" % (name, status))
+        idle = rss_kib(server.proc.pid)
+        load = run_wrk(client_cpu, "http://127.0.0.1:%d%s" % (server.port, path), args.duration,
+                       args.connections, script)
+        loaded = rss_kib(server.proc.pid)
+        return dict(load, first_response_ms=server.first_response_s * 1000, rss_idle_kib=idle,
+                    rss_loaded_kib=loaded, body_bytes=length)
+    finally:
+        server.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--colony", required=True)
+    ap.add_argument("--workerd", required=True)
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--only", default="")
+    args = ap.parse_args()
+    args.colony = os.path.abspath(args.colony)
+    args.workerd = os.path.abspath(args.workerd)
+
+    available = cpus()
+    if len(available) < 2:
+        sys.exit("the benchmark needs two CPUs (server and load generator on separate ones)")
+    server_cpu, client_cpu = available[0], available[1]
+    only = set(filter(None, args.only.split(",")))
+    colony_help = subprocess.run([args.colony, "serve", "--help"], capture_output=True, text=True).stdout
+    colony_extra = ["--processes", "1"] if "--processes" in colony_help else []
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        post = os.path.join(tmp, "post64k.lua")
+        with open(post, "w") as f:
+            f.write(POST_64K)
+        for name, script_name, path, what in SCENARIOS:
+            if only and name not in only:
+                continue
+            scenario_dir = os.path.join(HERE, name)
+            script = post if script_name == "post64k" else None
+            row = {"scenario": name, "what": what}
+            for runtime, binary, extra in (("colony", args.colony, colony_extra),
+                                           ("workerd", args.workerd, [])):
+                try:
+                    row[runtime] = measure(binary, name, scenario_dir, script, path, args,
+                                           server_cpu, client_cpu, extra)
+                except Exception as e:  # a failing scenario is reported, the others still run
+                    row[runtime] = {"error": str(e)[:500]}
+            results.append(row)
+            print_row(row)
+            sys.stdout.flush()
+
+    print_summary(results)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump({"duration_s": args.duration, "connections": args.connections,
+                       "server_cpu": server_cpu, "client_cpu": client_cpu, "results": results}, f,
+                      indent=2)
+        print("results written to %s" % args.json)
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return ("%.1f" % v) + unit
+    return str(v) + unit
+
+
+def print_row(row):
+    c, w = row["colony"], row["workerd"]
+    print("\n%s (%s)" % (row["scenario"], row["what"]))
+    for runtime, r in (("colony", c), ("workerd", w)):
+        if "error" in r:
+            print("  %-8s error: %s" % (runtime, r["error"]))
+    if "error" in c or "error" in w:
+        return
+    print("  %-22s %14s %14s %10s" % ("", "colony", "workerd", "ratio"))
+    for key, label, unit, higher_better in (
+            ("rps", "requests/s", "", True),
+            ("p99_ms", "p99 latency", " ms", False),
+            ("first_response_ms", "first response", " ms", False),
+            ("rss_idle_kib", "RSS idle", " KiB", False),
+            ("rss_loaded_kib", "RSS after load", " KiB", False)):
+        r = ratio(c.get(key), w.get(key))
+        print("  %-22s %14s %14s %9s%s" % (label, fmt(c.get(key), unit), fmt(w.get(key), unit),
+                                            fmt(r), "x" if r is not None else ""))
+        row.setdefault("ratios", {})[key] = r
+
+
+def print_summary(results):
+    print("\nsummary (colony/workerd; requests/s higher is better, the rest lower is better)")
+    for row in results:
+        r = row.get("ratios")
+        if not r:
+            print("  %-14s failed" % row["scenario"])
+            continue
+        print("  %-14s rps %-6s  rss-after-load %-6s  first-response %-6s" % (
+            row["scenario"], fmt(r["rps"]), fmt(r["rss_loaded_kib"]), fmt(r["first_response_ms"])))
+
+
+if __name__ == "__main__":
+    main()
