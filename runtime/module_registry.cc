@@ -266,7 +266,17 @@ void ModuleRegistry::requireCallback(const v8::FunctionCallbackInfo<v8::Value>& 
   if (entry == nullptr) {
     v8::Local<v8::Module> builtin;
     if (registry.builtinModule(specifier).ToLocal(&builtin)) {
-      info.GetReturnValue().Set(registry.builtins_[specifier].exports.Get(isolate));
+      // A built-in with a default export (the node:* modules) is required as that object, as in
+      // workerd; others (cloudflare:workers) as their exports.
+      auto exports = registry.builtins_[specifier].exports.Get(isolate);
+      v8::Local<v8::Value> defaultExport;
+      auto key = str(isolate, "default");
+      if (exports->HasOwnProperty(isolate->GetCurrentContext(), key).FromMaybe(false) &&
+          exports->Get(isolate->GetCurrentContext(), key).ToLocal(&defaultExport)) {
+        info.GetReturnValue().Set(defaultExport);
+      } else {
+        info.GetReturnValue().Set(exports);
+      }
       return;
     }
     return registry.throwNoSuchModule(specifier, referrer);

@@ -13,8 +13,6 @@
 
 namespace colony {
 
-namespace {
-
 std::vector<std::string> v8Flags(config::Config::Reader config, bool predictable) {
   std::vector<std::string> flags;
   for (auto flag : config.getV8Flags()) flags.emplace_back(flag.cStr());
@@ -24,6 +22,8 @@ std::vector<std::string> v8Flags(config::Config::Reader config, bool predictable
   }
   return flags;
 }
+
+namespace {
 
 // Closes every handle left on the loop and lets the close callbacks run.
 void closeLoop(uv_loop_t* loop) {

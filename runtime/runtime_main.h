@@ -3,11 +3,15 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/workerd.capnp.h"
 #include "runtime/server.h"
 
 namespace colony {
+
+// V8 flags for a config: its v8Flags, plus fixed seeds when `predictable`.
+std::vector<std::string> v8Flags(config::Config::Reader config, bool predictable);
 
 // Serves until SIGTERM/SIGINT (drain, then exit 0; a second signal exits at once). Returns the
 // process exit code: 1 when a worker fails to start or a socket cannot listen.

@@ -1,6 +1,8 @@
 #include "runtime/server.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <kj/debug.h>
@@ -97,6 +99,30 @@ WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
         b.serviceName = s(binding.getService().getName());
         b.entrypoint = s(binding.getService().getEntrypoint());
         break;
+      case WorkerConfig::Binding::CRYPTO_KEY: {
+        auto key = binding.getCryptoKey();
+        b.type = WorkerSource::BindingType::CRYPTO_KEY;
+        switch (key.which()) {
+          case WorkerConfig::Binding::CryptoKey::RAW: b.keyFormat = "raw"; b.content = key.getRaw(); break;
+          case WorkerConfig::Binding::CryptoKey::HEX: b.keyFormat = "hex"; b.content = bytesOf(key.getHex()); break;
+          case WorkerConfig::Binding::CryptoKey::BASE64: b.keyFormat = "base64"; b.content = bytesOf(key.getBase64()); break;
+          case WorkerConfig::Binding::CryptoKey::PKCS8: b.keyFormat = "pkcs8"; b.content = bytesOf(key.getPkcs8()); break;
+          case WorkerConfig::Binding::CryptoKey::SPKI: b.keyFormat = "spki"; b.content = bytesOf(key.getSpki()); break;
+          case WorkerConfig::Binding::CryptoKey::JWK: b.keyFormat = "jwk"; b.content = bytesOf(key.getJwk()); break;
+        }
+        auto algorithm = key.getAlgorithm();
+        b.keyAlgorithmIsJson = algorithm.isJson();
+        b.keyAlgorithm = s(b.keyAlgorithmIsJson ? algorithm.getJson() : algorithm.getName());
+        b.keyExtractable = key.getExtractable();
+        static const char* const kUsages[] = {"encrypt", "decrypt", "sign", "verify",
+                                              "deriveKey", "deriveBits", "wrapKey", "unwrapKey"};
+        for (auto usage : key.getUsages()) {
+          auto index = static_cast<size_t>(usage);
+          KJ_REQUIRE(index < 8, "unknown CryptoKey usage", binding.getName());
+          b.keyUsages.push_back(kUsages[index]);
+        }
+        break;
+      }
       default:
         KJ_FAIL_REQUIRE("unsupported binding type", binding.getName());
     }
@@ -136,6 +162,8 @@ Server::Server(config::Config::Reader config, UvAsyncIo& io, ServerOptions optio
 
 Server::~Server() noexcept(false) {
   httpServers_.clear();
+  for (int fd : listenFds_) ::close(fd);
+  listenFds_.clear();
   services_.clear();
 }
 
@@ -265,10 +293,57 @@ void Server::listen() {
     }
     auto server = std::make_unique<http::HttpServer>(io_.port(), *headerTable_, *service,
                                                      std::move(options));
-    server->listen(fd);
+    int acceptFd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (acceptFd < 0) {
+      throw std::runtime_error("socket \"" + name + "\": cannot duplicate its descriptor " +
+                               std::to_string(fd) + ": " + strerror(errno));
+    }
+    listenFds_.push_back(fd);
+    server->listen(acceptFd);
+    if (acceptHook_) server->setAcceptHook(acceptHook_);
     reportListening(name, fd);
     httpServers_.push_back(std::move(server));
   }
+  accepting_ = true;
+}
+
+void Server::setAccepting(bool accepting) {
+  if (accepting == accepting_ || (accepting && draining_)) return;
+  if (!accepting) {
+    for (auto& server : httpServers_) server->stopAccepting();
+    accepting_ = false;
+    return;
+  }
+  for (size_t i = 0; i < httpServers_.size(); ++i) {
+    int acceptFd = fcntl(listenFds_[i], F_DUPFD_CLOEXEC, 3);
+    if (acceptFd < 0) {
+      spdlog::error("cannot resume accepting: duplicating listening descriptor {} failed: {}",
+                    listenFds_[i], strerror(errno));
+      continue;
+    }
+    try {
+      httpServers_[i]->listen(acceptFd);
+    } catch (std::exception& e) {
+      spdlog::error("cannot resume accepting: {}", e.what());
+    }
+  }
+  accepting_ = true;
+}
+
+void Server::setAcceptHook(std::function<void()> hook) {
+  acceptHook_ = std::move(hook);
+  for (auto& server : httpServers_) server->setAcceptHook(acceptHook_);
+}
+
+http::ServerStats Server::stats() const {
+  http::ServerStats total;
+  for (auto& server : httpServers_) {
+    auto s = server->stats();
+    total.connections += s.connections;
+    total.inFlight += s.inFlight;
+    total.requestsServed += s.requestsServed;
+  }
+  return total;
 }
 
 void Server::reportListening(const std::string& socketName, int fd) {
@@ -301,6 +376,8 @@ void Server::reportListening(const std::string& socketName, int fd) {
 }
 
 kj::Promise<void> Server::drain() {
+  draining_ = true;
+  accepting_ = false;
   auto promises = kj::heapArrayBuilder<kj::Promise<void>>(httpServers_.size() + services_.size());
   for (auto& server : httpServers_) promises.add(server->drain());
   for (auto* worker : workers()) promises.add(worker->whenWaitUntilDone());

@@ -2,6 +2,7 @@
 // (for serve) every socket listening with Colony's HTTP server in front of its service.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,16 @@ class Server {
   // Stops accepting and finishes in-flight requests and waitUntil work.
   kj::Promise<void> drain();
 
+  // Pauses or resumes accepting on every socket; the listening sockets stay open (a paused
+  // process leaves new connections in the shared kernel queue to the others). Resuming is
+  // refused once drain() began.
+  void setAccepting(bool accepting);
+  bool accepting() const { return accepting_; }
+  // Called after each accepted connection, on any socket.
+  void setAcceptHook(std::function<void()> hook);
+  // Sums over every socket's HTTP server.
+  http::ServerStats stats() const;
+
   Service& findService(const std::string& name);
   // Workers in config order (for colony test).
   std::vector<Worker*> workers();
@@ -56,6 +67,12 @@ class Server {
   std::vector<std::unique_ptr<Service>> services_;  // config order
   std::map<std::string, Service*, std::less<>> servicesByName_;
   std::vector<std::unique_ptr<http::HttpServer>> httpServers_;
+  // The listening descriptor of each HTTP server (same order). Servers accept on a duplicate, so
+  // pausing closes the duplicate and leaves this one, and the kernel's queue, untouched.
+  std::vector<int> listenFds_;
+  bool accepting_ = false;
+  bool draining_ = false;
+  std::function<void()> acceptHook_;
 };
 
 }  // namespace colony

@@ -2,11 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <cstdlib>
 
 #include <kj/debug.h>
 
 #include "config/embedded_file.h"
+#include "runtime/api/fetch_encoding.h"
 #include "runtime/api/ops.h"
 #include "runtime/http_status.h"
 #include "runtime/js_util.h"
@@ -169,12 +172,48 @@ class Worker::Entrypoint final : public kj::HttpService {
 
       kj::HttpHeaders headers(worker_.host_.headerTable);
       auto headerList = get(context, parts, "headers").As<v8::Array>();
+      // A Content-Encoding of gzip or br (unless encodeBody is "manual") means the body is to be
+      // compressed here; its length is then unknown.
+      bool automatic = js::toStdString(isolate, get(context, parts, "encodeBody")) != "manual";
+      kj::Maybe<api::ContentCoding> encodeAs;
       for (uint32_t i = 0; i + 1 < headerList->Length(); i += 2) {
-        headers.add(js::toKjString(isolate, headerList->Get(context, i).ToLocalChecked()),
-                    js::toKjString(isolate, headerList->Get(context, i + 1).ToLocalChecked()));
+        auto name = js::toKjString(isolate, headerList->Get(context, i).ToLocalChecked());
+        auto value = js::toKjString(isolate, headerList->Get(context, i + 1).ToLocalChecked());
+        if (automatic && strcasecmp(name.cStr(), "content-encoding") == 0) {
+          encodeAs = api::parseContentCoding(
+              value, worker_.compatFlags().enabled("brotliContentEncoding"));
+          KJ_IF_MAYBE(coding, encodeAs) {
+            // "deflate" bodies are left for the handler to encode, as in workerd.
+            if (*coding == api::ContentCoding::DEFLATE) encodeAs = nullptr;
+          }
+        }
+        headers.add(kj::mv(name), kj::mv(value));
       }
       auto kind = js::toStdString(isolate, get(context, parts, "bodyKind"));
       auto body = get(context, parts, "body");
+      if (encodeAs != nullptr && (kind == "string" || kind == "bytes" || kind == "stream")) {
+        headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
+        auto stream = response.send(status, statusText, headers);
+        auto encoder = api::newEncodingStream(*stream, KJ_ASSERT_NONNULL(encodeAs));
+        auto& encoderRef = *encoder;
+        kj::Promise<void> written = nullptr;
+        if (kind == "stream") {
+          auto reader = v8::Global<v8::Object>(isolate, body.As<v8::Object>());
+          written = api::pumpJsBody(worker_, kj::mv(reader), encoderRef);
+        } else {
+          kj::Array<kj::byte> bytes;
+          if (kind == "string") {
+            auto s = js::toStdString(isolate, body);
+            bytes = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+          } else {
+            bytes = kj::heapArray<kj::byte>(js::bytesOf(body));
+          }
+          auto& bytesRef = bytes;
+          written = encoderRef.write(bytesRef.begin(), bytesRef.size()).attach(kj::mv(bytes));
+        }
+        return written.then([&encoderRef]() { return encoderRef.end(); })
+            .attach(kj::mv(encoder), kj::mv(stream), kj::mv(statusText));
+      }
       if (kind == "string" || kind == "bytes") {
         kj::Array<kj::byte> bytes;
         if (kind == "string") {
@@ -256,6 +295,8 @@ Worker::~Worker() noexcept(false) {
   entrypoints_.clear();
   modules_.reset();
   unhandledRejections_.clear();
+  reportedRejections_.clear();
+  handledLater_.clear();
   hooks_.Reset();
   env_.Reset();
   exports_.Reset();
@@ -432,6 +473,28 @@ v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) 
         return {};
       }
       return fetcher;
+    }
+    case WorkerSource::BindingType::CRYPTO_KEY: {
+      // hooks.makeCryptoKey({format, keyData, algorithm, algorithmIsJson, extractable, usages})
+      auto desc = v8::Object::New(isolate_);
+      auto put = [&](const char* name, v8::Local<v8::Value> value) {
+        (void)desc->Set(context, str(isolate_, name), value);
+      };
+      put("format", str(isolate_, binding.keyFormat));
+      put("keyData", binding.keyFormat == "raw" ? v8::Local<v8::Value>(js::newBytes(isolate_, binding.content))
+                                                : v8::Local<v8::Value>(str(isolate_, binding.text())));
+      put("algorithm", str(isolate_, binding.keyAlgorithm));
+      put("algorithmIsJson", v8::Boolean::New(isolate_, binding.keyAlgorithmIsJson));
+      put("extractable", v8::Boolean::New(isolate_, binding.keyExtractable));
+      auto usages = v8::Array::New(isolate_, static_cast<int>(binding.keyUsages.size()));
+      for (size_t i = 0; i < binding.keyUsages.size(); i++) {
+        (void)usages->Set(context, static_cast<uint32_t>(i), str(isolate_, binding.keyUsages[i]));
+      }
+      put("usages", usages);
+      v8::Local<v8::Value> args[] = {desc};
+      v8::Local<v8::Value> key;
+      if (!hook("makeCryptoKey")->Call(context, v8::Undefined(isolate_), 1, args).ToLocal(&key)) return {};
+      return key;
     }
   }
   return {};
@@ -636,6 +699,14 @@ void Worker::onPromiseReject(v8::PromiseRejectMessage message) {
     for (auto it = list.begin(); it != list.end(); ++it) {
       if (it->first.Get(isolate) == promise) {
         list.erase(it);
+        return;
+      }
+    }
+    auto& reported = worker.reportedRejections_;
+    for (auto it = reported.begin(); it != reported.end(); ++it) {
+      if (it->first.Get(isolate) == promise) {
+        worker.handledLater_.push_back(kj::mv(*it));
+        reported.erase(it);
         break;
       }
     }
@@ -645,11 +716,35 @@ void Worker::onPromiseReject(v8::PromiseRejectMessage message) {
 void Worker::reportUnhandledRejections() {
   auto pending = kj::mv(unhandledRejections_);
   unhandledRejections_.clear();
+  auto handled = kj::mv(handledLater_);
+  handledLater_.clear();
   v8::HandleScope scope(isolate_);
-  for (auto& [promise, value] : pending) {
-    logError("Uncaught (in promise) " +
-             js::describeValue(isolate_, context(), value.Get(isolate_)));
+  auto context = this->context();
+  // The built-ins dispatch PromiseRejectionEvents on the global scope; a listener calling
+  // preventDefault() on `unhandledrejection` keeps the rejection out of the log.
+  auto dispatch = [&](const char* name, v8::Local<v8::Promise> promise, v8::Local<v8::Value> value) {
+    v8::Local<v8::Value> fn;
+    if (!hooks()->Get(context, str(isolate_, name)).ToLocal(&fn) || !fn->IsFunction()) return false;
+    v8::TryCatch tryCatch(isolate_);
+    v8::Local<v8::Value> args[] = {promise, value};
+    v8::Local<v8::Value> result;
+    if (!fn.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 2, args).ToLocal(&result)) {
+      return false;
+    }
+    return result->IsTrue();
+  };
+  for (auto& [promise, value] : handled) {
+    dispatch("rejectionHandled", promise.Get(isolate_), value.Get(isolate_));
   }
+  for (auto& [promise, value] : pending) {
+    auto reason = value.Get(isolate_);
+    if (!dispatch("unhandledRejection", promise.Get(isolate_), reason)) {
+      logError("Uncaught (in promise) " + js::describeValue(isolate_, context, reason));
+    }
+    if (reportedRejections_.size() >= 100) reportedRejections_.erase(reportedRejections_.begin());
+    reportedRejections_.emplace_back(kj::mv(promise), kj::mv(value));
+  }
+  isolate_->PerformMicrotaskCheckpoint();
 }
 
 }  // namespace colony

@@ -135,6 +135,10 @@ class Worker {
   v8::Global<v8::FunctionTemplate> contextTemplate_;
   v8::Global<v8::ObjectTemplate> handleTemplates_[2];
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandledRejections_;
+  // Rejections already reported as unhandled (the most recent ones), and those of them that got a
+  // handler since: they fire `rejectionhandled` at the next checkpoint.
+  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> reportedRejections_;
+  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> handledLater_;
   int enterDepth_ = 0;
   static void onPromiseReject(v8::PromiseRejectMessage message);
   void reportUnhandledRejections();
@@ -160,7 +164,9 @@ auto Worker::enter(Fn&& fn) -> decltype(fn()) {
     ~Checkpoint() {
       if (--worker->enterDepth_ == 0) {
         worker->isolate_->PerformMicrotaskCheckpoint();
-        if (!worker->unhandledRejections_.empty()) worker->reportUnhandledRejections();
+        if (!worker->unhandledRejections_.empty() || !worker->handledLater_.empty()) {
+          worker->reportUnhandledRejections();
+        }
       }
     }
   } checkpoint(this);

@@ -15,7 +15,7 @@ class Service;
 struct WorkerSource {
   enum class Syntax { MODULES, SERVICE_WORKER };
   enum class ModuleType { ES, COMMON_JS, TEXT, DATA, JSON, WASM };
-  enum class BindingType { TEXT, DATA, JSON, WASM_MODULE, FROM_ENVIRONMENT, SERVICE };
+  enum class BindingType { TEXT, DATA, JSON, WASM_MODULE, FROM_ENVIRONMENT, SERVICE, CRYPTO_KEY };
 
   struct Module {
     std::string name;
@@ -32,6 +32,13 @@ struct WorkerSource {
     kj::ArrayPtr<const kj::byte> content;  // text, data, json, wasm bytes; env variable name
     std::string serviceName;                // SERVICE: the designated service
     std::string entrypoint;                 // SERVICE: named entrypoint, empty for default
+    // CRYPTO_KEY: `content` is the key material (bytes for raw, else the text); the format is
+    // raw, hex, base64, pkcs8, spki or jwk; the algorithm a name or JSON text.
+    std::string keyFormat;
+    std::string keyAlgorithm;
+    bool keyAlgorithmIsJson = false;
+    bool keyExtractable = false;
+    std::vector<std::string> keyUsages;
     std::string_view text() const {
       return {reinterpret_cast<const char*>(content.begin()), content.size()};
     }

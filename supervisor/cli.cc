@@ -10,6 +10,10 @@
 
 #include "config/config_loader.h"
 #include "runtime/runtime_main.h"
+#include "runtime/runtime_process.h"
+#include "supervisor/cpu_count.h"
+#include "supervisor/logging.h"
+#include "supervisor/supervisor.h"
 
 namespace colony {
 
@@ -54,16 +58,7 @@ void addConfigOptions(CLI::App& app, ConfigArgs& args, bool withSockets) {
   app.add_flag("--verbose", args.verbose, "Log more detail (debug level)");
 }
 
-void setUpLogging(bool verbose) {
-  auto logger = spdlog::stderr_color_mt("colony");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%P] %v", spdlog::pattern_time_type::utc);
-  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
-  spdlog::set_default_logger(logger);
-}
-
-// Loads and validates the config; prints the problems and returns nullopt on failure.
-std::optional<config::LoadedConfig> load(const ConfigArgs& args,
-                                         const std::string& compatDateOverride = {}) {
+config::LoadOptions loadOptions(const ConfigArgs& args, const std::string& compatDateOverride = {}) {
   config::LoadOptions options;
   options.path = args.configPath;
   options.constName = args.constName;
@@ -75,6 +70,11 @@ std::optional<config::LoadedConfig> load(const ConfigArgs& args,
   options.externalAddressOverrides = args.externalAddrs;
   options.compatDateOverride = compatDateOverride;
   options.allowExperimental = args.experimental;
+  return options;
+}
+
+// Loads and validates the config; prints the problems and returns nullopt on failure.
+std::optional<config::LoadedConfig> load(const config::LoadOptions& options) {
   try {
     return config::loadConfig(options);
   } catch (config::ConfigError& e) {
@@ -103,9 +103,46 @@ int runCli(int argc, char** argv) {
       ->type_name("CONST");
   addConfigOptions(*serve, serveArgs, true);
   serve->add_option("--control-fd", controlFd,
-                    "Write one JSON line per socket to FD once it listens: "
+                    "Write one JSON line per socket to FD once it serves: "
                     "{\"event\":\"listen\",\"socket\":NAME,\"port\":PORT}")
       ->type_name("FD");
+  std::optional<unsigned> processes;
+  bool singleProcess = false;
+  double drainTimeout = 30;
+  std::string adminAddr, pidFile, logFormat = "text";
+  serve->add_option("--processes", processes,
+                    "Runtime processes to run (default: the CPUs this process may use, "
+                    "counting affinity and a cgroup CPU quota)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 512u));
+  serve->add_flag("--single-process", singleProcess,
+                  "Serve inside this process: no supervisor, no reload")
+      ->excludes("--processes");
+  serve->add_option("--drain-timeout", drainTimeout,
+                    "On reload and stop, how long requests in flight may take to finish (default 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 86400.0));
+  serve->add_option("--admin-addr", adminAddr,
+                    "Serve GET /healthz, /status (JSON) and /metrics (Prometheus) on ADDR")
+      ->type_name("ADDR");
+  serve->add_option("--pid-file", pidFile, "Write the supervisor's pid to PATH")->type_name("PATH");
+  serve->add_option("--log-format", logFormat, "text (default) or json, one object per line")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  // Internal: a runtime process started by the supervisor. Not in --help.
+  RuntimeProcessOptions runtimeOptions;
+  unsigned runtimeIndex = 0;
+  std::string runtimeLogFormat = "text";
+  bool runtimeVerbose = false;
+  auto* runtimeProcess = app.add_subcommand("runtime-process", "");
+  runtimeProcess->group("");
+  runtimeProcess->add_option("--control-fd", runtimeOptions.controlFd)->required();
+  runtimeProcess->add_option("--supervisor-pid", runtimeOptions.supervisorPid)->required();
+  runtimeProcess->add_option("--generation", runtimeOptions.generation)->required();
+  runtimeProcess->add_option("--index", runtimeIndex);
+  runtimeProcess->add_option("--log-format", runtimeLogFormat);
+  runtimeProcess->add_flag("--verbose", runtimeVerbose);
 
   ConfigArgs testArgs;
   std::string filter;
@@ -142,27 +179,47 @@ int runCli(int argc, char** argv) {
     return 2;
   }
 
+  if (runtimeProcess->parsed()) {
+    logging::setUp(runtimeVerbose, logging::parseFormat(runtimeLogFormat).value_or(logging::Format::kText),
+                   "runtime#" + std::to_string(runtimeIndex));
+    logging::setGeneration(runtimeOptions.generation);
+    return runRuntimeProcess(runtimeOptions);
+  }
   if (serve->parsed()) {
-    setUpLogging(serveArgs.verbose);
-    auto config = load(serveArgs);
+    auto format = logging::parseFormat(logFormat).value_or(logging::Format::kText);
+    logging::setUp(serveArgs.verbose, format, singleProcess ? "serve" : "supervisor");
+    auto options = loadOptions(serveArgs);
+    auto config = load(options);
     if (!config) return 1;
-    ServerOptions options;
-    options.socketFds = config->socketFds();
-    options.controlFd = controlFd;
-    options.verbose = serveArgs.verbose;
-    return serveInProcess(config->get(), std::move(options));
+    if (singleProcess) {
+      ServerOptions serverOptions;
+      serverOptions.socketFds = config->socketFds();
+      serverOptions.controlFd = controlFd;
+      serverOptions.verbose = serveArgs.verbose;
+      return serveInProcess(config->get(), std::move(serverOptions));
+    }
+    SupervisorOptions supervisorOptions;
+    supervisorOptions.load = options;
+    supervisorOptions.processes = processes ? *processes : defaultProcessCount();
+    supervisorOptions.drainTimeoutMs = static_cast<uint32_t>(drainTimeout * 1000);
+    supervisorOptions.controlFd = controlFd;
+    supervisorOptions.adminAddress = adminAddr;
+    supervisorOptions.pidFile = pidFile;
+    supervisorOptions.verbose = serveArgs.verbose;
+    supervisorOptions.logFormat = format;
+    return runSupervisor(std::move(supervisorOptions), std::move(*config));
   }
   if (test->parsed()) {
-    setUpLogging(testArgs.verbose);
-    auto config = load(testArgs, compatDate);
+    logging::setUp(testArgs.verbose, logging::Format::kText, "test");
+    auto config = load(loadOptions(testArgs, compatDate));
     if (!config) return 1;
     ServerOptions options;
     options.compatDateOverride = compatDate;
     return testInProcess(config->get(), std::move(options), filter, predictable);
   }
   if (check->parsed()) {
-    setUpLogging(checkArgs.verbose);
-    auto config = load(checkArgs);
+    logging::setUp(checkArgs.verbose, logging::Format::kText, "check");
+    auto config = load(loadOptions(checkArgs));
     if (!config) return 1;
     int code = checkInProcess(config->get());
     if (code == 0) fprintf(stderr, "%s: OK\n", checkArgs.configPath.c_str());

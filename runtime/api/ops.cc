@@ -21,6 +21,9 @@ v8::Local<v8::Object> makeOps(Worker& worker) {
   installTimerOps(worker, ops);
   installBodyOps(worker, ops);
   installServiceFetchOps(worker, ops);
+  installStructuredCloneOps(worker, ops);
+  installNodeOps(worker, ops);
+  installCryptoOps(worker, ops);
   return ops;
 }
 

@@ -23,6 +23,9 @@ void installEncodingOps(Worker& worker, v8::Local<v8::Object> ops);
 void installTimerOps(Worker& worker, v8::Local<v8::Object> ops);
 void installBodyOps(Worker& worker, v8::Local<v8::Object> ops);
 void installServiceFetchOps(Worker& worker, v8::Local<v8::Object> ops);
+void installStructuredCloneOps(Worker& worker, v8::Local<v8::Object> ops);
+void installNodeOps(Worker& worker, v8::Local<v8::Object> ops);
+void installCryptoOps(Worker& worker, v8::Local<v8::Object> ops);
 
 // Stops and frees the worker's pending timers (when the worker is destroyed).
 void cancelAllTimers(Worker& worker);

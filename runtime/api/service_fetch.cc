@@ -1,7 +1,13 @@
-// ops.serviceFetch: a service binding's fetch(), calling another service's kj::HttpService on the
-// same thread (for a worker: a function call into its isolate, no socket).
+// ops.serviceFetch: a service binding's fetch() and the global fetch(), calling a service's
+// kj::HttpService on the same thread (for a worker: a function call into its isolate, no socket;
+// for a network or external service: a kj-http client request).
+// ops.fetchToken / ops.fetchAbort: cancelling a call in flight (AbortSignal).
+// ops.globalOutbound: the target object for the worker's globalOutbound service.
+#include <strings.h>
+
 #include <kj/debug.h>
 
+#include "runtime/api/fetch_encoding.h"
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
 #include "runtime/worker.h"
@@ -22,8 +28,8 @@ struct ResponseHead {
 // and the body flows through a pipe that JS reads with ops.bodyRead.
 class CapturingResponse final : public kj::HttpService::Response {
  public:
-  explicit CapturingResponse(kj::Own<kj::PromiseFulfiller<ResponseHead>> fulfiller)
-      : fulfiller_(kj::mv(fulfiller)) {}
+  CapturingResponse(kj::Own<kj::PromiseFulfiller<ResponseHead>> fulfiller, int decode)
+      : fulfiller_(kj::mv(fulfiller)), decode_(decode) {}
 
   kj::Own<kj::AsyncOutputStream> send(uint statusCode, kj::StringPtr statusText,
                                       const kj::HttpHeaders& headers,
@@ -31,13 +37,25 @@ class CapturingResponse final : public kj::HttpService::Response {
     KJ_REQUIRE(!sent_, "the service sent two responses to one request");
     sent_ = true;
     ResponseHead head{statusCode, kj::str(statusText), {}, kj::Own<kj::AsyncInputStream>(), true};
+    kj::Maybe<kj::StringPtr> contentEncoding;
     headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
       head.headers.add(kj::str(name));
       head.headers.add(kj::str(value));
+      if (name.size() == 16 && strncasecmp(name.cStr(), "content-encoding", 16) == 0) {
+        contentEncoding = value;
+      }
     });
     KJ_IF_MAYBE(size, expectedBodySize) { head.hasBody = *size > 0; }
     auto pipe = kj::newOneWayPipe(expectedBodySize);
     head.body = kj::mv(pipe.in);
+    if (decode_ != 0 && head.hasBody) {
+      // The Content-Encoding header stays, as in workerd; the body JS reads is decoded.
+      KJ_IF_MAYBE(value, contentEncoding) {
+        KJ_IF_MAYBE(coding, parseContentCoding(*value, decode_ == 2)) {
+          head.body = newDecodingStream(kj::mv(head.body), *coding);
+        }
+      }
+    }
     fulfiller_->fulfill(kj::mv(head));
     return kj::mv(pipe.out);
   }
@@ -53,6 +71,7 @@ class CapturingResponse final : public kj::HttpService::Response {
 
  private:
   kj::Own<kj::PromiseFulfiller<ResponseHead>> fulfiller_;
+  int decode_;
   bool sent_ = false;
 };
 
@@ -60,7 +79,74 @@ kj::HttpService* unwrapTarget(v8::Local<v8::Value> value) {
   if (!value->IsObject()) return nullptr;
   auto obj = value.As<v8::Object>();
   if (obj->InternalFieldCount() != 2) return nullptr;
+  if (obj->GetAlignedPointerFromInternalField(1) != nullptr) return nullptr;  // a fetch token
   return static_cast<kj::HttpService*>(obj->GetAlignedPointerFromInternalField(0));
+}
+
+// What an AbortSignal needs to stop one call: the call itself, and the response body once there
+// is one. Shared by the JS token object and the call.
+struct FetchCancel {
+  kj::Canceler canceler;
+  std::weak_ptr<BodyHandle> body;
+  bool aborted = false;
+
+  void abort() {
+    aborted = true;
+    canceler.cancel("The operation was aborted");
+    if (auto handle = body.lock()) handle->cancel();
+  }
+};
+
+struct TokenHolder {
+  std::shared_ptr<FetchCancel> state;
+  v8::Global<v8::Object> object;
+};
+
+// Marks the second internal field of token objects (service targets have nullptr there).
+char kTokenTag;
+
+std::shared_ptr<FetchCancel> unwrapToken(v8::Local<v8::Value> value) {
+  if (!value->IsObject()) return nullptr;
+  auto obj = value.As<v8::Object>();
+  if (obj->InternalFieldCount() != 2) return nullptr;
+  if (obj->GetAlignedPointerFromInternalField(1) != &kTokenTag) return nullptr;
+  return static_cast<TokenHolder*>(obj->GetAlignedPointerFromInternalField(0))->state;
+}
+
+void fetchToken(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto& worker = Worker::from(info.GetIsolate());
+  auto obj = worker.handleTemplate(2)->NewInstance(worker.context()).ToLocalChecked();
+  auto* holder = new TokenHolder{std::make_shared<FetchCancel>(), {}};
+  obj->SetAlignedPointerInInternalField(0, holder);
+  obj->SetAlignedPointerInInternalField(1, &kTokenTag);
+  holder->object.Reset(info.GetIsolate(), obj);
+  holder->object.SetWeak(
+      holder,
+      [](const v8::WeakCallbackInfo<TokenHolder>& data) {
+        auto* h = data.GetParameter();
+        h->object.Reset();
+        delete h;
+      },
+      v8::WeakCallbackType::kParameter);
+  info.GetReturnValue().Set(obj);
+}
+
+void fetchAbort(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto state = unwrapToken(info[0]);
+  if (state == nullptr) return js::throwTypeError(info.GetIsolate(), "not a fetch token");
+  if (!state->aborted) state->abort();
+}
+
+void globalOutbound(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto& worker = Worker::from(isolate);
+  kj::HttpService* service = nullptr;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { service = &worker.globalOutbound(); })) {
+    return js::throwTypeError(
+        isolate, kj::str("fetch() cannot reach its globalOutbound service: ", e->getDescription())
+                     .cStr());
+  }
+  info.GetReturnValue().Set(worker.serviceTarget(*service));
 }
 
 void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -107,32 +193,45 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
     headers->set(kj::HttpHeaderId::TRANSFER_ENCODING, "chunked");
   }
 
+  // Optional: [6] a token from ops.fetchToken() to abort the call with; [7] decode the response
+  // body per its Content-Encoding (0 no, 1 gzip and deflate, 2 those and br).
+  auto cancel = info.Length() > 6 ? unwrapToken(info[6]) : nullptr;
+  if (cancel == nullptr) cancel = std::make_shared<FetchCancel>();
+  int decode = info.Length() > 7 ? info[7]->Int32Value(context).FromMaybe(0) : 0;
+
   auto paf = kj::newPromiseAndFulfiller<ResponseHead>();
-  auto response = kj::heap<CapturingResponse>(kj::mv(paf.fulfiller));
+  auto response = kj::heap<CapturingResponse>(kj::mv(paf.fulfiller), decode);
   auto& responseRef = *response;
   // Start the call from the event loop, not from inside this JS call, so the callee never runs
   // nested inside the caller's stack.
   kj::StringPtr urlPtr = url;
   auto* headersPtr = headers.get();
   auto* bodyPtr = body.get();
-  auto call = kj::evalLater([service, method, urlPtr, headersPtr, bodyPtr, &responseRef]() {
-                return service->request(method, urlPtr, *headersPtr, *bodyPtr, responseRef);
-              })
+  auto call = cancel->canceler
+                  .wrap(kj::evalLater([service, method, urlPtr, headersPtr, bodyPtr, &responseRef]() {
+                    return service->request(method, urlPtr, *headersPtr, *bodyPtr, responseRef);
+                  }))
                   .then(
                       [&responseRef]() {
                         responseRef.fail(KJ_EXCEPTION(
                             FAILED, "the service finished without sending a response"));
                       },
                       [&responseRef](kj::Exception&& e) { responseRef.fail(kj::mv(e)); });
-  worker.addTask(call.attach(kj::mv(url), kj::mv(headers), kj::mv(body), kj::mv(response)));
+  worker.addTask(call.attach(kj::mv(url), kj::mv(headers), kj::mv(body), kj::mv(response),
+                             std::shared_ptr<FetchCancel>(cancel)));
 
   info.GetReturnValue().Set(worker.toJsPromise(
-      kj::mv(paf.promise), [&worker](ResponseHead&& head) -> v8::Local<v8::Value> {
+      kj::mv(paf.promise), [&worker, cancel](ResponseHead&& head) -> v8::Local<v8::Value> {
         auto* isolate = worker.isolate();
         std::vector<v8::Local<v8::Value>> flat;
         for (auto& h : head.headers) flat.push_back(js::str(isolate, h.cStr()));
         v8::Local<v8::Value> bodyValue = v8::Null(isolate);
-        if (head.hasBody) bodyValue = BodyHandle::wrap(worker, BodyHandle::own(kj::mv(head.body)));
+        if (head.hasBody) {
+          auto handle = BodyHandle::own(kj::mv(head.body));
+          if (cancel->aborted) handle->cancel();
+          cancel->body = handle;
+          bodyValue = BodyHandle::wrap(worker, kj::mv(handle));
+        }
         v8::Local<v8::Value> parts[] = {
             v8::Integer::NewFromUnsigned(isolate, head.status),
             js::str(isolate, head.statusText.cStr()),
@@ -147,6 +246,9 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void installServiceFetchOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "serviceFetch", &serviceFetch);
+  setOp(worker, ops, "fetchToken", &fetchToken);
+  setOp(worker, ops, "fetchAbort", &fetchAbort);
+  setOp(worker, ops, "globalOutbound", &globalOutbound);
 }
 
 }  // namespace colony::api

@@ -152,6 +152,7 @@ void HttpServer::acceptFrom(Listener& listener) {
     return;
   }
   connection->start();
+  if (acceptHook_) acceptHook_();
 }
 
 void HttpServer::stopAccepting() {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -72,6 +73,10 @@ class HttpServer {
 
   ServerStats stats() const { return stats_; }
 
+  // Called after each accepted connection has started; it may call stopAccepting() (load
+  // balancing across processes sharing the listening sockets does).
+  void setAcceptHook(std::function<void()> hook) { acceptHook_ = std::move(hook); }
+
   // --- used by connections and exchanges ----------------------------------------------------
   colony::UvEventPort& port() { return port_; }
   kj::HttpHeaderTable& headerTable() { return table_; }
@@ -91,6 +96,7 @@ class HttpServer {
   std::unordered_set<Listener*> listeners_;
   std::unordered_set<Connection*> connections_;
   std::vector<kj::Own<kj::PromiseFulfiller<void>>> drainWaiters_;
+  std::function<void()> acceptHook_;
 
   friend class Listener;
   void acceptFrom(Listener& listener);

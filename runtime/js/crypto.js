@@ -1,13 +1,17 @@
 "use strict";
-// Web Crypto entry points that need no key material: crypto.getRandomValues and
-// crypto.randomUUID (random bytes from ops.randomBytes). SubtleCrypto comes later.
+// The `crypto` global: getRandomValues and randomUUID (random bytes from ops.randomBytes), the
+// SubtleCrypto instance (subtle.js) and crypto.DigestStream, a WritableStream that hashes what is
+// written to it (workerd's extension).
 
 const {
   TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeGetBuffer, TypedArrayPrototypeGetByteOffset,
   TypedArrayPrototypeGetByteLength, TypeError: TypeErrorCtor, Uint8Array: Uint8ArrayCtor,
-  NumberPrototypeToString, StringPrototypeSlice, makeEnumerable,
+  NumberPrototypeToString, StringPrototypeSlice, makeEnumerable, PromiseWithResolvers, PromiseMarkHandled,
+  ArrayBufferIsView, BigInt: BigIntCtor,
 } = internal.primordials;
 const { DOMException } = internal.require("dom_exception");
+const { WritableStream } = internal.require("streams");
+const subtle = internal.require("subtle");
 const ops = internal.ops;
 
 const integerTypes = {
@@ -19,10 +23,55 @@ const kConstruct = Symbol("Crypto construction");
 
 function hex2(b) { return StringPrototypeSlice("0" + NumberPrototypeToString(b, 16), -2); }
 
+// The bytes of a chunk written to a DigestStream: a BufferSource, or a string as UTF-8.
+function chunkBytes(chunk) {
+  if (typeof chunk === "string") return ops.utf8Encode(chunk);
+  if (ArrayBufferIsView(chunk)) return chunk;
+  try {
+    return new Uint8ArrayCtor(chunk);
+  } catch {
+    throw new TypeErrorCtor("DigestStream accepts only ArrayBuffer, ArrayBufferView or string chunks.");
+  }
+}
+
+class DigestStream extends WritableStream {
+  #digest;
+  #bytesWritten = 0n;
+
+  constructor(algorithm) {
+    const name = subtle.normalizeDigest(algorithm);
+    const handle = ops.cryptoDigestNew(name);
+    const result = PromiseWithResolvers();
+    PromiseMarkHandled(result.promise);
+    let self;
+    super({
+      write(chunk) {
+        const bytes = chunkBytes(chunk);
+        ops.cryptoDigestUpdate(handle, bytes);
+        self.#bytesWritten += BigIntCtor(bytes.byteLength);
+      },
+      close() {
+        result.resolve(ops.cryptoDigestFinish(handle));
+      },
+      abort(reason) {
+        result.reject(reason);
+      },
+    });
+    self = this;
+    this.#digest = result.promise;
+  }
+
+  get digest() { return this.#digest; }
+  get bytesWritten() { return this.#bytesWritten; }
+}
+makeEnumerable(DigestStream, ["digest", "bytesWritten"]);
+
 class Crypto {
   constructor(key = undefined) {
     if (key !== kConstruct) throw new TypeErrorCtor("Illegal constructor");
   }
+
+  get subtle() { return subtle.subtle; }
 
   getRandomValues(array) {
     const tag = array !== null && typeof array === "object" ? TypedArrayPrototypeGetSymbolToStringTag(array) : undefined;
@@ -53,7 +102,12 @@ class Crypto {
     return s;
   }
 }
-makeEnumerable(Crypto, ["getRandomValues", "randomUUID"]);
+Crypto.prototype.DigestStream = DigestStream;
+makeEnumerable(Crypto, ["subtle", "getRandomValues", "randomUUID", "DigestStream"]);
 
 exports.Crypto = Crypto;
 exports.crypto = new Crypto(kConstruct);
+exports.DigestStream = DigestStream;
+exports.CryptoKey = subtle.CryptoKey;
+exports.SubtleCrypto = subtle.SubtleCrypto;
+exports.makeBindingKey = subtle.makeBindingKey;

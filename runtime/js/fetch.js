@@ -21,6 +21,8 @@ const { Headers } = headersMod;
 const streams = internal.require("streams");
 const urlMod = internal.require("url");
 const { toUSVString, toByteString } = internal.require("util");
+const blobMod = internal.require("blob");
+const formDataMod = internal.require("form_data");
 
 // ---- bodies ------------------------------------------------------------------------------------
 
@@ -48,6 +50,14 @@ function extractBody(init, context) {
   if (typeof init === "object") {
     const bytes = encoding.bufferSourceBytes(init);
     if (bytes !== null) return [{ kind: "bytes", value: copyBytes(bytes), stream: null, used: false }, null];
+    if (blobMod.isBlob(init)) {
+      const type = blobMod.blobType(init);
+      return [{ kind: "bytes", value: blobMod.blobBytes(init), stream: null, used: false }, type === "" ? null : type];
+    }
+    if (formDataMod.isFormData(init)) {
+      const { bytes, contentType } = formDataMod.serializeMultipart(init);
+      return [{ kind: "bytes", value: bytes, stream: null, used: false }, contentType];
+    }
     if (urlMod.isURLSearchParams(init)) {
       return [{ kind: "string", value: urlMod.serializeFormUrlencoded(init), stream: null, used: false },
         "application/x-www-form-urlencoded;charset=UTF-8"];
@@ -62,6 +72,16 @@ function extractBody(init, context) {
   return [{ kind: "string", value: toUSVString(init), stream: null, used: false }, "text/plain;charset=UTF-8"];
 }
 
+// Reads a chunk of a native body. A fetch() response's body record carries the request's signal:
+// once it is aborted, a failed read rejects with the signal's reason.
+function readNative(handle, signal) {
+  const read = ops.bodyRead(handle);
+  if (signal === undefined || signal === null) return read;
+  return PromisePrototypeThen(read, undefined, (err) => {
+    throw abort.signalAborted(signal) ? abort.signalReason(signal) : err;
+  });
+}
+
 // The body as a ReadableStream (created on first use).
 function bodyStream(body) {
   if (body.kind === "none") return null;
@@ -69,11 +89,12 @@ function bodyStream(body) {
   let stream;
   if (body.kind === "native") {
     const handle = body.value;
-    stream = streams.streamFromPull(() => ops.bodyRead(handle), () => ops.bodyCancel(handle));
+    const signal = body.signal;
+    stream = streams.streamFromPull(() => readNative(handle, signal), () => ops.bodyCancel(handle));
   } else {
     const bytes = body.kind === "string" ? encoding.utf8Encode(body.value) : copyBytes(body.value);
     const used = body.used;
-    stream = streams.createStream((c) => {
+    stream = streams.createByteStream((c) => {
       if (!used && bytes.length > 0) streams.controllerEnqueue(c, bytes);
       streams.controllerClose(c);
     }, () => PromiseResolve(undefined), () => PromiseResolve(undefined), 0);
@@ -112,7 +133,8 @@ function consumeBody(body) {
   if (body.kind === "native") {
     body.used = true;
     const handle = body.value;
-    read = () => ops.bodyRead(handle);
+    const signal = body.signal;
+    read = () => readNative(handle, signal);
   } else {
     const reader = streams.acquireInternalReader(body.stream);
     read = () => PromisePrototypeThen(reader.read(), (chunk) => {
@@ -167,7 +189,8 @@ function bodyParts(body) {
   if (body.kind === "native") {
     body.used = true;
     const handle = body.value;
-    return { body: { read: () => ops.bodyRead(handle), cancel: () => { ops.bodyCancel(handle); } }, bodyKind: "stream" };
+    const signal = body.signal;
+    return { body: { read: () => readNative(handle, signal), cancel: () => { ops.bodyCancel(handle); } }, bodyKind: "stream" };
   }
   const reader = streams.acquireInternalReader(body.stream);
   return {
@@ -185,8 +208,9 @@ function bodyParts(body) {
   };
 }
 
-// Methods shared by Request and Response; `B(self)` returns the body record or throws.
-function defineBodyMixin(ctor, B) {
+// Methods shared by Request and Response; `B(self)` returns the body record or throws, `H(self)`
+// the Headers.
+function defineBodyMixin(ctor, B, H) {
   const methods = {
     get body() { return bodyStream(B(this)); },
     get bodyUsed() { return bodyUsed(B(this)); },
@@ -217,8 +241,20 @@ function defineBodyMixin(ctor, B) {
       try { body = B(this); } catch (e) { return PromiseReject(e); }
       return PromisePrototypeThen(consumeBody(body), (r) => JSONParse(asText(r)));
     },
+    blob() {
+      let body;
+      try { body = B(this); } catch (e) { return PromiseReject(e); }
+      const type = headersMod.getHeader(H(this), "content-type") ?? "";
+      return PromisePrototypeThen(consumeBody(body), (r) => blobMod.makeBlob(asBytes(r, typeof r !== "string"), type));
+    },
+    formData() {
+      let body;
+      try { body = B(this); } catch (e) { return PromiseReject(e); }
+      const type = headersMod.getHeader(H(this), "content-type");
+      return PromisePrototypeThen(consumeBody(body), (r) => formDataMod.parseFormBody(asBytes(r, false), type));
+    },
   };
-  const names = ["body", "bodyUsed", "arrayBuffer", "bytes", "text", "json"];
+  const names = ["body", "bodyUsed", "arrayBuffer", "bytes", "text", "json", "blob", "formData"];
   for (let i = 0; i < names.length; i++) {
     const desc = Reflect.getOwnPropertyDescriptor(methods, names[i]);
     desc.enumerable = true;
@@ -374,7 +410,7 @@ class Request {
   }
 }
 makeEnumerable(Request, ["method", "url", "headers", "redirect", "signal", "cf", "fetcher", "integrity", "keepalive", "clone"]);
-defineBodyMixin(Request, R.body);
+defineBodyMixin(Request, R.body, (r) => R.parts(r).headers);
 
 // ---- Response ----------------------------------------------------------------------------------
 
@@ -400,6 +436,10 @@ class Response {
   #body = null;
   #cf = undefined;
   #url = "";
+  #redirected = false;
+  // "automatic": a Content-Encoding of gzip or br makes the runtime compress the body on the way
+  // out; "manual": the body is already encoded.
+  #encodeBody = "automatic";
 
   constructor(body = null, init = undefined) {
     if (body === kInternalResponse) return;
@@ -416,6 +456,13 @@ class Response {
     this.#status = status;
     this.#statusText = statusText;
     this.#cf = init.cf;
+    if (init.encodeBody !== undefined) {
+      const mode = StringCtor(init.encodeBody);
+      if (mode !== "automatic" && mode !== "manual") {
+        throw new TypeErrorCtor(`Failed to construct 'Response': encodeBody must be "automatic" or "manual", not "${mode}".`);
+      }
+      this.#encodeBody = mode;
+    }
     const headers = new Headers();
     if (init.headers !== undefined) headersMod.fillHeaders(headers, init.headers);
     headersMod.setGuard(headers, "response");
@@ -472,7 +519,7 @@ class Response {
 
   get type() { return this.#type; }
   get url() { return this.#url; }
-  get redirected() { return false; }
+  get redirected() { return this.#redirected; }
   get status() { return this.#status; }
   get ok() { return this.#status >= 200 && this.#status <= 299; }
   get statusText() { return this.#statusText; }
@@ -487,6 +534,8 @@ class Response {
     r.#statusText = this.#statusText;
     r.#cf = this.#cf;
     r.#url = this.#url;
+    r.#redirected = this.#redirected;
+    r.#encodeBody = this.#encodeBody;
     r.#headers = new Headers(this.#headers);
     headersMod.setGuard(r.#headers, headersMod.getGuard(this.#headers));
     r.#body = cloneBody(this.#body);
@@ -500,21 +549,22 @@ class Response {
         if (!P.isResponse(r)) throw new TypeErrorCtor("Illegal invocation: not a Response.");
         return r.#body;
       },
-      make: (status, statusText, headers, body, url) => {
+      make: (status, statusText, headers, body, url, redirected) => {
         const r = new Response(kInternalResponse);
         r.#status = status;
         r.#statusText = statusText;
         r.#headers = headers;
         r.#body = body;
         r.#url = url ?? "";
+        r.#redirected = redirected === true;
         return r;
       },
-      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#headers, body: r.#body }),
+      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#headers, body: r.#body, encodeBody: r.#encodeBody }),
     };
   }
 }
 makeEnumerable(Response, ["type", "url", "redirected", "status", "ok", "statusText", "headers", "cf", "webSocket", "clone"]);
-defineBodyMixin(Response, P.body);
+defineBodyMixin(Response, P.body, (r) => P.parts(r).headers);
 
 function includes(list, v) {
   for (let i = 0; i < list.length; i++) if (list[i] === v) return true;
@@ -531,6 +581,8 @@ function toUnsignedShort(v) {
 // ---- Fetcher (service bindings) ----------------------------------------------------------------
 
 const kInternalFetcher = Symbol("internal Fetcher");
+// fetch() with a target service (global_fetch.js installs it): fetchImpl(target, input, init, argc).
+let fetchImpl = null;
 let F;
 class Fetcher {
   #target;
@@ -540,9 +592,10 @@ class Fetcher {
   }
 
   fetch(input, init = undefined) {
+    if (!F.isFetcher(this)) return PromiseReject(new TypeErrorCtor("Illegal invocation: not a Fetcher."));
+    if (fetchImpl !== null) return fetchImpl(this.#target, input, init, arguments.length);
     let request;
     try {
-      if (!F.isFetcher(this)) throw new TypeErrorCtor("Illegal invocation: not a Fetcher.");
       request = new Request(input, init);
     } catch (err) {
       return PromiseReject(err);
@@ -608,11 +661,12 @@ function makeRequest(method, url, headersFlat, body) {
   return R.make(method, url, headers, record);
 }
 
-function makeResponse(status, statusText, headersFlat, body, url = "") {
+// `signal` (optional): the fetch() request's signal, whose abort errors the body.
+function makeResponse(status, statusText, headersFlat, body, url = "", redirected = false, signal = null) {
   const headers = headersMod.headersFromFlat(headersFlat, "immutable");
   const record = body === null || body === undefined ? noBody()
-    : { kind: "native", value: body, stream: null, used: false };
-  return P.make(status, statusText, headers, record, url);
+    : { kind: "native", value: body, stream: null, used: false, signal };
+  return P.make(status, statusText, headers, record, url, redirected);
 }
 
 function describe(value) {
@@ -634,6 +688,7 @@ function responseParts(value) {
     headers: headersMod.headersToFlat(parts.headers),
     body: bp.body,
     bodyKind: bp.bodyKind,
+    encodeBody: parts.encodeBody,
   };
 }
 
@@ -654,4 +709,7 @@ exports.responseParts = responseParts;
 exports.makeFetcher = (target) => new Fetcher(kInternalFetcher, target);
 exports.dispatchFetchEvent = dispatchFetchEvent;
 exports.isRequest = R.isRequest;
+exports.requestParts = (r) => R.parts(r);
+exports.bodyParts = bodyParts;
+exports.setFetchImpl = (fn) => { fetchImpl = fn; };
 exports.isResponse = P.isResponse;

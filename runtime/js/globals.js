@@ -16,7 +16,14 @@ const encoding = internal.require("encoding");
 const url = internal.require("url");
 const { Headers } = internal.require("headers");
 const streams = internal.require("streams");
+const streamAdapters = internal.require("streams_adapters");
+const blob = internal.require("blob");
+const formData = internal.require("form_data");
+const { structuredClone } = internal.require("structured_clone");
+const perf = internal.require("performance");
+const rejection = internal.require("promise_rejection");
 const fetch = internal.require("fetch");
+const globalFetch = internal.require("global_fetch");
 const crypto = internal.require("crypto");
 
 function define(name, value) {
@@ -38,6 +45,8 @@ ObjectSetPrototypeOf(theGlobal, ServiceWorkerGlobalScope.prototype);
 
 const navigator = {};
 ObjectDefineProperty(navigator, "userAgent", { value: "Cloudflare-Workers", enumerable: true });
+// Each isolate runs on one thread.
+ObjectDefineProperty(navigator, "hardwareConcurrency", { value: 1, enumerable: true });
 ObjectFreeze(navigator);
 
 define("self", theGlobal);
@@ -66,15 +75,68 @@ define("Headers", Headers);
 define("ReadableStream", streams.ReadableStream);
 define("ReadableStreamDefaultReader", streams.ReadableStreamDefaultReader);
 define("ReadableStreamDefaultController", streams.ReadableStreamDefaultController);
+define("ReadableStreamBYOBReader", streams.ReadableStreamBYOBReader);
+define("ReadableStreamBYOBRequest", streams.ReadableStreamBYOBRequest);
+define("ReadableByteStreamController", streams.ReadableByteStreamController);
+define("WritableStream", streams.WritableStream);
+define("WritableStreamDefaultWriter", streams.WritableStreamDefaultWriter);
+define("WritableStreamDefaultController", streams.WritableStreamDefaultController);
+define("TransformStream", streams.TransformStream);
+define("TransformStreamDefaultController", streams.TransformStreamDefaultController);
 define("CountQueuingStrategy", streams.CountQueuingStrategy);
 define("ByteLengthQueuingStrategy", streams.ByteLengthQueuingStrategy);
+define("IdentityTransformStream", streamAdapters.IdentityTransformStream);
+define("FixedLengthStream", streamAdapters.FixedLengthStream);
+define("TextEncoderStream", streamAdapters.TextEncoderStream);
+define("TextDecoderStream", streamAdapters.TextDecoderStream);
+define("Blob", blob.Blob);
+define("File", blob.File);
+define("FormData", formData.FormData);
+define("structuredClone", structuredClone);
+define("Performance", perf.Performance);
+define("performance", perf.performance);
+define("Scheduler", perf.Scheduler);
+define("scheduler", perf.scheduler);
+define("PromiseRejectionEvent", rejection.PromiseRejectionEvent);
 define("Request", fetch.Request);
 define("Response", fetch.Response);
 define("Fetcher", fetch.Fetcher);
 define("FetchEvent", fetch.FetchEvent);
+define("fetch", globalFetch.fetch);
 define("Crypto", crypto.Crypto);
 define("crypto", crypto.crypto);
+define("CryptoKey", crypto.CryptoKey);
+define("SubtleCrypto", crypto.SubtleCrypto);
 define("navigator", navigator);
+
+// ---- nodejs_compat ---------------------------------------------------------------------------
+// With nodejs_compat or nodejs_als, timers and queueMicrotask keep the AsyncLocalStorage context
+// of the code that scheduled them; with nodejs_compat_v2, Buffer, process, global and
+// setImmediate/clearImmediate are globals, as in workerd.
+{
+  const nodeRegistry = internal.require("node_registry");
+  const { wrapWithContext } = internal.require("node_async");
+  const nodeFlags = nodeRegistry.flags();
+  if (nodeFlags.compat || nodeFlags.als) {
+    define("setTimeout", function setTimeout(handler, timeout = 0, ...args) {
+      return timers.setTimeout(wrapWithContext(handler), timeout, ...args);
+    });
+    define("setInterval", function setInterval(handler, timeout = 0, ...args) {
+      return timers.setInterval(wrapWithContext(handler), timeout, ...args);
+    });
+    define("queueMicrotask", function queueMicrotask(callback) {
+      return timers.queueMicrotask(wrapWithContext(callback));
+    });
+  }
+  if (nodeFlags.v2) {
+    const nodeProcess = internal.require("node_process");
+    define("Buffer", nodeRegistry.load("buffer").Buffer);
+    define("process", nodeRegistry.load("process"));
+    define("global", theGlobal);
+    define("setImmediate", nodeProcess.setImmediate);
+    define("clearImmediate", nodeProcess.clearImmediate);
+  }
+}
 
 // ---- hooks -----------------------------------------------------------------------------------
 
@@ -83,6 +145,9 @@ hooks.makeRequest = fetch.makeRequest;
 hooks.responseParts = fetch.responseParts;
 hooks.makeResponse = (status, statusText, headers, body) => fetch.makeResponse(status, statusText, headers, body);
 hooks.makeFetcher = fetch.makeFetcher;
+hooks.makeCryptoKey = crypto.makeBindingKey;
 hooks.dispatchFetchEvent = fetch.dispatchFetchEvent;
+hooks.unhandledRejection = rejection.unhandledRejection;
+hooks.rejectionHandled = rejection.rejectionHandled;
 hooks.hasFetchListeners = () => events.hasListeners(theGlobal, "fetch");
 hooks.makeTestController = () => ObjectFreeze({});

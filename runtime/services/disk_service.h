@@ -1,6 +1,9 @@
-// A `disk` service: a directory served over HTTP. GET and HEAD read files (a directory answers
-// with a JSON listing); PUT and DELETE write when the service is `writable`. Paths cannot leave
-// the directory, and names starting with "." are hidden unless `allowDotfiles`.
+// A `disk` service: a directory served over HTTP, answering as workerd does. GET and HEAD read
+// files (application/octet-stream, with Content-Length and Last-Modified) and list directories as
+// JSON ([{"name", "type"}], sorted); PUT (creating parent directories, replacing the file
+// atomically) and DELETE (recursively) only when `writable`, else 405; other methods 501.
+// Paths cannot leave the directory ("..", encoded slashes and NULs are refused with 404), and
+// names starting with "." are invisible unless `allowDotfiles` (writing one is 403).
 #pragma once
 
 #include <string>
@@ -21,8 +24,9 @@ class DiskService final : public Service, private kj::HttpService {
  private:
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                             kj::AsyncInputStream& requestBody, Response& response) override;
-  kj::Promise<void> respond(Response& response, uint status, kj::StringPtr statusText,
-                            kj::String body, kj::StringPtr contentType = nullptr);
+  kj::Promise<void> respond(Response& response, uint status, kj::StringPtr statusText);
+  kj::Promise<void> get(const std::string& path, bool head, Response& response);
+  kj::Promise<void> put(const std::string& path, kj::AsyncInputStream& body, Response& response);
 
   kj::String name_;
   std::string root_;

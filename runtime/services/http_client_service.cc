@@ -1,5 +1,7 @@
 #include "runtime/services/http_client_service.h"
 
+#include <string.h>
+
 #include <kj/compat/url.h>
 #include <kj/debug.h>
 
@@ -73,6 +75,12 @@ NetworkHttpService::NetworkHttpService(kj::StringPtr name, std::vector<std::stri
                                        std::vector<std::string> deny, UvAsyncIo& io,
                                        kj::HttpHeaderTable& table)
     : name_(kj::str(name)) {
+  auto list = [](const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (auto& item : items) out += (out.size() > 1 ? ", \"" : "\"") + item + "\"";
+    return out + "]";
+  };
+  rules_ = kj::str("allow = ", list(allow).c_str(), ", deny = ", list(deny).c_str());
   auto allowPtrs = KJ_MAP(a, allow) { return kj::StringPtr(a.c_str()); };
   auto denyPtrs = KJ_MAP(d, deny) { return kj::StringPtr(d.c_str()); };
   network_ = io.network().restrictPeers(allowPtrs, denyPtrs);
@@ -82,7 +90,31 @@ NetworkHttpService::NetworkHttpService(kj::StringPtr name, std::vector<std::stri
 
 kj::HttpService& NetworkHttpService::entrypoint(kj::StringPtr entrypointName) {
   requireDefaultEntrypoint(name_, entrypointName);
-  return *service_;
+  return *this;
+}
+
+kj::Promise<void> NetworkHttpService::request(kj::HttpMethod method, kj::StringPtr url,
+                                              const kj::HttpHeaders& headers,
+                                              kj::AsyncInputStream& requestBody,
+                                              Response& response) {
+  KJ_IF_MAYBE(parsed, kj::Url::tryParse(url, kj::Url::HTTP_PROXY_REQUEST)) {
+    if (parsed->scheme != "http") {
+      return KJ_EXCEPTION(FAILED, kj::str("network service \"", name_, "\" cannot reach ", url,
+                                          ": only http:// URLs are supported yet (no TLS)"));
+    }
+    auto host = kj::str(parsed->host);
+    return service_->request(method, url, headers, requestBody, response)
+        .catch_([this, host = kj::mv(host)](kj::Exception&& e) -> kj::Promise<void> {
+          if (strstr(e.getDescription().cStr(), "restrictPeers") != nullptr) {
+            return KJ_EXCEPTION(FAILED, kj::str("network service \"", name_,
+                                                "\" does not allow connecting to ", host, " (",
+                                                rules_, ")"));
+          }
+          return kj::mv(e);
+        });
+  } else {
+    return KJ_EXCEPTION(FAILED, kj::str("network service \"", name_, "\": not a valid URL: ", url));
+  }
 }
 
 }  // namespace colony

@@ -36,7 +36,7 @@ class ExternalHttpService final : public Service, private kj::HttpService {
   kj::Maybe<kj::ForkedPromise<void>> resolving_;
 };
 
-class NetworkHttpService final : public Service {
+class NetworkHttpService final : public Service, private kj::HttpService {
  public:
   NetworkHttpService(kj::StringPtr name, std::vector<std::string> allow,
                      std::vector<std::string> deny, UvAsyncIo& io, kj::HttpHeaderTable& table);
@@ -44,7 +44,13 @@ class NetworkHttpService final : public Service {
   kj::HttpService& entrypoint(kj::StringPtr entrypointName) override;
 
  private:
+  // Forwards to the kj-http client; refusals by the allow/deny lists are reported naming the
+  // service, the address and the lists.
+  kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
+                            kj::AsyncInputStream& requestBody, Response& response) override;
+
   kj::String name_;
+  kj::String rules_;
   kj::Own<kj::Network> network_;
   kj::Own<kj::HttpClient> client_;
   kj::Own<kj::HttpService> service_;

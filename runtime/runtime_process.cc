@@ -1,0 +1,339 @@
+#include "runtime/runtime_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <uv.h>
+#include <v8.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <capnp/rpc-twoparty.h>
+#include <kj/debug.h>
+
+#include "config/config_loader.h"
+#include "ipc/load_table.h"
+#include "ipc/supervisor.capnp.h"
+#include "ipc/uv_async_io.h"
+#include "runtime/runtime_main.h"
+#include "runtime/server.h"
+#include "runtime/v8_system.h"
+
+namespace colony {
+
+namespace {
+
+constexpr uint64_t kBalanceIntervalMs = 10;
+constexpr auto kReportInterval = 1 * kj::SECONDS;
+constexpr uint kMaxFdsPerMessage = 64;
+
+uint64_t residentBytes() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = fscanf(f, "%lu %lu", &size, &resident);
+  fclose(f);
+  if (n != 2) return 0;
+  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+struct DrainOutcome {
+  bool finished = true;
+  uint64_t cutRequests = 0;
+};
+
+// Everything this runtime process runs: V8, the config, the server, load balancing and reports.
+// Owned by runRuntimeProcess() (not by the RPC system) so that it is torn down outside any
+// callback, in a known order.
+class RuntimeHost {
+ public:
+  RuntimeHost(UvAsyncIo& io, std::unique_ptr<V8System>& v8) : io_(io), v8_(v8) {}
+
+  ~RuntimeHost() noexcept(false) {
+    if (balanceTimer_ != nullptr) {
+      uv_close(reinterpret_cast<uv_handle_t*>(balanceTimer_),
+               [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
+    }
+    table_.setParticipating(slot_, false);
+    server_.reset();
+    config_.reset();
+  }
+
+  bool started() const { return started_; }
+
+  // Builds the server from the received config and descriptors. Returns "" when ready, else the
+  // full error text.
+  std::string start(rpc::Runtime::StartParams::Reader params,
+                    kj::ArrayPtr<kj::Maybe<int>> receivedFds) {
+    started_ = true;
+    auto sockets = params.getSockets();
+    std::map<std::string, int> socketFds;
+    for (uint i = 0; i < sockets.size(); ++i) {
+      std::string name = sockets[i].getName().cStr();
+      KJ_IF_MAYBE(fd, receivedFds[i]) {
+        int own = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+        if (own < 0) return "socket \"" + name + "\": cannot keep its descriptor: " + strerror(errno);
+        socketFds[name] = own;
+      } else {
+        return "socket \"" + name + "\": the supervisor sent it without a file descriptor";
+      }
+    }
+    KJ_IF_MAYBE(fd, receivedFds[sockets.size()]) {
+      try {
+        table_ = LoadTable::attach(*fd);
+      } catch (std::exception& e) {
+        return e.what();
+      }
+    } else {
+      return "the supervisor sent the load table without a file descriptor";
+    }
+    slot_ = params.getSlot();
+    supervisor_ = params.getSupervisor();
+
+    try {
+      auto bytes = params.getConfig();
+      config_ = std::make_unique<config::LoadedConfig>(bytes, socketFds);
+    } catch (std::exception& e) {
+      return std::string("the config received from the supervisor is unusable: ") + e.what();
+    }
+    if (!v8_) v8_ = std::make_unique<V8System>(v8Flags(config_->get(), false));
+    ServerOptions options;
+    options.socketFds = socketFds;
+    options.verbose = spdlog::default_logger()->level() <= spdlog::level::debug;
+    server_ = std::make_unique<Server>(config_->get(), io_, std::move(options));
+    server_->setAcceptHook([this]() { balance(); });
+    try {
+      server_->start();
+      server_->listen();
+      // Hold the sockets without accepting until the supervisor says the generation serves.
+      server_->setAccepting(false);
+    } catch (WorkerStartError& e) {
+      return e.what();
+    } catch (std::exception& e) {
+      return e.what();
+    } catch (kj::Exception& e) {
+      return e.getDescription().cStr();
+    }
+    reporting_ = reportLoop().eagerlyEvaluate([](kj::Exception&& e) {
+      // The supervisor went away; the disconnect handler ends the process.
+      spdlog::debug("load reports stopped: {}", e.getDescription().cStr());
+    });
+    return "";
+  }
+
+  void serve() {
+    if (!server_ || draining_) return;
+    table_.setParticipating(slot_, true);
+    server_->setAccepting(true);
+    balance();
+    if (balanceTimer_ == nullptr) {
+      balanceTimer_ = new uv_timer_t;
+      uv_timer_init(io_.uvLoop(), balanceTimer_);
+      balanceTimer_->data = this;
+      uv_timer_start(
+          balanceTimer_,
+          [](uv_timer_t* timer) { static_cast<RuntimeHost*>(timer->data)->balance(); },
+          kBalanceIntervalMs, kBalanceIntervalMs);
+    }
+  }
+
+  kj::Promise<DrainOutcome> drain(uint32_t deadlineMs) {
+    draining_ = true;
+    table_.setParticipating(slot_, false);
+    if (balanceTimer_ != nullptr) uv_timer_stop(balanceTimer_);
+    if (!server_) return DrainOutcome{};
+    auto before = server_->stats();
+    spdlog::info("draining: {} requests in flight on {} connections", before.inFlight,
+                 before.connections);
+    auto done = server_->drain().then([]() { return true; });
+    auto deadline = io_.timer().afterDelay(deadlineMs * kj::MILLISECONDS).then([]() { return false; });
+    return done.exclusiveJoin(kj::mv(deadline)).then([this, deadlineMs](bool finished) {
+      DrainOutcome outcome;
+      outcome.finished = finished;
+      auto stats = server_->stats();
+      if (finished) {
+        spdlog::info("drained; {} requests served in all", stats.requestsServed);
+      } else {
+        outcome.cutRequests = stats.inFlight;
+        spdlog::warn("drain deadline of {} ms passed: cutting {} requests still in flight and {} "
+                     "open connections",
+                     deadlineMs, stats.inFlight, stats.connections);
+      }
+      return outcome;
+    });
+  }
+
+  // Drops every capability of the RPC connection (before the connection itself goes).
+  void detachRpc() {
+    reporting_ = nullptr;
+    supervisor_ = nullptr;
+  }
+
+  void fillReport(rpc::LoadReport::Builder report) {
+    auto stats = server_ ? server_->stats() : http::ServerStats{};
+    report.setInFlight(stats.inFlight);
+    report.setConnections(stats.connections);
+    report.setRequestsServed(stats.requestsServed);
+    report.setRssBytes(residentBytes());
+    uint64_t used = 0, total = 0;
+    if (server_) {
+      for (auto* worker : server_->workers()) {
+        v8::HeapStatistics heap;
+        worker->isolate()->GetHeapStatistics(&heap);
+        used += heap.used_heap_size();
+        total += heap.total_heap_size();
+      }
+    }
+    report.setHeapUsedBytes(used);
+    report.setHeapTotalBytes(total);
+    report.setAccepting(server_ && server_->accepting());
+  }
+
+ private:
+  // Publishes our connection count and pauses or resumes accepting (see ipc/load_table.h).
+  void balance() {
+    if (!server_) return;
+    uint64_t now = LoadTable::monotonicMs();
+    table_.publish(slot_, server_->stats().connections, now);
+    if (draining_) return;
+    bool should = table_.shouldAccept(slot_, now);
+    if (should != server_->accepting()) server_->setAccepting(should);
+  }
+
+  kj::Promise<void> reportLoop() {
+    return io_.timer().afterDelay(kReportInterval).then([this]() -> kj::Promise<void> {
+      KJ_IF_MAYBE(supervisor, supervisor_) {
+        auto request = supervisor->reportLoadRequest();
+        fillReport(request.initLoad());
+        return request.send().ignoreResult().then([this]() { return reportLoop(); });
+      }
+      return kj::READY_NOW;
+    });
+  }
+
+  UvAsyncIo& io_;
+  std::unique_ptr<V8System>& v8_;
+  std::unique_ptr<config::LoadedConfig> config_;
+  std::unique_ptr<Server> server_;
+  LoadTable table_;
+  uint32_t slot_ = LoadTable::kSlots;
+  kj::Maybe<rpc::Supervisor::Client> supervisor_;
+  kj::Maybe<kj::Promise<void>> reporting_;
+  uv_timer_t* balanceTimer_ = nullptr;
+  bool started_ = false;
+  bool draining_ = false;
+};
+
+class RuntimeImpl final : public rpc::Runtime::Server {
+ public:
+  explicit RuntimeImpl(RuntimeHost& host) : host_(host) {}
+
+  kj::Promise<void> start(StartContext context) override {
+    if (host_.started()) {
+      context.getResults().initResult().setFailed("start() was called twice");
+      return kj::READY_NOW;
+    }
+    auto params = context.getParams();
+    auto sockets = params.getSockets();
+    auto fds = kj::heapArrayBuilder<kj::Promise<kj::Maybe<int>>>(sockets.size() + 1);
+    for (auto socket : sockets) fds.add(socket.getFd().getFd());
+    fds.add(params.getLoadTable().getFd());
+    return kj::joinPromises(fds.finish())
+        .then([this, context](kj::Array<kj::Maybe<int>> received) mutable {
+          auto error = host_.start(context.getParams(), received);
+          auto result = context.getResults().initResult();
+          if (error.empty()) {
+            result.setReady();
+          } else {
+            result.setFailed(error);
+          }
+        });
+  }
+
+  kj::Promise<void> serve(ServeContext context) override {
+    host_.serve();
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> drain(DrainContext context) override {
+    return host_.drain(context.getParams().getDeadlineMs())
+        .then([context](DrainOutcome outcome) mutable {
+          auto results = context.getResults();
+          results.setFinished(outcome.finished);
+          results.setCutRequests(outcome.cutRequests);
+        });
+  }
+
+ private:
+  RuntimeHost& host_;
+};
+
+// Closes every handle left on the loop and lets the close callbacks run.
+void closeLoop(uv_loop_t* loop) {
+  uv_walk(
+      loop,
+      [](uv_handle_t* handle, void*) {
+        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+      },
+      nullptr);
+  uv_run(loop, UV_RUN_DEFAULT);
+}
+
+}  // namespace
+
+int runRuntimeProcess(const RuntimeProcessOptions& options) {
+  // Die with the supervisor, even when it is killed with SIGKILL. If it is already gone, stop.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (options.supervisorPid != 0 && getppid() != options.supervisorPid) {
+    spdlog::error("the supervisor (pid {}) is gone; not starting", options.supervisorPid);
+    return 1;
+  }
+  // Signals are the supervisor's business: a Ctrl-C in a terminal reaches the whole process
+  // group, and the supervisor turns it into an orderly drain over RPC.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+  if (fcntl(options.controlFd, F_GETFD) < 0) {
+    spdlog::error("runtime-process: control descriptor {} is not open", options.controlFd);
+    return 1;
+  }
+
+  std::unique_ptr<V8System> v8;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    UvAsyncIo io(&loop);
+    {
+      RuntimeHost host(io, v8);
+      {
+        auto stream = io.lowLevel().wrapUnixSocketFd(
+            options.controlFd, kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP);
+        capnp::TwoPartyClient rpc(*stream, kMaxFdsPerMessage, kj::heap<RuntimeImpl>(host),
+                                  capnp::rpc::twoparty::Side::SERVER);
+        auto disconnected = rpc.onDisconnect()
+                                .then([&loop]() {
+                                  spdlog::debug("the supervisor closed the control connection");
+                                  uv_stop(&loop);
+                                })
+                                .eagerlyEvaluate([&loop](kj::Exception&& e) {
+                                  spdlog::debug("control connection: {}", e.getDescription().cStr());
+                                  uv_stop(&loop);
+                                });
+        uv_run(&loop, UV_RUN_DEFAULT);
+        host.detachRpc();
+      }
+    }
+  }
+  closeLoop(&loop);
+  uv_loop_close(&loop);
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace colony

@@ -1,0 +1,26 @@
+// Log set-up for every subcommand: spdlog to stderr, each line tagged with the process's role
+// (supervisor, runtime#N, or the subcommand), its pid and the config generation it serves, as
+// text or as one JSON object per line (--log-format json).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace colony::logging {
+
+enum class Format { kText, kJson };
+
+// "text" or "json"; nullopt for anything else.
+std::optional<Format> parseFormat(const std::string& text);
+
+// Installs the default logger. `role` names the process in every line.
+void setUp(bool verbose, Format format, const std::string& role);
+
+// The generation shown in every line from now on (0: none yet).
+void setGeneration(uint64_t generation);
+
+// Text of `s` escaped for a JSON string (no surrounding quotes).
+std::string jsonEscape(const std::string& s);
+
+}  // namespace colony::logging

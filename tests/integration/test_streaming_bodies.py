@@ -1,0 +1,87 @@
+"""Request bodies streamed back as responses run in bounded memory."""
+
+import socket
+import threading
+import unittest
+
+import harness
+from harness import ServerTestCase
+
+WORKER = """
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/echo") return new Response(request.body);
+    if (url.pathname === "/identity") return new Response(request.body.pipeThrough(new IdentityTransformStream()));
+    if (url.pathname === "/count") {
+      let n = 0;
+      const counter = new WritableStream({ write(chunk) { n += chunk.byteLength; } });
+      await request.body.pipeTo(counter);
+      return new Response(String(n));
+    }
+    return new Response("not found", { status: 404 });
+  }
+};
+"""
+
+TOTAL = 256 * 1024 * 1024
+CHUNK = b"x" * (1024 * 1024)
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+class StreamingBodiesTest(ServerTestCase):
+    def setUp(self):
+        self.s = self.serve_script(WORKER, args=["--single-process"])
+
+    def upload(self, path):
+        """Sends TOTAL bytes while reading the response; returns (its first bytes, bytes received)."""
+        sock = socket.create_connection(("127.0.0.1", self.s.port), timeout=60)
+        received = bytearray()
+        counted = [0]
+
+        def reader():
+            while True:
+                data = sock.recv(1 << 20)
+                if not data:
+                    return
+                if len(received) < 4096:
+                    received.extend(data[:4096])
+                counted[0] += len(data)
+
+        t = threading.Thread(target=reader)
+        t.start()
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (path.encode(), TOTAL))
+        for _ in range(TOTAL // len(CHUNK)):
+            sock.sendall(CHUNK)
+        t.join(120)
+        sock.close()
+        return bytes(received), counted[0]
+
+    def check_bounded(self, path):
+        head, count = self.upload(path)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:200])
+        self.assertGreater(count, TOTAL)  # the body plus chunk framing came back
+        peak = peak_rss_kib(self.s.proc.pid)
+        self.assertLess(peak, 160 * 1024, f"peak RSS {peak} KiB for a {TOTAL >> 20} MiB upload")
+
+    def test_request_body_echoed_as_response(self):
+        self.check_bounded("/echo")
+
+    def test_request_body_through_identity_transform(self):
+        self.check_bounded("/identity")
+
+    def test_request_body_piped_to_writable(self):
+        status, _, body = self.s.request("POST", "/count", body=b"y" * (3 * 1024 * 1024 + 5))
+        self.assertEqual(status, 200)
+        self.assertEqual(body, str(3 * 1024 * 1024 + 5).encode())
+
+
+if __name__ == "__main__":
+    unittest.main()
