@@ -89,9 +89,21 @@ constexpr std::string_view kImplemented[] = {
 
     "ExternalServer.address",
     "ExternalServer.http",
+    "ExternalServer.https",
+    "ExternalServer.https.options",
+    "ExternalServer.https.tlsOptions",
+    "ExternalServer.https.certificateHost",
 
     "Network.allow",
     "Network.deny",
+    "Network.tlsOptions",
+
+    // Outbound TLS (https external services, network services); the system trust store is always
+    // used, so trustBrowserCas = true asks for nothing more.
+    "TlsOptions.trustBrowserCas",
+    "TlsOptions.trustedCertificates",
+    "TlsOptions.minVersion",
+    "TlsOptions.cipherList",
 
     "DiskDirectory.path",
     "DiskDirectory.writable",

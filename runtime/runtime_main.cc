@@ -117,7 +117,7 @@ int testInProcess(config::Config::Reader config, ServerOptions options, const st
     Server server(config, io, std::move(options));
     try {
       server.start();
-      auto summary = runTests(server, io.waitScope(), filter);
+      auto summary = runTests(server, io.waitScope(), &loop, filter);
       if (summary.failed > 0) {
         fprintf(stderr, "%d tests failed, %d passed\n", summary.failed, summary.passed);
         exitCode = 1;

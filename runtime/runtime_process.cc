@@ -9,6 +9,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -29,6 +30,8 @@ namespace colony {
 namespace {
 
 constexpr uint64_t kBalanceIntervalMs = 10;
+// On drain, how long a connection accepted just before has to send its first request.
+constexpr uint64_t kFirstRequestGraceMs = 1000;
 constexpr auto kReportInterval = 1 * kj::SECONDS;
 constexpr uint kMaxFdsPerMessage = 64;
 
@@ -105,6 +108,7 @@ class RuntimeHost {
     ServerOptions options;
     options.socketFds = socketFds;
     options.verbose = spdlog::default_logger()->level() <= spdlog::level::debug;
+    options.logListening = false;
     server_ = std::make_unique<Server>(config_->get(), io_, std::move(options));
     server_->setAcceptHook([this]() { balance(); });
     try {
@@ -150,7 +154,15 @@ class RuntimeHost {
     auto before = server_->stats();
     spdlog::info("draining: {} requests in flight on {} connections", before.inFlight,
                  before.connections);
-    auto done = server_->drain().then([]() { return true; });
+    // Stop accepting now, but give connections accepted a moment ago time to send their first
+    // request before drain() closes every connection that is idle: a client that has just
+    // connected must be answered, not cut off.
+    server_->setAccepting(false);
+    auto grace = std::min<uint64_t>(kFirstRequestGraceMs, deadlineMs / 2);
+    auto done = io_.timer()
+                    .afterDelay(grace * kj::MILLISECONDS)
+                    .then([this]() { return server_->drain(); })
+                    .then([]() { return true; });
     auto deadline = io_.timer().afterDelay(deadlineMs * kj::MILLISECONDS).then([]() { return false; });
     return done.exclusiveJoin(kj::mv(deadline)).then([this, deadlineMs](bool finished) {
       DrainOutcome outcome;

@@ -24,6 +24,24 @@ kj::ArrayPtr<const kj::byte> bytesOf(capnp::Text::Reader text) {
 
 std::string s(capnp::Text::Reader text) { return std::string(text.begin(), text.size()); }
 
+// A service's tlsOptions as options for outbound TLS.
+TlsClientOptions tlsClientOptions(kj::StringPtr service, config::TlsOptions::Reader tls) {
+  TlsClientOptions out;
+  for (auto cert : tls.getTrustedCertificates()) out.trustedCertificates.push_back(s(cert));
+  switch (tls.getMinVersion()) {
+    case config::TlsOptions::Version::GOOD_DEFAULT: break;
+    case config::TlsOptions::Version::SSL3: out.minVersion = kj::TlsVersion::SSL_3; break;
+    case config::TlsOptions::Version::TLS1_DOT0: out.minVersion = kj::TlsVersion::TLS_1_0; break;
+    case config::TlsOptions::Version::TLS1_DOT1: out.minVersion = kj::TlsVersion::TLS_1_1; break;
+    case config::TlsOptions::Version::TLS1_DOT2: out.minVersion = kj::TlsVersion::TLS_1_2; break;
+    default:
+      KJ_FAIL_REQUIRE(kj::str("service \"", service,
+                              "\": tlsOptions.minVersion tls1Dot3 is not supported yet; use tls1Dot2"));
+  }
+  if (tls.hasCipherList()) out.cipherList = s(tls.getCipherList());
+  return out;
+}
+
 WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
                           const std::string& compatDateOverride) {
   WorkerSource source;
@@ -189,14 +207,25 @@ void Server::start() {
         std::vector<std::string> allow, deny;
         for (auto a : network.getAllow()) allow.push_back(s(a));
         for (auto d : network.getDeny()) deny.push_back(s(d));
+        TlsClientOptions tls;
+        if (network.hasTlsOptions()) tls = tlsClientOptions(name, network.getTlsOptions());
         built = std::make_unique<NetworkHttpService>(name, std::move(allow), std::move(deny), io_,
-                                                     *headerTable_);
+                                                     *headerTable_, tls);
         break;
       }
-      case config::Service::EXTERNAL:
-        built = std::make_unique<ExternalHttpService>(name, service.getExternal().getAddress(), io_,
-                                                      *headerTable_);
+      case config::Service::EXTERNAL: {
+        auto external = service.getExternal();
+        std::optional<ExternalTls> tls;
+        if (external.isHttps()) {
+          auto https = external.getHttps();
+          tls.emplace();
+          if (https.hasTlsOptions()) tls->options = tlsClientOptions(name, https.getTlsOptions());
+          if (https.hasCertificateHost()) tls->certificateHost = s(https.getCertificateHost());
+        }
+        built = std::make_unique<ExternalHttpService>(name, external.getAddress(), io_,
+                                                      *headerTable_, std::move(tls));
         break;
+      }
       case config::Service::DISK: {
         auto disk = service.getDisk();
         built = std::make_unique<DiskService>(name, disk.getPath(), disk.getWritable(),
@@ -353,10 +382,11 @@ void Server::reportListening(const std::string& socketName, int fd) {
   } catch (std::exception&) {
     // Unix sockets have no port.
   }
+  auto level = options_.logListening ? spdlog::level::info : spdlog::level::debug;
   if (port != 0) {
-    spdlog::info("socket \"{}\" listening on port {}", socketName, port);
+    spdlog::log(level, "socket \"{}\" listening on port {}", socketName, port);
   } else {
-    spdlog::info("socket \"{}\" listening", socketName);
+    spdlog::log(level, "socket \"{}\" listening", socketName);
   }
   if (!options_.controlFd) return;
   std::string line = "{\"event\":\"listen\",\"socket\":\"" + socketName + "\",\"port\":" +

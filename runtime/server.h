@@ -24,6 +24,7 @@ struct ServerOptions {
   std::optional<int> controlFd;          // --control-fd: one JSON line per listening socket
   std::string compatDateOverride;        // colony test --compat-date
   bool verbose = false;
+  bool logListening = true;              // log "socket … listening" (the supervisor does it instead)
 };
 
 class Server {

@@ -11,6 +11,7 @@
 #include "config/embedded_file.h"
 #include "runtime/api/fetch_encoding.h"
 #include "runtime/api/ops.h"
+#include "runtime/api/websocket.h"
 #include "runtime/http_status.h"
 #include "runtime/js_util.h"
 #include "runtime/module_registry.h"
@@ -182,12 +183,13 @@ class Worker::Entrypoint final : public kj::HttpService {
         if (automatic && strcasecmp(name.cStr(), "content-encoding") == 0) {
           encodeAs = api::parseContentCoding(
               value, worker_.compatFlags().enabled("brotliContentEncoding"));
-          KJ_IF_MAYBE(coding, encodeAs) {
-            // "deflate" bodies are left for the handler to encode, as in workerd.
-            if (*coding == api::ContentCoding::DEFLATE) encodeAs = nullptr;
-          }
         }
         headers.add(kj::mv(name), kj::mv(value));
+      }
+      auto webSocket = get(context, parts, "webSocket");
+      if (!webSocket.IsEmpty() && webSocket->IsObject()) {
+        // status 101 with a webSocket: the connection becomes that WebSocket's.
+        return api::serveWebSocketResponse(worker_, webSocket, response, headers);
       }
       auto kind = js::toStdString(isolate, get(context, parts, "bodyKind"));
       auto body = get(context, parts, "body");
@@ -292,6 +294,7 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
 
 Worker::~Worker() noexcept(false) {
   api::cancelAllTimers(*this);
+  api::closeAllWebSockets(*this);
   entrypoints_.clear();
   modules_.reset();
   unhandledRejections_.clear();

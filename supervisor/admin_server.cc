@@ -13,7 +13,12 @@ class AdminServer::Service final : public kj::HttpService {
 
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders&,
                             kj::AsyncInputStream&, Response& response) override {
+    // The server hands over absolute URLs ("http://host/status?x"): keep the path.
     std::string p(url.cStr());
+    if (auto scheme = p.find("://"); scheme != std::string::npos) {
+      auto slash = p.find('/', scheme + 3);
+      p = slash == std::string::npos ? "/" : p.substr(slash);
+    }
     if (auto q = p.find('?'); q != std::string::npos) p.resize(q);
     if (p != "/healthz" && p != "/status" && p != "/metrics") {
       return reply(response, 404, "Not Found", "text/plain; charset=utf-8",

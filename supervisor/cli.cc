@@ -179,6 +179,7 @@ int runCli(int argc, char** argv) {
     return 2;
   }
 
+  logging::KjLogRedirect kjLogs;
   if (runtimeProcess->parsed()) {
     logging::setUp(runtimeVerbose, logging::parseFormat(runtimeLogFormat).value_or(logging::Format::kText),
                    "runtime#" + std::to_string(runtimeIndex));

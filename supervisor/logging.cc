@@ -109,6 +109,21 @@ void setGeneration(uint64_t generation) {
   currentGeneration.store(generation, std::memory_order_relaxed);
 }
 
+void KjLogRedirect::logMessage(kj::LogSeverity severity, const char* file, int line,
+                               int contextDepth, kj::String&& text) {
+  spdlog::level::level_enum level = spdlog::level::info;
+  switch (severity) {
+    case kj::LogSeverity::INFO: level = spdlog::level::info; break;
+    case kj::LogSeverity::WARNING: level = spdlog::level::warn; break;
+    case kj::LogSeverity::ERROR:
+    case kj::LogSeverity::FATAL: level = spdlog::level::err; break;
+    case kj::LogSeverity::DBG: level = spdlog::level::debug; break;
+  }
+  std::string message(text.cStr());
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  spdlog::log(level, "{}", message);
+}
+
 std::string jsonEscape(const std::string& s) {
   std::string out;
   out.reserve(s.size() + 8);

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <kj/exception.h>
+
 namespace colony::logging {
 
 enum class Format { kText, kJson };
@@ -19,6 +21,14 @@ void setUp(bool verbose, Format format, const std::string& role);
 
 // The generation shown in every line from now on (0: none yet).
 void setGeneration(uint64_t generation);
+
+// While alive, KJ's own log lines (KJ_LOG, warnings from Cap'n Proto) go through spdlog too, so
+// that every line has the same tags and format.
+class KjLogRedirect final : public kj::ExceptionCallback {
+ public:
+  void logMessage(kj::LogSeverity severity, const char* file, int line, int contextDepth,
+                  kj::String&& text) override;
+};
 
 // Text of `s` escaped for a JSON string (no surrounding quotes).
 std::string jsonEscape(const std::string& s);

@@ -50,7 +50,7 @@ void digest(const Info& info) {
 }
 
 // Incremental digests live in an object whose internal fields hold the context and a tag.
-char kDigestTag;
+alignas(8) char kDigestTag;  // V8 stores only aligned pointers in internal fields
 
 struct DigestHolder {
   MdCtx ctx;

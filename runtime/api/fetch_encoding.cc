@@ -15,7 +15,6 @@ constexpr size_t kBufferSize = 16 * 1024;
 kj::StringPtr codingName(ContentCoding coding) {
   switch (coding) {
     case ContentCoding::GZIP: return "gzip";
-    case ContentCoding::DEFLATE: return "deflate";
     case ContentCoding::BROTLI: return "br";
   }
   KJ_UNREACHABLE;
@@ -37,23 +36,14 @@ class Decoder {
 
 class ZlibDecoder final : public Decoder {
  public:
-  explicit ZlibDecoder(ContentCoding coding) : coding_(coding) {}
+  ZlibDecoder() = default;
   ~ZlibDecoder() noexcept(false) {
     if (started_) inflateEnd(&z_);
   }
 
   bool run(const kj::byte*& in, size_t& inLen, kj::byte*& out, size_t& outLen) override {
     if (!started_) {
-      if (inLen == 0) return false;
-      int bits = 15 + 16;
-      if (coding_ == ContentCoding::DEFLATE) {
-        // "deflate" is meant to be zlib-wrapped, but servers also send raw deflate: a zlib
-        // stream starts with a CMF byte naming method 8 and a window of at most 32K.
-        bool zlibHeader = (in[0] & 0x0f) == 8 && (in[0] >> 4) <= 7 &&
-                          (inLen < 2 || ((in[0] << 8) | in[1]) % 31 == 0);
-        bits = zlibHeader ? 15 : -15;
-      }
-      KJ_ASSERT(inflateInit2(&z_, bits) == Z_OK);
+      KJ_ASSERT(inflateInit2(&z_, 15 + 16) == Z_OK);  // gzip framing
       started_ = true;
     }
     z_.next_in = const_cast<kj::byte*>(in);
@@ -67,11 +57,10 @@ class ZlibDecoder final : public Decoder {
     outLen = z_.avail_out;
     if (rc == Z_STREAM_END) return true;
     if (rc == Z_OK || rc == Z_BUF_ERROR) return false;
-    throw corrupt(coding_, z_.msg != nullptr ? kj::StringPtr(z_.msg) : "corrupt data"_kj);
+    throw corrupt(ContentCoding::GZIP, z_.msg != nullptr ? kj::StringPtr(z_.msg) : "corrupt data"_kj);
   }
 
  private:
-  ContentCoding coding_;
   z_stream z_{};
   bool started_ = false;
 };
@@ -104,7 +93,7 @@ class DecodingInputStream final : public kj::AsyncInputStream {
     if (coding == ContentCoding::BROTLI) {
       decoder_ = kj::heap<BrotliDecoder>();
     } else {
-      decoder_ = kj::heap<ZlibDecoder>(coding);
+      decoder_ = kj::heap<ZlibDecoder>();
     }
   }
 
@@ -295,7 +284,6 @@ kj::Maybe<ContentCoding> parseContentCoding(kj::StringPtr value, bool brotli) {
   if (equalsIgnoreCase(token, "gzip") || equalsIgnoreCase(token, "x-gzip")) {
     return ContentCoding::GZIP;
   }
-  if (equalsIgnoreCase(token, "deflate")) return ContentCoding::DEFLATE;
   if (brotli && equalsIgnoreCase(token, "br")) return ContentCoding::BROTLI;
   return nullptr;
 }

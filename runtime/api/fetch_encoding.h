@@ -1,5 +1,6 @@
-// HTTP content codings for fetch(): decoding gzip, deflate and br response bodies as JS reads them,
-// and encoding a worker's response body when its Content-Encoding header asks for gzip or br.
+// HTTP content codings, as workerd handles them: fetch() decodes gzip and br response bodies as JS
+// reads them, and a worker's response body is encoded when its Content-Encoding header asks for
+// gzip or br. Other codings ("deflate" included) pass through untouched both ways.
 #pragma once
 
 #include <kj/async-io.h>
@@ -7,10 +8,10 @@
 
 namespace colony::api {
 
-enum class ContentCoding { GZIP, DEFLATE, BROTLI };
+enum class ContentCoding { GZIP, BROTLI };
 
-// The coding a Content-Encoding value names, if it is exactly one Colony decodes ("gzip",
-// "x-gzip", "deflate", and "br" when `brotli` is on). Lists of codings and unknown names are left
+// The coding a Content-Encoding value names, if it is exactly one Colony handles ("gzip",
+// "x-gzip", and "br" when `brotli` is on). Lists of codings and unknown names are left
 // alone: the body is then handed over as it came.
 kj::Maybe<ContentCoding> parseContentCoding(kj::StringPtr value, bool brotli);
 

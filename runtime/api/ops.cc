@@ -24,6 +24,9 @@ v8::Local<v8::Object> makeOps(Worker& worker) {
   installStructuredCloneOps(worker, ops);
   installNodeOps(worker, ops);
   installCryptoOps(worker, ops);
+  installWebSocketOps(worker, ops);
+  installCompressionOps(worker, ops);
+  installTcpSocketOps(worker, ops);
   return ops;
 }
 

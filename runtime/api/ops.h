@@ -26,6 +26,9 @@ void installServiceFetchOps(Worker& worker, v8::Local<v8::Object> ops);
 void installStructuredCloneOps(Worker& worker, v8::Local<v8::Object> ops);
 void installNodeOps(Worker& worker, v8::Local<v8::Object> ops);
 void installCryptoOps(Worker& worker, v8::Local<v8::Object> ops);
+void installWebSocketOps(Worker& worker, v8::Local<v8::Object> ops);
+void installCompressionOps(Worker& worker, v8::Local<v8::Object> ops);
+void installTcpSocketOps(Worker& worker, v8::Local<v8::Object> ops);
 
 // Stops and frees the worker's pending timers (when the worker is destroyed).
 void cancelAllTimers(Worker& worker);

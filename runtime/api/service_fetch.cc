@@ -9,6 +9,7 @@
 
 #include "runtime/api/fetch_encoding.h"
 #include "runtime/api/ops.h"
+#include "runtime/api/websocket.h"
 #include "runtime/js_util.h"
 #include "runtime/worker.h"
 
@@ -22,6 +23,7 @@ struct ResponseHead {
   kj::Vector<kj::String> headers;  // name, value, name, value, ...
   kj::Own<kj::AsyncInputStream> body;
   bool hasBody;
+  kj::Own<kj::WebSocket> webSocket;  // a 101 answer: JS's end of the WebSocket
 };
 
 // Receives the called service's response: the head is handed back to JS as soon as it is sent,
@@ -36,7 +38,7 @@ class CapturingResponse final : public kj::HttpService::Response {
                                       kj::Maybe<uint64_t> expectedBodySize) override {
     KJ_REQUIRE(!sent_, "the service sent two responses to one request");
     sent_ = true;
-    ResponseHead head{statusCode, kj::str(statusText), {}, kj::Own<kj::AsyncInputStream>(), true};
+    ResponseHead head{statusCode, kj::str(statusText), {}, kj::Own<kj::AsyncInputStream>(), true, {}};
     kj::Maybe<kj::StringPtr> contentEncoding;
     headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
       head.headers.add(kj::str(name));
@@ -60,8 +62,21 @@ class CapturingResponse final : public kj::HttpService::Response {
     return kj::mv(pipe.out);
   }
 
-  kj::Own<kj::WebSocket> acceptWebSocket(const kj::HttpHeaders&) override {
-    KJ_UNIMPLEMENTED("WebSockets over service bindings are not supported yet");
+  // The service accepted a WebSocket upgrade: it gets one end of an in-process WebSocket pipe,
+  // JS the other (as the 101 response's webSocket).
+  kj::Own<kj::WebSocket> acceptWebSocket(const kj::HttpHeaders& headers) override {
+    KJ_REQUIRE(!sent_, "the service sent two responses to one request");
+    sent_ = true;
+    ResponseHead head{101, kj::str("Switching Protocols"), {}, kj::Own<kj::AsyncInputStream>(),
+                      false, {}};
+    headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
+      head.headers.add(kj::str(name));
+      head.headers.add(kj::str(value));
+    });
+    auto pipe = kj::newWebSocketPipe();
+    head.webSocket = kj::mv(pipe.ends[0]);
+    fulfiller_->fulfill(kj::mv(head));
+    return kj::mv(pipe.ends[1]);
   }
 
   bool sent() const { return sent_; }
@@ -103,7 +118,7 @@ struct TokenHolder {
 };
 
 // Marks the second internal field of token objects (service targets have nullptr there).
-char kTokenTag;
+alignas(8) char kTokenTag;  // V8 stores only aligned pointers in internal fields
 
 std::shared_ptr<FetchCancel> unwrapToken(v8::Local<v8::Value> value) {
   if (!value->IsObject()) return nullptr;
@@ -226,7 +241,9 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
         std::vector<v8::Local<v8::Value>> flat;
         for (auto& h : head.headers) flat.push_back(js::str(isolate, h.cStr()));
         v8::Local<v8::Value> bodyValue = v8::Null(isolate);
-        if (head.hasBody) {
+        if (head.webSocket.get() != nullptr) {
+          bodyValue = wrapWebSocket(worker, kj::mv(head.webSocket));
+        } else if (head.hasBody) {
           auto handle = BodyHandle::own(kj::mv(head.body));
           if (cancel->aborted) handle->cancel();
           cancel->body = handle;

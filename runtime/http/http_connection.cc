@@ -11,8 +11,11 @@
 #include <algorithm>
 #include <array>
 
+#include <fcntl.h>
+
 #include <kj/debug.h>
 
+#include "ipc/uv_async_io.h"
 #include "runtime/http/http_text.h"
 
 namespace colony::http {
@@ -58,6 +61,38 @@ kj::Maybe<kj::HttpMethod> toKjMethod(unsigned parserMethod) {
   if (parserMethod >= table.size()) return nullptr;
   return table[parserMethod];
 }
+
+// The upgraded socket: bytes the client sent right after its request head come first.
+class PrefixedStream final : public kj::AsyncIoStream {
+ public:
+  PrefixedStream(kj::Array<kj::byte> prefix, kj::Own<kj::AsyncIoStream> inner)
+      : prefix_(kj::mv(prefix)), inner_(kj::mv(inner)) {}
+
+  kj::Promise<size_t> tryRead(void* buffer, size_t minBytes, size_t maxBytes) override {
+    size_t left = prefix_.size() - offset_;
+    if (left == 0) return inner_->tryRead(buffer, minBytes, maxBytes);
+    size_t n = std::min(left, maxBytes);
+    memcpy(buffer, prefix_.begin() + offset_, n);
+    offset_ += n;
+    if (n >= minBytes) return n;
+    return inner_->tryRead(static_cast<kj::byte*>(buffer) + n, minBytes - n, maxBytes - n)
+        .then([n](size_t more) { return n + more; });
+  }
+  kj::Promise<void> write(const void* buffer, size_t size) override {
+    return inner_->write(buffer, size);
+  }
+  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
+    return inner_->write(pieces);
+  }
+  kj::Promise<void> whenWriteDisconnected() override { return inner_->whenWriteDisconnected(); }
+  void shutdownWrite() override { inner_->shutdownWrite(); }
+  void abortRead() override { inner_->abortRead(); }
+
+ private:
+  kj::Array<kj::byte> prefix_;
+  size_t offset_ = 0;
+  kj::Own<kj::AsyncIoStream> inner_;
+};
 
 }  // namespace
 
@@ -161,7 +196,7 @@ void Connection::prepareReadSpace() {
 
 void Connection::updateReading() {
   if (handleClosing_) return;
-  bool want = hasReadSpace();
+  bool want = hasReadSpace() && (!upgraded_ || closing_);
   if (want && !reading_) {
     int rc = uv_read_start(stream(), &Connection::onAlloc, &Connection::onRead);
     if (rc != 0) {
@@ -751,6 +786,33 @@ kj::Promise<void> Connection::whenDisconnected() {
 }
 
 void Connection::addTask(kj::Promise<void> promise) { tasks_->add(kj::mv(promise)); }
+
+kj::Own<kj::AsyncIoStream> Connection::takeUpgradedSocket() {
+  KJ_REQUIRE(usable(), "the client connection is closed");
+  upgraded_ = true;
+  if (reading_) {
+    uv_read_stop(stream());
+    reading_ = false;
+  }
+  setTimer(TimerMode::kNone);
+  auto leftover = kj::heapArray<kj::byte>(
+      reinterpret_cast<const kj::byte*>(buffer_.begin() + parsePos_), dataEnd_ - parsePos_);
+  parsePos_ = dataEnd_;
+  uv_os_fd_t fd = -1;
+  int rc = uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd);
+  KJ_REQUIRE(rc == 0, "cannot get the client socket's descriptor", uv_strerror(rc));
+  // A second descriptor for KJ: libuv lets one handle watch a descriptor number, and the
+  // connection's own handle keeps the first until the exchange is over.
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) KJ_FAIL_SYSCALL("fcntl(F_DUPFD_CLOEXEC)", errno);
+  auto io = kj::heap<UvLowLevelAsyncIo>(server_->port());
+  using Flags = kj::LowLevelAsyncIoProvider;
+  kj::Own<kj::AsyncIoStream> socket = io->wrapSocketFd(
+      copy, Flags::TAKE_OWNERSHIP | Flags::ALREADY_CLOEXEC | Flags::ALREADY_NONBLOCK);
+  socket = socket.attach(kj::mv(io));
+  if (leftover.size() > 0) socket = kj::heap<PrefixedStream>(kj::mv(leftover), kj::mv(socket));
+  return socket;
+}
 
 void Connection::taskFailed(kj::Exception&& exception) {
   spdlog::error("http: internal task failed: {}", exception.getDescription().cStr());

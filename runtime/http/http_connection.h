@@ -145,6 +145,11 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   // Drops the connection at once: queued writes are discarded, services are cancelled.
   void abort();
   void addTask(kj::Promise<void> promise);
+  // WebSocket upgrade, once the 101 head is written: stops reading for good and returns the
+  // connection's socket (a duplicate descriptor) as a KJ stream that first yields whatever the
+  // client already sent after the request head. The handle stays open, untouched, until the
+  // exchange finishes; then the connection closes as after any last response.
+  kj::Own<kj::AsyncIoStream> takeUpgradedSocket();
 
  private:
   struct HeaderSpan {
@@ -243,6 +248,7 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   bool processing_ = false;
   bool processAgain_ = false;
   bool peerClosed_ = false;
+  bool upgraded_ = false;      // the socket belongs to a WebSocket until the exchange finishes
 
   std::vector<kj::Own<kj::PromiseFulfiller<void>>> disconnectWaiters_;
   kj::Own<kj::TaskSet> tasks_;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <openssl/evp.h>
+
 #include <kj/debug.h>
 
 #include "runtime/http/http_connection.h"
@@ -87,6 +89,19 @@ class ResponseBody final : public kj::AsyncOutputStream {
  private:
   kj::Own<Exchange> exchange_;
 };
+
+// Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 section 4.2.2).
+std::string webSocketAcceptKey(std::string_view key) {
+  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::string input(key);
+  input += kGuid;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digestLength = 0;
+  KJ_ASSERT(EVP_Digest(input.data(), input.size(), digest, &digestLength, EVP_sha1(), nullptr) == 1);
+  char encoded[64];
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest, digestLength);
+  return std::string(encoded, n);
+}
 
 kj::Exception clientGone() {
   return KJ_EXCEPTION(DISCONNECTED, "the client connection is closed");
@@ -247,8 +262,96 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   return body;
 }
 
-kj::Own<kj::WebSocket> Exchange::acceptWebSocket(const kj::HttpHeaders&) {
-  KJ_UNIMPLEMENTED("WebSocket upgrades are not supported by Colony's HTTP server yet");
+kj::Own<kj::WebSocket> Exchange::acceptWebSocket(const kj::HttpHeaders& responseHeaders) {
+  if (connection_ == nullptr || !connection_->usable()) kj::throwFatalException(clientGone());
+  KJ_REQUIRE(!started_, "the HTTP response was already sent; it cannot become a WebSocket");
+  KJ_REQUIRE(method == kj::HttpMethod::GET && headers.isWebSocket(),
+             "a WebSocket response (status 101) can only answer a request with "
+             "Upgrade: websocket");
+  kj::StringPtr key;
+  KJ_IF_MAYBE(value, headers.get(kj::HttpHeaderId::SEC_WEBSOCKET_KEY)) {
+    key = *value;
+  } else {
+    KJ_FAIL_REQUIRE("the WebSocket request has no Sec-WebSocket-Key header");
+  }
+  KJ_IF_MAYBE(version, headers.get(kj::HttpHeaderId::SEC_WEBSOCKET_VERSION)) {
+    KJ_REQUIRE(*version == "13", "unsupported Sec-WebSocket-Version (only 13 is)", *version);
+  }
+  const ServerOptions& options = connection_->server()->options();
+  kj::HttpHeaderTable& table = connection_->server()->headerTable();
+
+  std::string accept = webSocketAcceptKey(std::string_view(key.cStr(), key.size()));
+  constexpr kj::StringPtr statusLine = "HTTP/1.1 101 Switching Protocols\r\n"_kj;
+  constexpr kj::StringPtr upgradeHeaders = "Upgrade: websocket\r\nConnection: Upgrade\r\n"_kj;
+  // The handshake headers are the server's; no extension is negotiated (messages go uncompressed).
+  auto keep = [&](kj::StringPtr name) {
+    return !isInjectedName(options.injectResponseHeaders, std::string_view(name.cStr(), name.size()));
+  };
+  auto isHandshakeHeader = [](kj::HttpHeaderId id) {
+    return isFramingHeader(id) || id == kj::HttpHeaderId::CONTENT_LENGTH ||
+           id == kj::HttpHeaderId::SEC_WEBSOCKET_ACCEPT ||
+           id == kj::HttpHeaderId::SEC_WEBSOCKET_EXTENSIONS ||
+           id == kj::HttpHeaderId::SEC_WEBSOCKET_KEY ||
+           id == kj::HttpHeaderId::SEC_WEBSOCKET_VERSION;
+  };
+  HeadWriter head;
+  head.reserve(statusLine.size() + upgradeHeaders.size() + 2);
+  head.reserveFor("Sec-WebSocket-Accept"_kj, kj::StringPtr(accept.c_str(), accept.size()));
+  responseHeaders.forEach(
+      [&](kj::HttpHeaderId id, kj::StringPtr value) {
+        if (isHandshakeHeader(id)) return;
+        kj::StringPtr name = table.idToString(id);
+        if (keep(name)) head.reserveFor(name, value);
+      },
+      [&](kj::StringPtr name, kj::StringPtr value) {
+        if (keep(name)) head.reserveFor(name, value);
+      });
+  for (auto& [name, value] : options.injectResponseHeaders) {
+    head.reserve(name.size() + value.size() + 4);
+  }
+  head.allocate();
+  head.append(statusLine);
+  head.append(upgradeHeaders);
+  head.header("Sec-WebSocket-Accept"_kj, kj::StringPtr(accept.c_str(), accept.size()));
+  responseHeaders.forEach(
+      [&](kj::HttpHeaderId id, kj::StringPtr value) {
+        if (isHandshakeHeader(id)) return;
+        kj::StringPtr name = table.idToString(id);
+        if (keep(name)) head.header(name, value);
+      },
+      [&](kj::StringPtr name, kj::StringPtr value) {
+        if (keep(name)) head.header(name, value);
+      });
+  for (auto& [name, value] : options.injectResponseHeaders) {
+    head.header(kj::StringPtr(name.c_str(), name.size()),
+                kj::StringPtr(value.c_str(), value.size()));
+  }
+  head.append(kCrLf);
+  responseHead_ = head.finish();
+  started_ = true;
+  ended_ = true;
+  framing_ = Framing::kNone;
+  // From here on a failure of the service can only drop the connection.
+  headOnWire_ = true;
+
+  auto socket = connection_->whenActive(*this)
+                    .then([this]() -> kj::Promise<void> {
+                      if (connection_ == nullptr || !connection_->usable()) return clientGone();
+                      uv_buf_t buf = uv_buf_init(responseHead_.begin(),
+                                                 static_cast<unsigned>(responseHead_.size()));
+                      return connection_->write(&buf, 1, *this);
+                    })
+                    .then([this]() -> kj::Own<kj::AsyncIoStream> {
+                      if (connection_ == nullptr || !connection_->usable()) {
+                        kj::throwFatalException(clientGone());
+                      }
+                      // The response is complete as far as the connection is concerned; it
+                      // closes once the service is done with the WebSocket.
+                      endQueued_ = true;
+                      return connection_->takeUpgradedSocket();
+                    })
+                    .attach(kj::addRef(*this));
+  return kj::newWebSocket(kj::newPromisedStream(kj::mv(socket)), nullptr);
 }
 
 void Exchange::setServerResponse(uint status, kj::StringPtr reason, kj::StringPtr body) {

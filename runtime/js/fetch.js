@@ -23,6 +23,7 @@ const urlMod = internal.require("url");
 const { toUSVString, toByteString } = internal.require("util");
 const blobMod = internal.require("blob");
 const formDataMod = internal.require("form_data");
+const websocket = internal.require("websocket");
 
 // ---- bodies ------------------------------------------------------------------------------------
 
@@ -440,6 +441,7 @@ class Response {
   // "automatic": a Content-Encoding of gzip or br makes the runtime compress the body on the way
   // out; "manual": the body is already encoded.
   #encodeBody = "automatic";
+  #webSocket = null;
 
   constructor(body = null, init = undefined) {
     if (body === kInternalResponse) return;
@@ -448,7 +450,16 @@ class Response {
     }
     init = init ?? {};
     const status = init.status === undefined ? 200 : toUnsignedShort(init.status);
-    if (status < 200 || status > 599) {
+    const webSocket = init.webSocket ?? null;
+    if (webSocket !== null) {
+      if (!websocket.isWebSocket(webSocket)) {
+        throw new TypeErrorCtor("Failed to construct 'Response': webSocket must be a WebSocket.");
+      }
+      if (status !== 101) {
+        throw new RangeErrorCtor("Failed to construct 'Response': a Response with a webSocket must have status 101.");
+      }
+      this.#webSocket = webSocket;
+    } else if (status < 200 || status > 599) {
       throw new RangeErrorCtor("Responses may only be constructed with status codes in the range 200 to 599, inclusive.");
     }
     const statusText = init.statusText === undefined ? "" : toByteString(init.statusText, "Invalid statusText");
@@ -525,7 +536,7 @@ class Response {
   get statusText() { return this.#statusText; }
   get headers() { return this.#headers; }
   get cf() { return this.#cf; }
-  get webSocket() { return null; }
+  get webSocket() { return this.#webSocket; }
 
   clone() {
     const r = new Response(kInternalResponse);
@@ -549,8 +560,9 @@ class Response {
         if (!P.isResponse(r)) throw new TypeErrorCtor("Illegal invocation: not a Response.");
         return r.#body;
       },
-      make: (status, statusText, headers, body, url, redirected) => {
+      make: (status, statusText, headers, body, url, redirected, webSocket = null) => {
         const r = new Response(kInternalResponse);
+        r.#webSocket = webSocket;
         r.#status = status;
         r.#statusText = statusText;
         r.#headers = headers;
@@ -559,7 +571,7 @@ class Response {
         r.#redirected = redirected === true;
         return r;
       },
-      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#headers, body: r.#body, encodeBody: r.#encodeBody }),
+      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#headers, body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
     };
   }
 }
@@ -664,6 +676,10 @@ function makeRequest(method, url, headersFlat, body) {
 // `signal` (optional): the fetch() request's signal, whose abort errors the body.
 function makeResponse(status, statusText, headersFlat, body, url = "", redirected = false, signal = null) {
   const headers = headersMod.headersFromFlat(headersFlat, "immutable");
+  if (status === 101 && body !== null && body !== undefined) {
+    // An accepted WebSocket upgrade: `body` is the socket's native handle.
+    return P.make(status, statusText, headers, noBody(), url, redirected, websocket.fromNative(body));
+  }
   const record = body === null || body === undefined ? noBody()
     : { kind: "native", value: body, stream: null, used: false, signal };
   return P.make(status, statusText, headers, record, url, redirected);
@@ -689,6 +705,7 @@ function responseParts(value) {
     body: bp.body,
     bodyKind: bp.bodyKind,
     encodeBody: parts.encodeBody,
+    webSocket: parts.webSocket,
   };
 }
 

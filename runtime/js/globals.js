@@ -25,6 +25,10 @@ const rejection = internal.require("promise_rejection");
 const fetch = internal.require("fetch");
 const globalFetch = internal.require("global_fetch");
 const crypto = internal.require("crypto");
+const websocket = internal.require("websocket");
+const { URLPattern } = internal.require("url_pattern");
+const messageChannel = internal.require("message_channel");
+const compression = internal.require("compression");
 
 function define(name, value) {
   ObjectDefineProperty(theGlobal, name, { value, writable: true, configurable: true, enumerable: false });
@@ -107,7 +111,21 @@ define("Crypto", crypto.Crypto);
 define("crypto", crypto.crypto);
 define("CryptoKey", crypto.CryptoKey);
 define("SubtleCrypto", crypto.SubtleCrypto);
+define("WebSocket", websocket.WebSocket);
+define("WebSocketPair", websocket.WebSocketPair);
+define("CloseEvent", websocket.CloseEvent);
+define("ErrorEvent", websocket.ErrorEvent);
 define("navigator", navigator);
+define("URLPattern", URLPattern);
+define("MessageEvent", messageChannel.MessageEvent);
+define("CompressionStream", compression.CompressionStream);
+define("DecompressionStream", compression.DecompressionStream);
+// MessageChannel and MessagePort are globals from the 2025-08-15 compatibility date on (or with
+// the expose_global_message_channel flag), as in workerd.
+if (internal.ops.compatFlag("exposeGlobalMessageChannel")) {
+  define("MessageChannel", messageChannel.MessageChannel);
+  define("MessagePort", messageChannel.MessagePort);
+}
 
 // ---- nodejs_compat ---------------------------------------------------------------------------
 // With nodejs_compat or nodejs_als, timers and queueMicrotask keep the AsyncLocalStorage context
@@ -145,6 +163,8 @@ hooks.makeRequest = fetch.makeRequest;
 hooks.responseParts = fetch.responseParts;
 hooks.makeResponse = (status, statusText, headers, body) => fetch.makeResponse(status, statusText, headers, body);
 hooks.makeFetcher = fetch.makeFetcher;
+hooks.webSocketForResponse = websocket.webSocketForResponse;
+hooks.bindWebSocket = websocket.bindWebSocket;
 hooks.makeCryptoKey = crypto.makeBindingKey;
 hooks.dispatchFetchEvent = fetch.dispatchFetchEvent;
 hooks.unhandledRejection = rejection.unhandledRejection;

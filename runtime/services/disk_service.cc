@@ -138,12 +138,12 @@ kj::Promise<void> DiskService::request(kj::HttpMethod method, kj::StringPtr url,
   std::string path = root_;
   for (auto& segment : parsed.path) {
     if (segment.size() == 0) continue;
-    if (segment == "." || segment == ".." || segment.findFirst('/') != nullptr ||
-        segment.findFirst('\0') != nullptr || strlen(segment.cStr()) != segment.size()) {
-      return respond(response, 404, "Not Found");
-    }
     if (segment.startsWith(".") && !allowDotfiles_) {
       if (method == kj::HttpMethod::PUT) return respond(response, 403, "Unauthorized");
+      return respond(response, 404, "Not Found");
+    }
+    if (segment == "." || segment == ".." || segment.findFirst('/') != nullptr ||
+        strlen(segment.cStr()) != segment.size()) {
       return respond(response, 404, "Not Found");
     }
     path += "/";

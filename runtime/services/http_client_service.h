@@ -3,8 +3,11 @@
 //    Host header and path, as a reverse proxy would.
 //  - network: each request goes to the host its URL names, if the network's allow/deny lists
 //    permit that address (`public`, `private`, `local`, `network`, `unix`, CIDRs; deny wins).
+// Both speak TLS where asked: an external service configured `https`, a network service for
+// https:// URLs (verified against the system trust store plus the service's trusted certificates).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,13 +15,21 @@
 
 #include "ipc/uv_async_io.h"
 #include "runtime/service.h"
+#include "runtime/services/tls_client.h"
 
 namespace colony {
+
+// TLS settings of an `https` external service.
+struct ExternalTls {
+  TlsClientOptions options;
+  // Name the certificate must carry; the address's host when empty.
+  std::string certificateHost;
+};
 
 class ExternalHttpService final : public Service, private kj::HttpService {
  public:
   ExternalHttpService(kj::StringPtr name, kj::StringPtr address, UvAsyncIo& io,
-                      kj::HttpHeaderTable& table);
+                      kj::HttpHeaderTable& table, std::optional<ExternalTls> tls = std::nullopt);
   kj::StringPtr name() const override { return name_; }
   kj::HttpService& entrypoint(kj::StringPtr entrypointName) override;
 
@@ -31,6 +42,8 @@ class ExternalHttpService final : public Service, private kj::HttpService {
   kj::String address_;
   UvAsyncIo& io_;
   kj::HttpHeaderTable& table_;
+  kj::Own<kj::TlsContext> tls_;  // null for plain HTTP
+  kj::String certificateHost_;
   kj::Own<kj::NetworkAddress> resolved_;
   kj::Own<kj::HttpClient> client_;
   kj::Maybe<kj::ForkedPromise<void>> resolving_;
@@ -39,7 +52,13 @@ class ExternalHttpService final : public Service, private kj::HttpService {
 class NetworkHttpService final : public Service, private kj::HttpService {
  public:
   NetworkHttpService(kj::StringPtr name, std::vector<std::string> allow,
-                     std::vector<std::string> deny, UvAsyncIo& io, kj::HttpHeaderTable& table);
+                     std::vector<std::string> deny, UvAsyncIo& io, kj::HttpHeaderTable& table,
+                     const TlsClientOptions& tls = {});
+  // The restricted network, for raw connections (connect() sockets) through this service.
+  kj::Network& network() { return *network_; }
+  kj::TlsContext& tls() { return *tls_; }
+  // The refusal message for a host these lists do not allow.
+  kj::String refusal(kj::StringPtr host) const;
   kj::StringPtr name() const override { return name_; }
   kj::HttpService& entrypoint(kj::StringPtr entrypointName) override;
 
@@ -52,6 +71,8 @@ class NetworkHttpService final : public Service, private kj::HttpService {
   kj::String name_;
   kj::String rules_;
   kj::Own<kj::Network> network_;
+  kj::Own<kj::TlsContext> tls_;
+  kj::Own<kj::Network> tlsNetwork_;
   kj::Own<kj::HttpClient> client_;
   kj::Own<kj::HttpService> service_;
 };

@@ -135,7 +135,7 @@ class Server:
     """
 
     def __init__(self, config=None, files=None, sockets=("http",), args=(), config_path=None,
-                 env=None, cwd=None, start_timeout=START_TIMEOUT):
+                 env=None, cwd=None, start_timeout=START_TIMEOUT, prefix=()):
         self.tmp = tempfile.TemporaryDirectory(prefix="colony-it-")
         self.dir = self.tmp.name
         write_files(self.dir, files)
@@ -149,11 +149,11 @@ class Server:
         self.proc = None
         self._clients = []
         self._ctl_buf = b""
-        self._start(list(sockets), list(args), env, cwd or self.dir, start_timeout)
+        self._start(list(sockets), list(args), env, cwd or self.dir, start_timeout, list(prefix))
 
-    def _start(self, sockets, args, env, cwd, start_timeout):
+    def _start(self, sockets, args, env, cwd, start_timeout, prefix):
         ctl_r, ctl_w = os.pipe()
-        cmd = [colony_bin(), "serve", self.config_path, "--control-fd", str(ctl_w)] + args
+        cmd = prefix + [colony_bin(), "serve", self.config_path, "--control-fd", str(ctl_w)] + args
         full_env = dict(os.environ)
         full_env.update(env or {})
         try:
@@ -214,6 +214,15 @@ class Server:
                 open_ = self._read_events(deadline)
             else:
                 time.sleep(0.05)
+
+    def wait_listen(self, socket_name, timeout=START_TIMEOUT):
+        """Reads control events (e.g. after a reload added a socket) until `socket_name` reports
+        listening; returns its port, or None when the timeout ran out."""
+        deadline = time.monotonic() + timeout
+        while socket_name not in self.ports and time.monotonic() < deadline:
+            if not self._read_events(deadline):
+                break
+        return self.ports.get(socket_name)
 
     # --- accessors ------------------------------------------------------------------------
     @property

@@ -47,6 +47,16 @@ class TestCommandTest(unittest.TestCase):
             if kind != "TEST":
                 self.assertLess(lines.index(("TEST", name)), lines.index((kind, name)))
 
+    def test_hung_test_fails_instead_of_waiting_forever(self):
+        # A promise nothing can settle (no timer, no I/O pending) is reported as a failure and the
+        # run goes on to the next test.
+        code, lines, output = run_tests(
+            "export const hangs = { test() { return new Promise(() => {}); } };\n"
+            "export const waits = { test() { return new Promise((r) => setTimeout(r, 50)); } };\n")
+        self.assertEqual(code, 1, output)
+        results = {name: kind for kind, name in lines if kind != "TEST"}
+        self.assertEqual(results, {"main:hangs": "FAIL", "main:waits": "PASS"}, output)
+
     def test_pass_line_carries_duration(self):
         _, _, output = run_tests("export const ok = { test() {} };\n")
         self.assertRegex(output, r"\[ PASS \] main:ok \(.+\)")

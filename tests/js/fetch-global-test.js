@@ -161,11 +161,14 @@ export const serviceBindingFetch = {
 
 export const contentDecoding = {
   async test() {
-    for (const coding of ["gzip", "deflate", "raw", "br"]) {
+    for (const coding of ["gzip", "br"]) {
       const r = await fetch(`http://example.com/encoded?coding=${coding}`);
-      equal(r.headers.get("content-encoding"), coding === "raw" ? "deflate" : coding);
+      equal(r.headers.get("content-encoding"), coding);
       equal(await r.text(), text, coding);
     }
+    // As in workerd, "deflate" is not decoded: the bytes arrive as sent.
+    const deflated = new Uint8Array(await (await fetch("http://example.com/encoded?coding=deflate")).arrayBuffer());
+    equal(deflated[0], 0x78);
     // x-gzip, any case.
     equal(await (await fetch("http://example.com/encoded?coding=gzip&header=X-GZip")).text(), text);
     // Unknown codings are passed through untouched.

@@ -3,7 +3,6 @@ const text = "Colony decodes compressed response bodies. ".repeat(40);
 const encoded = {
   gzip: "H4sIAAAAAAAAA+3KsQ3AIBADwFU8QZZgE3gXkQhGuMr2GSONr76mqfWiOFQ0hp59aLNw6K1loqtu+kJLTU1NTU39u3703/gouAYAAA==",
   deflate: "eJztyrENwCAQA8BVPEGWYBN4F5EIRrjK9hkjja++pqn1ojhUNIaefWizcOitZaKrbvpCS01NTU1N/bt+ogmIFw==",
-  raw: "7cqxDcAgEAPAVTxBlmATeBeRCEa4yvYZI42vvqap9aI4VDSGnn1os3DorWWiq276QktNTU1NTf27fg==",
   br: "G7cG+I3UVndzR1RDbG5wpAGt8AXLQXRagpRvqYM7HVXue1BjKjh0YoId2eYqBQ==",
 };
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -29,7 +28,7 @@ export default {
     if (path === "/text") return new Response(text);
     if (path === "/encoded") {
       const coding = url.searchParams.get("coding");
-      const header = url.searchParams.get("header") ?? (coding === "raw" ? "deflate" : coding);
+      const header = url.searchParams.get("header") ?? coding;
       return new Response(bytes(encoded[coding]), { headers: { "content-encoding": header }, encodeBody: "manual" });
     }
     if (path === "/corrupt") {

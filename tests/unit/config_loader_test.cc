@@ -453,7 +453,7 @@ TEST(ConfigValidation, UnsupportedSocketServiceAndModuleKinds) {
       "    (name = \"py\", worker = (modules = [ (name = \"main.py\", pythonModule = \"\") ],\n"
       "                             compatibilityDate = \"2024-01-01\")),\n"
       "    (name = \"child\", worker = (inherit = \"py\")),\n"
-      "    (name = \"up\", external = (address = \"h:443\", https = ())),\n"
+      "    (name = \"up\", external = (address = \"h:443\", tcp = ())),\n"
       "    (name = \"assets\", assets = (path = \"/x\")),\n"
       "  ],\n"
       "  sockets = [\n"
@@ -464,7 +464,7 @@ TEST(ConfigValidation, UnsupportedSocketServiceAndModuleKinds) {
   std::string error = loadError(path);
   EXPECT_CONTAINS(error, "service \"py\": module \"main.py\": pythonModule modules are not supported yet");
   EXPECT_CONTAINS(error, "service \"child\": worker.inherit is not supported yet");
-  EXPECT_CONTAINS(error, "service \"up\": external.https is not supported yet");
+  EXPECT_CONTAINS(error, "service \"up\": external.tcp is not supported yet");
   EXPECT_CONTAINS(error, "service \"assets\": assets services are not supported yet");
   EXPECT_CONTAINS(error, path + ":11:39: socket \"tls\": https sockets are not supported yet");
   EXPECT_CONTAINS(error, "socket \"raw\": tcp sockets are not supported yet");

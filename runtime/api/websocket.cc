@@ -1,0 +1,414 @@
+// ops.wsStart / ops.wsSend / ops.wsClose: a native WebSocket handle, and the 101 response path.
+//
+// A handle owns one kj::WebSocket. Outgoing messages are queued and written one at a time (kj
+// allows one send in flight); incoming messages are read one at a time and handed to the JS
+// callback given to wsStart. Reading pauses while more than kHighWater bytes wait to be written
+// on the same socket, so a peer that sends faster than it reads (an echo) is slowed down by TCP
+// instead of filling memory. A Close from the peer is answered by JS after its close event (or
+// here, with the same code, if JS did not); the session is over once Close went both ways, or on
+// an error.
+#include "runtime/api/websocket.h"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <kj/debug.h>
+
+#include "runtime/api/ops.h"
+#include "runtime/js_util.h"
+#include "runtime/worker.h"
+
+namespace colony::api {
+
+namespace {
+
+constexpr size_t kHighWater = 1 << 20;
+constexpr size_t kMaxMessage = 32u << 20;
+
+// JS callback kinds (see websocket.js).
+constexpr int kEventMessage = 0;
+constexpr int kEventClose = 1;
+constexpr int kEventError = 2;
+
+class Socket;
+
+std::map<Worker*, std::set<Socket*>>& socketsOf() {
+  static std::map<Worker*, std::set<Socket*>> sockets;
+  return sockets;
+}
+
+class Socket : public std::enable_shared_from_this<Socket> {
+ public:
+  Socket(Worker& worker, kj::Own<kj::WebSocket> socket) : worker_(worker), ws_(kj::mv(socket)) {
+    socketsOf()[&worker_].insert(this);
+  }
+  ~Socket() noexcept(false) {
+    auto it = socketsOf().find(&worker_);
+    if (it != socketsOf().end()) {
+      it->second.erase(this);
+      if (it->second.empty()) socketsOf().erase(it);
+    }
+  }
+
+  bool started() const { return started_; }
+  bool finished() const { return finished_; }
+
+  void start(v8::Local<v8::Function> callback) {
+    KJ_REQUIRE(!started_, "this WebSocket is already started");
+    started_ = true;
+    if (finished_) return;
+    callback_.Reset(worker_.isolate(), callback);
+    receiveNext();
+    pumpQueue();
+  }
+
+  void sendText(kj::String text) {
+    if (finished_ || closeQueued_) return;
+    queuedBytes_ += text.size();
+    queue_.push_back(Outgoing{Outgoing::kText, kj::mv(text), nullptr, 0});
+    pumpQueue();
+  }
+  void sendBinary(kj::Array<kj::byte> bytes) {
+    if (finished_ || closeQueued_) return;
+    queuedBytes_ += bytes.size();
+    queue_.push_back(Outgoing{Outgoing::kBinary, nullptr, kj::mv(bytes), 0});
+    pumpQueue();
+  }
+  void close(uint16_t code, kj::String reason) {
+    if (finished_ || closeQueued_) return;
+    closeQueued_ = true;
+    queue_.push_back(Outgoing{Outgoing::kClose, kj::mv(reason), nullptr, code});
+    pumpQueue();
+  }
+
+  // Hands the kj::WebSocket over (a socket returned unaccepted in a 101 response).
+  kj::Own<kj::WebSocket> take() {
+    KJ_REQUIRE(!started_ && !finished_ && ws_.get() != nullptr,
+               "this WebSocket was already accepted or closed");
+    finished_ = true;
+    return kj::mv(ws_);
+  }
+
+  kj::Promise<void> whenDone() {
+    if (finished_) return kj::READY_NOW;
+    auto paf = kj::newPromiseAndFulfiller<void>();
+    done_ = kj::mv(paf.fulfiller);
+    return kj::mv(paf.promise);
+  }
+
+  // The worker is being destroyed: forget JS, drop the connection.
+  void teardown() {
+    callback_.Reset();
+    finished_ = true;
+    canceler_.cancel("the worker is shutting down");
+    queue_.clear();
+    ws_ = nullptr;
+  }
+
+ private:
+  struct Outgoing {
+    enum Kind { kText, kBinary, kClose } kind;
+    kj::String text;  // text, or the close reason
+    kj::Array<kj::byte> bytes;
+    uint16_t code;
+  };
+
+  void receiveNext() {
+    if (finished_ || closeReceived_ || receiving_ || !started_) return;
+    if (queuedBytes_ > kHighWater) {
+      readPaused_ = true;
+      return;
+    }
+    receiving_ = true;
+    auto self = shared_from_this();
+    worker_.addTask(canceler_.wrap(ws_->receive(kMaxMessage))
+                        .then(
+                            [self](kj::WebSocket::Message&& message) {
+                              self->receiving_ = false;
+                              self->onMessage(kj::mv(message));
+                            },
+                            [self](kj::Exception&& e) {
+                              self->receiving_ = false;
+                              self->fail(kj::mv(e));
+                            }));
+  }
+
+  void onMessage(kj::WebSocket::Message&& message) {
+    if (finished_) return;
+    KJ_SWITCH_ONEOF(message) {
+      KJ_CASE_ONEOF(text, kj::String) {
+        deliver(kEventMessage, [&](v8::Isolate* isolate) -> v8::Local<v8::Value> {
+          return js::str(isolate, std::string_view(text.cStr(), text.size()));
+        });
+      }
+      KJ_CASE_ONEOF(bytes, kj::Array<kj::byte>) {
+        deliver(kEventMessage, [&](v8::Isolate* isolate) -> v8::Local<v8::Value> {
+          return js::newArrayBuffer(isolate, bytes);
+        });
+      }
+      KJ_CASE_ONEOF(closeMessage, kj::WebSocket::Close) {
+        closeReceived_ = true;
+        uint16_t code = closeMessage.code;
+        deliverClose(code, closeMessage.reason, true);
+        if (!closeQueued_) {
+          // JS answers the Close from its close event; without JS, answer it here with the same
+          // code (a code that may not be sent becomes 1000).
+          bool sendable = code == 1000 || (code >= 1001 && code <= 1003) ||
+                          (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+          close(sendable ? code : 1000, kj::str(""));
+        }
+        maybeFinish();
+        return;
+      }
+    }
+    receiveNext();
+  }
+
+  void pumpQueue() {
+    if (sending_ || queue_.empty() || finished_ || ws_.get() == nullptr) return;
+    sending_ = true;
+    auto& item = queue_.front();
+    kj::Promise<void> sent = nullptr;
+    switch (item.kind) {
+      case Outgoing::kText:
+        sent = ws_->send(item.text.asArray());
+        break;
+      case Outgoing::kBinary:
+        sent = ws_->send(item.bytes.asPtr());
+        break;
+      case Outgoing::kClose:
+        sent = ws_->close(item.code, item.text);
+        break;
+    }
+    auto self = shared_from_this();
+    worker_.addTask(canceler_.wrap(kj::mv(sent))
+                        .then(
+                            [self]() {
+                              self->sending_ = false;
+                              if (self->finished_ || self->queue_.empty()) return;
+                              auto& done = self->queue_.front();
+                              if (done.kind == Outgoing::kClose) self->closeSent_ = true;
+                              size_t size = done.kind == Outgoing::kText     ? done.text.size()
+                                            : done.kind == Outgoing::kBinary ? done.bytes.size()
+                                                                             : 0;
+                              self->queuedBytes_ -= size;
+                              self->queue_.pop_front();
+                              if (self->readPaused_ && self->queuedBytes_ <= kHighWater / 2) {
+                                self->readPaused_ = false;
+                                self->receiveNext();
+                              }
+                              self->maybeFinish();
+                              self->pumpQueue();
+                            },
+                            [self](kj::Exception&& e) {
+                              self->sending_ = false;
+                              self->fail(kj::mv(e));
+                            }));
+  }
+
+  void maybeFinish() {
+    if (closeSent_ && closeReceived_) finish();
+  }
+
+  void fail(kj::Exception&& e) {
+    if (finished_) return;
+    if (closeSent_ && e.getType() == kj::Exception::Type::DISCONNECTED) {
+      // We said goodbye and the peer hung up without answering: a clean enough end.
+      deliverClose(1006, "", false);
+    } else {
+      auto text = kj::str(e.getDescription());
+      deliver(kEventError, [&](v8::Isolate* isolate) -> v8::Local<v8::Value> {
+        return js::str(isolate, std::string_view(text.cStr(), text.size()));
+      });
+      deliverClose(1006, "", false);
+    }
+    finish();
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    callback_.Reset();
+    queue_.clear();
+    KJ_IF_MAYBE(f, done_) {
+      (*f)->fulfill();
+      done_ = nullptr;
+    }
+    // Outside the continuation that got us here: stop any read or write still pending, then let
+    // the connection go.
+    auto self = shared_from_this();
+    worker_.addTask(kj::evalLater([self]() {
+      self->canceler_.cancel("the WebSocket is closed");
+      self->ws_ = nullptr;
+    }));
+  }
+
+  template <typename MakeValue>
+  void deliver(int kind, MakeValue&& makeValue) {
+    if (callback_.IsEmpty()) return;
+    worker_.enter([&] {
+      auto* isolate = worker_.isolate();
+      v8::TryCatch tryCatch(isolate);
+      v8::Local<v8::Value> args[] = {v8::Integer::New(isolate, kind), makeValue(isolate)};
+      auto callback = callback_.Get(isolate);
+      if (callback->Call(worker_.context(), v8::Undefined(isolate), 2, args).IsEmpty() &&
+          tryCatch.HasCaught() && !tryCatch.HasTerminated()) {
+        worker_.logError("Uncaught " +
+                         js::describeException(isolate, worker_.context(), tryCatch));
+      }
+    });
+  }
+
+  void deliverClose(uint16_t code, kj::StringPtr reason, bool clean) {
+    if (callback_.IsEmpty()) return;
+    worker_.enter([&] {
+      auto* isolate = worker_.isolate();
+      v8::TryCatch tryCatch(isolate);
+      v8::Local<v8::Value> args[] = {
+          v8::Integer::New(isolate, kEventClose), v8::Integer::New(isolate, code),
+          js::str(isolate, std::string_view(reason.cStr(), reason.size())),
+          v8::Boolean::New(isolate, clean)};
+      auto callback = callback_.Get(isolate);
+      if (callback->Call(worker_.context(), v8::Undefined(isolate), 4, args).IsEmpty() &&
+          tryCatch.HasCaught() && !tryCatch.HasTerminated()) {
+        worker_.logError("Uncaught " +
+                         js::describeException(isolate, worker_.context(), tryCatch));
+      }
+    });
+  }
+
+  Worker& worker_;
+  kj::Own<kj::WebSocket> ws_;
+  kj::Canceler canceler_;
+  v8::Global<v8::Function> callback_;
+  std::deque<Outgoing> queue_;
+  size_t queuedBytes_ = 0;
+  bool started_ = false;
+  bool receiving_ = false;
+  bool sending_ = false;
+  bool readPaused_ = false;
+  bool closeQueued_ = false;
+  bool closeSent_ = false;
+  bool closeReceived_ = false;
+  bool finished_ = false;
+  kj::Maybe<kj::Own<kj::PromiseFulfiller<void>>> done_;
+};
+
+struct Holder {
+  std::shared_ptr<Socket> socket;
+  v8::Global<v8::Object> object;
+};
+
+// Marks the second internal field of WebSocket handles.
+alignas(8) char kSocketTag;  // V8 stores only aligned pointers in internal fields
+
+std::shared_ptr<Socket> unwrapSocket(v8::Local<v8::Value> value) {
+  if (!value->IsObject()) return nullptr;
+  auto obj = value.As<v8::Object>();
+  if (obj->InternalFieldCount() != 2) return nullptr;
+  if (obj->GetAlignedPointerFromInternalField(1) != &kSocketTag) return nullptr;
+  return static_cast<Holder*>(obj->GetAlignedPointerFromInternalField(0))->socket;
+}
+
+std::shared_ptr<Socket> socketArg(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto socket = unwrapSocket(info[0]);
+  if (socket == nullptr) js::throwTypeError(info.GetIsolate(), "not a WebSocket handle");
+  return socket;
+}
+
+void wsStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto socket = socketArg(info);
+  if (socket == nullptr) return;
+  if (!info[1]->IsFunction()) return js::throwTypeError(info.GetIsolate(), "callback required");
+  if (socket->started()) return js::throwTypeError(info.GetIsolate(), "already started");
+  socket->start(info[1].As<v8::Function>());
+}
+
+void wsSend(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto socket = socketArg(info);
+  if (socket == nullptr) return;
+  if (info[1]->IsString()) {
+    socket->sendText(js::toKjString(info.GetIsolate(), info[1]));
+  } else {
+    socket->sendBinary(kj::heapArray<kj::byte>(js::bytesOf(info[1])));
+  }
+}
+
+void wsClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto socket = socketArg(info);
+  if (socket == nullptr) return;
+  auto* isolate = info.GetIsolate();
+  auto code = info[1]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(1000);
+  socket->close(static_cast<uint16_t>(code), js::toKjString(isolate, info[2]));
+}
+
+// Pumps messages both ways until both directions have passed their Close (or one failed).
+kj::Promise<void> pumpBetween(kj::Own<kj::WebSocket> a, kj::Own<kj::WebSocket> b) {
+  auto& aRef = *a;
+  auto& bRef = *b;
+  auto onError = [&aRef, &bRef](kj::Exception&&) {
+    aRef.abort();
+    bRef.abort();
+  };
+  auto forward = aRef.pumpTo(bRef).catch_(onError);
+  auto backward = bRef.pumpTo(aRef).catch_(onError);
+  auto both = kj::heapArrayBuilder<kj::Promise<void>>(2);
+  both.add(kj::mv(forward));
+  both.add(kj::mv(backward));
+  return kj::joinPromises(both.finish()).attach(kj::mv(a), kj::mv(b));
+}
+
+}  // namespace
+
+v8::Local<v8::Object> wrapWebSocket(Worker& worker, kj::Own<kj::WebSocket> socket) {
+  auto* isolate = worker.isolate();
+  auto obj = worker.handleTemplate(2)->NewInstance(worker.context()).ToLocalChecked();
+  auto* holder = new Holder{std::make_shared<Socket>(worker, kj::mv(socket)), {}};
+  obj->SetAlignedPointerInInternalField(0, holder);
+  obj->SetAlignedPointerInInternalField(1, &kSocketTag);
+  holder->object.Reset(isolate, obj);
+  holder->object.SetWeak(
+      holder,
+      [](const v8::WeakCallbackInfo<Holder>& data) {
+        auto* h = data.GetParameter();
+        h->object.Reset();
+        delete h;
+      },
+      v8::WeakCallbackType::kParameter);
+  return obj;
+}
+
+kj::Promise<void> serveWebSocketResponse(Worker& worker, v8::Local<v8::Value> jsSocket,
+                                         kj::HttpService::Response& response,
+                                         const kj::HttpHeaders& headers) {
+  // null: a WebSocketPair end (served here); a handle: a fetched socket passed through as is.
+  auto through = worker.callHook("webSocketForResponse", {jsSocket});
+  if (auto upstream = unwrapSocket(through)) {
+    auto upstreamSocket = upstream->take();
+    auto downstream = response.acceptWebSocket(headers);
+    return pumpBetween(kj::mv(upstreamSocket), kj::mv(downstream));
+  }
+  auto handle = wrapWebSocket(worker, response.acceptWebSocket(headers));
+  auto socket = unwrapSocket(handle);
+  auto done = socket->whenDone();
+  worker.callHook("bindWebSocket", {jsSocket, handle});
+  // Keep the socket while the session lasts, even if JS lets go of its handle.
+  return done.attach(kj::mv(socket));
+}
+
+void closeAllWebSockets(Worker& worker) {
+  auto it = socketsOf().find(&worker);
+  if (it == socketsOf().end()) return;
+  auto sockets = it->second;
+  for (auto* socket : sockets) socket->teardown();
+}
+
+void installWebSocketOps(Worker& worker, v8::Local<v8::Object> ops) {
+  setOp(worker, ops, "wsStart", &wsStart);
+  setOp(worker, ops, "wsSend", &wsSend);
+  setOp(worker, ops, "wsClose", &wsClose);
+}
+
+}  // namespace colony::api

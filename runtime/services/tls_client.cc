@@ -1,0 +1,102 @@
+#include "runtime/services/tls_client.h"
+
+#include <string.h>
+
+#include <kj/debug.h>
+#include <kj/vector.h>
+
+namespace colony {
+
+kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientOptions& options) {
+  kj::Vector<kj::TlsCertificate> trusted;
+  for (size_t i = 0; i < options.trustedCertificates.size(); ++i) {
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
+                  trusted.add(kj::TlsCertificate(kj::StringPtr(options.trustedCertificates[i].c_str())));
+                })) {
+      KJ_FAIL_REQUIRE(kj::str(what, ": tlsOptions.trustedCertificates[", i,
+                              "] is not a PEM certificate (", e->getDescription(), ")"));
+    }
+  }
+  kj::TlsContext::Options tlsOptions;
+  tlsOptions.useSystemTrustStore = true;
+  tlsOptions.trustedCertificates = trusted.asPtr();
+  KJ_IF_MAYBE(v, options.minVersion) { tlsOptions.minVersion = *v; }
+  if (!options.cipherList.empty()) tlsOptions.cipherList = options.cipherList.c_str();
+  kj::Own<kj::TlsContext> context;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions(
+                     [&]() { context = kj::heap<kj::TlsContext>(kj::mv(tlsOptions)); })) {
+    KJ_FAIL_REQUIRE(kj::str(what, ": invalid tlsOptions (", e->getDescription(), ")"));
+  }
+  return context;
+}
+
+namespace {
+
+bool contains(kj::StringPtr text, const char* part) { return strstr(text.cStr(), part) != nullptr; }
+
+}  // namespace
+
+kj::Exception describeTlsFailure(kj::StringPtr host, kj::Exception&& e) {
+  auto text = e.getDescription();
+  if (contains(text, "TLS connection to ")) return kj::mv(e);
+  const char* reason = nullptr;
+  kj::String detail;
+  if (contains(text, "certificate verify failed") || contains(text, "not trusted")) {
+    // kj-tls appends OpenSSL's verification result as "reason = ...".
+    const char* why = strstr(text.cStr(), "reason = ");
+    detail = kj::str("the server's certificate is not trusted (",
+                     why != nullptr ? why + strlen("reason = ")
+                                    : "not signed by a trusted authority, expired, or not issued "
+                                      "for this host name",
+                     "); a private CA belongs in tlsOptions.trustedCertificates");
+    reason = detail.cStr();
+  } else if (contains(text, "wrong version number") || contains(text, "packet length too long") ||
+             contains(text, "record layer failure")) {
+    reason = "the peer does not speak TLS on this port";
+  } else if (contains(text, "OpenSSL") || contains(text, "SSL routines") || contains(text, "TLS")) {
+    reason = "handshake failed";
+  }
+  if (reason == nullptr) return kj::mv(e);
+  return kj::Exception(e.getType(), __FILE__, __LINE__,
+                       detail == nullptr
+                           ? kj::str("TLS connection to ", host, " failed: ", reason, " (", text, ")")
+                           : kj::str("TLS connection to ", host, " failed: ", reason));
+}
+
+namespace {
+
+class TlsAddress final : public kj::NetworkAddress {
+ public:
+  TlsAddress(kj::TlsContext& tls, kj::Own<kj::NetworkAddress> inner, kj::StringPtr hostname)
+      : tls_(tls), inner_(kj::mv(inner)), hostname_(kj::str(hostname)) {}
+
+  kj::Promise<kj::Own<kj::AsyncIoStream>> connect() override {
+    return inner_->connect().then([this](kj::Own<kj::AsyncIoStream> stream) {
+      return tls_.wrapClient(kj::mv(stream), hostname_)
+          .catch_([this](kj::Exception&& e) -> kj::Promise<kj::Own<kj::AsyncIoStream>> {
+            return describeTlsFailure(hostname_, kj::mv(e));
+          });
+    });
+  }
+  kj::Own<kj::ConnectionReceiver> listen() override {
+    KJ_FAIL_REQUIRE("outbound TLS addresses cannot listen");
+  }
+  kj::Own<kj::NetworkAddress> clone() override {
+    return kj::heap<TlsAddress>(tls_, inner_->clone(), hostname_);
+  }
+  kj::String toString() override { return kj::str(hostname_, " (", inner_->toString(), ")"); }
+
+ private:
+  kj::TlsContext& tls_;
+  kj::Own<kj::NetworkAddress> inner_;
+  kj::String hostname_;
+};
+
+}  // namespace
+
+kj::Own<kj::NetworkAddress> newTlsAddress(kj::TlsContext& tls, kj::Own<kj::NetworkAddress> inner,
+                                          kj::StringPtr hostname) {
+  return kj::heap<TlsAddress>(tls, kj::mv(inner), hostname);
+}
+
+}  // namespace colony
