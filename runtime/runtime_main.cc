@@ -106,8 +106,13 @@ int serveInProcess(config::Config::Reader config, ServerOptions options) {
   return exitCode;
 }
 
-int testInProcess(config::Config::Reader config, ServerOptions options, const std::string& filter,
-                  bool predictable) {
+namespace {
+
+// Starts every worker of `config` in this process, then runs `use` on the started server. Returns
+// 1 (with the error logged) if a worker fails to start, else what `use` returns.
+template <typename Use>
+int withStartedServer(config::Config::Reader config, ServerOptions options, bool predictable,
+                      Use&& use) {
   V8System v8(v8Flags(config, predictable));
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -117,13 +122,7 @@ int testInProcess(config::Config::Reader config, ServerOptions options, const st
     Server server(config, io, std::move(options));
     try {
       server.start();
-      auto summary = runTests(server, io.waitScope(), &loop, filter);
-      if (summary.failed > 0) {
-        fprintf(stderr, "%d tests failed, %d passed\n", summary.failed, summary.passed);
-        exitCode = 1;
-      } else if (summary.passed == 0) {
-        fprintf(stderr, "no tests matched\n");
-      }
+      exitCode = use(server, io, &loop);
     } catch (WorkerStartError& e) {
       spdlog::error("{}", e.what());
       exitCode = 1;
@@ -137,27 +136,26 @@ int testInProcess(config::Config::Reader config, ServerOptions options, const st
   return exitCode;
 }
 
+}  // namespace
+
+int testInProcess(config::Config::Reader config, ServerOptions options, const std::string& filter,
+                  bool predictable) {
+  return withStartedServer(config, std::move(options), predictable,
+                           [&](Server& server, UvAsyncIo& io, uv_loop_t* loop) {
+                             auto summary = runTests(server, io.waitScope(), loop, filter);
+                             if (summary.failed > 0) {
+                               fprintf(stderr, "%d tests failed, %d passed\n", summary.failed,
+                                       summary.passed);
+                               return 1;
+                             }
+                             if (summary.passed == 0) fprintf(stderr, "no tests matched\n");
+                             return 0;
+                           });
+}
+
 int checkInProcess(config::Config::Reader config) {
-  V8System v8(v8Flags(config, false));
-  uv_loop_t loop;
-  uv_loop_init(&loop);
-  int exitCode = 0;
-  {
-    UvAsyncIo io(&loop);
-    Server server(config, io, {});
-    try {
-      server.start();
-    } catch (WorkerStartError& e) {
-      spdlog::error("{}", e.what());
-      exitCode = 1;
-    } catch (kj::Exception& e) {
-      spdlog::error("{}", e.getDescription().cStr());
-      exitCode = 1;
-    }
-  }
-  closeLoop(&loop);
-  uv_loop_close(&loop);
-  return exitCode;
+  return withStartedServer(config, {}, false,
+                           [](Server&, UvAsyncIo&, uv_loop_t*) { return 0; });
 }
 
 }  // namespace colony

@@ -7,6 +7,7 @@
 
 #include <kj/debug.h>
 
+#include "ipc/control_fd.h"
 #include "runtime/http/listen_socket.h"
 #include "runtime/services/disk_service.h"
 #include "runtime/services/http_client_service.h"
@@ -388,21 +389,7 @@ void Server::reportListening(const std::string& socketName, int fd) {
   } else {
     spdlog::log(level, "socket \"{}\" listening", socketName);
   }
-  if (!options_.controlFd) return;
-  std::string line = "{\"event\":\"listen\",\"socket\":\"" + socketName + "\",\"port\":" +
-                     std::to_string(port) + "}\n";
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(*options_.controlFd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      spdlog::warn("--control-fd {}: write failed: {}", *options_.controlFd, strerror(errno));
-      return;
-    }
-    p += n;
-    left -= n;
-  }
+  if (options_.controlFd) writeListenEvent(*options_.controlFd, socketName, port);
 }
 
 kj::Promise<void> Server::drain() {

@@ -3,6 +3,8 @@
 // text or as one JSON object per line (--log-format json).
 #pragma once
 
+#include "ipc/control_fd.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,7 +32,6 @@ class KjLogRedirect final : public kj::ExceptionCallback {
                   kj::String&& text) override;
 };
 
-// Text of `s` escaped for a JSON string (no surrounding quotes).
-std::string jsonEscape(const std::string& s);
+using colony::jsonEscape;
 
 }  // namespace colony::logging

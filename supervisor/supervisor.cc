@@ -20,6 +20,7 @@
 #include <capnp/rpc-twoparty.h>
 #include <kj/debug.h>
 
+#include "ipc/control_fd.h"
 #include "ipc/load_table.h"
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
@@ -213,7 +214,6 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
 
   // --- reporting -----------------------------------------------------------------------------
   void reportListening(const ListeningSocket& socket);
-  void writeControl(const std::string& line);
   SupervisorStatus status();
   std::string tag(const Process& p) const {
     return "runtime#" + std::to_string(p.index) + " (pid " + std::to_string(p.pid) +
@@ -738,24 +738,7 @@ void Supervisor::reportListening(const ListeningSocket& socket) {
   } else {
     spdlog::info("socket \"{}\" listening ({})", socket.name(), socket.origin());
   }
-  writeControl("{\"event\":\"listen\",\"socket\":\"" + logging::jsonEscape(socket.name()) +
-               "\",\"port\":" + std::to_string(port) + "}\n");
-}
-
-void Supervisor::writeControl(const std::string& line) {
-  if (!options_.controlFd) return;
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(*options_.controlFd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      spdlog::warn("--control-fd {}: write failed: {}", *options_.controlFd, strerror(errno));
-      return;
-    }
-    p += n;
-    left -= n;
-  }
+  if (options_.controlFd) writeListenEvent(*options_.controlFd, socket.name(), port);
 }
 
 SupervisorStatus Supervisor::status() {
@@ -821,8 +804,7 @@ int Supervisor::run(config::LoadedConfig first) {
     }
     spdlog::info("admin listener on {} (port {}): /healthz /status /metrics",
                  options_.adminAddress, admin_->port());
-    writeControl("{\"event\":\"listen\",\"socket\":\"admin\",\"port\":" +
-                 std::to_string(admin_->port()) + "}\n");
+    if (options_.controlFd) writeListenEvent(*options_.controlFd, "admin", admin_->port());
   }
 
   for (int signum : {SIGTERM, SIGINT, SIGHUP}) {
