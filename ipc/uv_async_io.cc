@@ -25,6 +25,25 @@ namespace colony {
 
 namespace {
 
+// The local TCP/UDP port an fd is bound to (0 for other families).
+uint localPort(int fd) {
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof(addr);
+  KJ_SYSCALL(::getsockname(fd, reinterpret_cast<struct sockaddr*>(&addr), &len));
+  if (addr.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<struct sockaddr_in*>(&addr)->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<struct sockaddr_in6*>(&addr)->sin6_port);
+  }
+  return 0;
+}
+
+void getSocketOption(int fd, int level, int option, void* value, uint* length) {
+  socklen_t len = *length;
+  KJ_SYSCALL(::getsockopt(fd, level, option, value, &len));
+  *length = len;
+}
+
 using Flags = kj::LowLevelAsyncIoProvider::Flags;
 using kj::byte;
 
@@ -546,22 +565,9 @@ class FdListener final : public kj::ConnectionReceiver {
     }
   }
 
-  uint getPort() override {
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof(addr);
-    KJ_SYSCALL(::getsockname(watcher_.fd(), reinterpret_cast<struct sockaddr*>(&addr), &len));
-    if (addr.ss_family == AF_INET) {
-      return ntohs(reinterpret_cast<struct sockaddr_in*>(&addr)->sin_port);
-    } else if (addr.ss_family == AF_INET6) {
-      return ntohs(reinterpret_cast<struct sockaddr_in6*>(&addr)->sin6_port);
-    }
-    return 0;
-  }
-
+  uint getPort() override { return localPort(watcher_.fd()); }
   void getsockopt(int level, int option, void* value, uint* length) override {
-    socklen_t len = *length;
-    KJ_SYSCALL(::getsockopt(watcher_.fd(), level, option, value, &len));
-    *length = len;
+    getSocketOption(watcher_.fd(), level, option, value, length);
   }
   void setsockopt(int level, int option, const void* value, uint length) override {
     KJ_SYSCALL(::setsockopt(watcher_.fd(), level, option, value, length));
@@ -640,22 +646,9 @@ class FdDatagramPort final : public kj::DatagramPort {
 
   kj::Own<kj::DatagramReceiver> makeReceiver(kj::DatagramReceiver::Capacity capacity) override;
 
-  uint getPort() override {
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof(addr);
-    KJ_SYSCALL(::getsockname(watcher_.fd(), reinterpret_cast<struct sockaddr*>(&addr), &len));
-    if (addr.ss_family == AF_INET) {
-      return ntohs(reinterpret_cast<struct sockaddr_in*>(&addr)->sin_port);
-    } else if (addr.ss_family == AF_INET6) {
-      return ntohs(reinterpret_cast<struct sockaddr_in6*>(&addr)->sin6_port);
-    }
-    return 0;
-  }
-
+  uint getPort() override { return localPort(watcher_.fd()); }
   void getsockopt(int level, int option, void* value, uint* length) override {
-    socklen_t len = *length;
-    KJ_SYSCALL(::getsockopt(watcher_.fd(), level, option, value, &len));
-    *length = len;
+    getSocketOption(watcher_.fd(), level, option, value, length);
   }
   void setsockopt(int level, int option, const void* value, uint length) override {
     KJ_SYSCALL(::setsockopt(watcher_.fd(), level, option, value, length));

@@ -34,6 +34,11 @@ v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> o
 // ---------------------------------------------------------------------------------------------
 // Entrypoints: the kj::HttpService through which requests reach a handler.
 
+static bool hasRequestBody(const kj::HttpHeaders& headers) {
+  KJ_IF_MAYBE(length, headers.get(kj::HttpHeaderId::CONTENT_LENGTH)) { return *length != "0"_kj; }
+  return headers.get(kj::HttpHeaderId::TRANSFER_ENCODING) != nullptr;
+}
+
 class Worker::Entrypoint final : public kj::HttpService {
  public:
   Entrypoint(Worker& worker, std::string name) : worker_(worker), name_(kj::mv(name)) {}
@@ -42,7 +47,9 @@ class Worker::Entrypoint final : public kj::HttpService {
                             kj::AsyncInputStream& requestBody, Response& response) override {
     auto state = kj::refcounted<RequestContext>();
     auto& stateRef = *state;
-    auto bodyState = api::BodyHandle::borrow(requestBody);
+    // JS gets a body handle only when the request has a body (GET and friends need none).
+    std::shared_ptr<api::BodyHandle> bodyState;
+    if (hasRequestBody(headers)) bodyState = api::BodyHandle::borrow(requestBody);
     kj::Promise<v8::Global<v8::Value>> result = nullptr;
     worker_.enter([&] {
       auto* isolate = worker_.isolate_;
@@ -68,7 +75,9 @@ class Worker::Entrypoint final : public kj::HttpService {
               }
               return sendInternalError(response);
             })
-        .attach(kj::addRef(stateRef), kj::defer([bodyState]() { bodyState->detach(); }));
+        .attach(kj::addRef(stateRef), kj::defer([bodyState]() {
+                if (bodyState) bodyState->detach();
+              }));
   }
 
  private:
@@ -87,12 +96,8 @@ class Worker::Entrypoint final : public kj::HttpService {
     });
     auto headerArray = v8::Array::New(isolate, flat.data(), flat.size());
 
-    bool hasBody = headers.get(kj::HttpHeaderId::TRANSFER_ENCODING) != nullptr;
-    KJ_IF_MAYBE(length, headers.get(kj::HttpHeaderId::CONTENT_LENGTH)) {
-      hasBody = *length != "0"_kj;
-    }
     v8::Local<v8::Value> bodyValue = v8::Null(isolate);
-    if (hasBody) bodyValue = api::BodyHandle::wrap(worker_, bodyState);
+    if (bodyState) bodyValue = api::BodyHandle::wrap(worker_, bodyState);
 
     auto methodName = kj::str(method);
     v8::Local<v8::Value> request;
@@ -304,7 +309,7 @@ Worker::~Worker() noexcept(false) {
   env_.Reset();
   exports_.Reset();
   contextTemplate_.Reset();
-  for (auto& t : handleTemplates_) t.Reset();
+  handleTemplate_.Reset();
   context_.Reset();
   isolate_->Dispose();
 }
@@ -470,7 +475,7 @@ v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) 
         js::throwError(isolate_, e->getDescription().cStr());
         return {};
       }
-      v8::Local<v8::Value> args[] = {serviceTarget(*http)};
+      v8::Local<v8::Value> args[] = {api::wrapServiceTarget(*this, *http)};
       v8::Local<v8::Value> fetcher;
       if (!hook("makeFetcher")->Call(context, v8::Undefined(isolate_), 1, args).ToLocal(&fetcher)) {
         return {};
@@ -503,23 +508,13 @@ v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) 
   return {};
 }
 
-v8::Local<v8::Object> Worker::serviceTarget(kj::HttpService& service) {
-  // [0] the kj::HttpService; two fields tell it apart from body handles, which have one.
-  auto obj = handleTemplate(2)->NewInstance(context()).ToLocalChecked();
-  obj->SetAlignedPointerInInternalField(0, &service);
-  obj->SetAlignedPointerInInternalField(1, nullptr);
-  return obj;
-}
-
-v8::Local<v8::ObjectTemplate> Worker::handleTemplate(int fields) {
-  KJ_REQUIRE(fields == 1 || fields == 2);
-  auto& slot = handleTemplates_[fields - 1];
-  if (slot.IsEmpty()) {
+v8::Local<v8::ObjectTemplate> Worker::handleTemplate() {
+  if (handleTemplate_.IsEmpty()) {
     auto tmpl = v8::ObjectTemplate::New(isolate_);
-    tmpl->SetInternalFieldCount(fields);
-    slot.Reset(isolate_, tmpl);
+    tmpl->SetInternalFieldCount(2);  // [0] the native holder, [1] its api::HandleKind
+    handleTemplate_.Reset(isolate_, tmpl);
   }
-  return slot.Get(isolate_);
+  return handleTemplate_.Get(isolate_);
 }
 
 kj::HttpService& Worker::globalOutbound() {

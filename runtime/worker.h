@@ -98,12 +98,9 @@ class Worker {
   void logError(const std::string& text);
 
   v8::Local<v8::FunctionTemplate> contextTemplate() { return contextTemplate_.Get(isolate_); }
-  // A template of plain objects with `fields` internal fields (1 or 2), made once per isolate;
-  // native handles (body handles, service targets) are instances of these.
-  v8::Local<v8::ObjectTemplate> handleTemplate(int fields);
+  // The template of native handles (see runtime/api/native_handle.h), made once per isolate.
+  v8::Local<v8::ObjectTemplate> handleTemplate();
   v8::Local<v8::Object> env() { return env_.Get(isolate_); }
-  // The JS `target` object a service binding's Fetcher calls through (see api/service_fetch).
-  v8::Local<v8::Object> serviceTarget(kj::HttpService& service);
   // Where the worker's own outbound requests go (Worker.globalOutbound).
   kj::HttpService& globalOutbound();
 
@@ -133,7 +130,7 @@ class Worker {
   v8::Global<v8::Object> env_;
   v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
   v8::Global<v8::FunctionTemplate> contextTemplate_;
-  v8::Global<v8::ObjectTemplate> handleTemplates_[2];
+  v8::Global<v8::ObjectTemplate> handleTemplate_;
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandledRejections_;
   // Rejections already reported as unhandled (the most recent ones), and those of them that got a
   // handler since: they fire `rejectionhandled` at the next checkpoint.

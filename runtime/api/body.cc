@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
 #include "runtime/worker.h"
@@ -14,10 +15,7 @@ namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
 
-struct HandleHolder {
-  std::shared_ptr<BodyHandle> handle;
-  v8::Global<v8::Object> object;
-};
+const HandleKind kBodyHandle{"body"};
 
 void bodyRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
@@ -51,28 +49,12 @@ std::shared_ptr<BodyHandle> BodyHandle::own(kj::Own<kj::AsyncInputStream> stream
 }
 
 v8::Local<v8::Object> BodyHandle::wrap(Worker& worker, std::shared_ptr<BodyHandle> handle) {
-  auto* isolate = worker.isolate();
-  auto obj = worker.handleTemplate(1)->NewInstance(worker.context()).ToLocalChecked();
-  auto* holder = new HandleHolder{kj::mv(handle), {}};
-  obj->SetAlignedPointerInInternalField(0, holder);
-  holder->object.Reset(isolate, obj);
-  holder->object.SetWeak(
-      holder,
-      [](const v8::WeakCallbackInfo<HandleHolder>& data) {
-        auto* h = data.GetParameter();
-        h->object.Reset();
-        delete h;
-      },
-      v8::WeakCallbackType::kParameter);
-  return obj;
+  return wrapHandle(worker, kBodyHandle, kj::mv(handle));
 }
 
 std::shared_ptr<BodyHandle> BodyHandle::unwrap(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() != 1) return nullptr;
-  auto* holder = static_cast<HandleHolder*>(obj->GetAlignedPointerFromInternalField(0));
-  return holder == nullptr ? nullptr : holder->handle;
+  auto* handle = unwrapHandle<std::shared_ptr<BodyHandle>>(value, kBodyHandle);
+  return handle == nullptr ? nullptr : *handle;
 }
 
 kj::Promise<kj::Maybe<kj::Array<kj::byte>>> BodyHandle::read(size_t max) {

@@ -13,8 +13,10 @@
 #include <zlib.h>
 
 #include <string>
+#include <memory>
 #include <vector>
 
+#include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
 #include "runtime/worker.h"
@@ -27,7 +29,7 @@ using Info = v8::FunctionCallbackInfo<v8::Value>;
 
 constexpr size_t kOutputChunk = 64 * 1024;
 
-alignas(8) char kZlibTag;  // V8 stores only aligned pointers in internal fields
+const HandleKind kZlibHandle{"zlib stream"};
 
 struct ZlibStream {
   z_stream zs{};
@@ -36,7 +38,6 @@ struct ZlibStream {
   bool ended = false;  // the compressed stream is complete
   std::vector<kj::byte> input;
   size_t inputPos = 0;
-  v8::Global<v8::Object> object;
 
   void close() {
     if (!open) return;
@@ -51,12 +52,10 @@ struct ZlibStream {
 };
 
 ZlibStream* unwrapStream(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() != 2 || obj->GetAlignedPointerFromInternalField(1) != &kZlibTag) {
-    return nullptr;
-  }
-  return static_cast<ZlibStream*>(obj->GetAlignedPointerFromInternalField(0));
+  // The handle owns the stream through a unique_ptr: zlib's state points back at its z_stream,
+  // so the stream itself never moves.
+  auto* stream = unwrapHandle<std::unique_ptr<ZlibStream>>(value, kZlibHandle);
+  return stream == nullptr ? nullptr : stream->get();
 }
 
 ZlibStream* streamArg(const Info& info) {
@@ -78,31 +77,18 @@ void zlibNew(const Info& info) {
         isolate, "The compression format must be either 'deflate', 'deflate-raw' or 'gzip'.");
   }
 
-  auto* stream = new ZlibStream();
+  auto stream = std::make_unique<ZlibStream>();
   stream->compress = compress;
   int rc = compress ? deflateInit2(&stream->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8,
                                    Z_DEFAULT_STRATEGY)
                     : inflateInit2(&stream->zs, windowBits);
   if (rc != Z_OK) {
-    delete stream;
     return js::throwError(isolate, "zlib could not be initialised (out of memory)");
   }
   stream->open = true;
 
   auto& worker = Worker::from(isolate);
-  auto obj = worker.handleTemplate(2)->NewInstance(worker.context()).ToLocalChecked();
-  obj->SetAlignedPointerInInternalField(0, stream);
-  obj->SetAlignedPointerInInternalField(1, &kZlibTag);
-  stream->object.Reset(isolate, obj);
-  stream->object.SetWeak(
-      stream,
-      [](const v8::WeakCallbackInfo<ZlibStream>& data) {
-        auto* s = data.GetParameter();
-        s->object.Reset();
-        delete s;
-      },
-      v8::WeakCallbackType::kParameter);
-  info.GetReturnValue().Set(obj);
+  info.GetReturnValue().Set(wrapHandle(worker, kZlibHandle, std::move(stream)));
 }
 
 void zlibPush(const Info& info) {

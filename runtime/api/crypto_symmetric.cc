@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/api/crypto_util.h"
+#include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/worker.h"
 
@@ -49,21 +50,15 @@ void digest(const Info& info) {
   returnBytes(info, out, len);
 }
 
-// Incremental digests live in an object whose internal fields hold the context and a tag.
-alignas(8) char kDigestTag;  // V8 stores only aligned pointers in internal fields
+// An incremental digest: the context lives in a native handle until the digest is finished.
+const HandleKind kDigestHandle{"digest"};
 
 struct DigestHolder {
   MdCtx ctx;
-  v8::Global<v8::Object> object;
 };
 
 DigestHolder* unwrapDigest(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() != 2 || obj->GetAlignedPointerFromInternalField(1) != &kDigestTag) {
-    return nullptr;
-  }
-  return static_cast<DigestHolder*>(obj->GetAlignedPointerFromInternalField(0));
+  return unwrapHandle<DigestHolder>(value, kDigestHandle);
 }
 
 // ops.cryptoDigestNew(hash) -> handle
@@ -76,20 +71,7 @@ void digestNew(const Info& info) {
     return throwCryptoError(isolate, "digest initialisation failed");
   }
   auto& worker = Worker::from(isolate);
-  auto obj = worker.handleTemplate(2)->NewInstance(worker.context()).ToLocalChecked();
-  auto* holder = new DigestHolder{std::move(ctx), {}};
-  obj->SetAlignedPointerInInternalField(0, holder);
-  obj->SetAlignedPointerInInternalField(1, &kDigestTag);
-  holder->object.Reset(isolate, obj);
-  holder->object.SetWeak(
-      holder,
-      [](const v8::WeakCallbackInfo<DigestHolder>& data) {
-        auto* h = data.GetParameter();
-        h->object.Reset();
-        delete h;
-      },
-      v8::WeakCallbackType::kParameter);
-  info.GetReturnValue().Set(obj);
+  info.GetReturnValue().Set(wrapHandle(worker, kDigestHandle, DigestHolder{std::move(ctx)}));
 }
 
 // ops.cryptoDigestUpdate(handle, data)

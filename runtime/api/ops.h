@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <kj/async-io.h>
+#include <kj/compat/http.h>
 
 namespace colony {
 class Worker;
@@ -32,6 +33,9 @@ void installTcpSocketOps(Worker& worker, v8::Local<v8::Object> ops);
 
 // Stops and frees the worker's pending timers (when the worker is destroyed).
 void cancelAllTimers(Worker& worker);
+
+// The handle through which built-ins call a service (a Fetcher's target, fetch()'s globalOutbound).
+v8::Local<v8::Object> wrapServiceTarget(Worker& worker, kj::HttpService& service);
 
 // Registers a native function as ops[name].
 void setOp(Worker& worker, v8::Local<v8::Object> ops, const char* name, v8::FunctionCallback fn);

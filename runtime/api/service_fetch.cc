@@ -8,6 +8,7 @@
 #include <kj/debug.h>
 
 #include "runtime/api/fetch_encoding.h"
+#include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/api/websocket.h"
 #include "runtime/js_util.h"
@@ -90,12 +91,12 @@ class CapturingResponse final : public kj::HttpService::Response {
   bool sent_ = false;
 };
 
+// A service a Fetcher (or fetch() through globalOutbound) calls; the services outlive workers.
+const HandleKind kServiceTargetHandle{"service target"};
+
 kj::HttpService* unwrapTarget(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() != 2) return nullptr;
-  if (obj->GetAlignedPointerFromInternalField(1) != nullptr) return nullptr;  // a fetch token
-  return static_cast<kj::HttpService*>(obj->GetAlignedPointerFromInternalField(0));
+  auto* service = unwrapHandle<kj::HttpService*>(value, kServiceTargetHandle);
+  return service == nullptr ? nullptr : *service;
 }
 
 // What an AbortSignal needs to stop one call: the call itself, and the response body once there
@@ -112,38 +113,17 @@ struct FetchCancel {
   }
 };
 
-struct TokenHolder {
-  std::shared_ptr<FetchCancel> state;
-  v8::Global<v8::Object> object;
-};
-
-// Marks the second internal field of token objects (service targets have nullptr there).
-alignas(8) char kTokenTag;  // V8 stores only aligned pointers in internal fields
+const HandleKind kFetchTokenHandle{"fetch token"};
 
 std::shared_ptr<FetchCancel> unwrapToken(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() != 2) return nullptr;
-  if (obj->GetAlignedPointerFromInternalField(1) != &kTokenTag) return nullptr;
-  return static_cast<TokenHolder*>(obj->GetAlignedPointerFromInternalField(0))->state;
+  auto* state = unwrapHandle<std::shared_ptr<FetchCancel>>(value, kFetchTokenHandle);
+  return state == nullptr ? nullptr : *state;
 }
 
 void fetchToken(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto& worker = Worker::from(info.GetIsolate());
-  auto obj = worker.handleTemplate(2)->NewInstance(worker.context()).ToLocalChecked();
-  auto* holder = new TokenHolder{std::make_shared<FetchCancel>(), {}};
-  obj->SetAlignedPointerInInternalField(0, holder);
-  obj->SetAlignedPointerInInternalField(1, &kTokenTag);
-  holder->object.Reset(info.GetIsolate(), obj);
-  holder->object.SetWeak(
-      holder,
-      [](const v8::WeakCallbackInfo<TokenHolder>& data) {
-        auto* h = data.GetParameter();
-        h->object.Reset();
-        delete h;
-      },
-      v8::WeakCallbackType::kParameter);
-  info.GetReturnValue().Set(obj);
+  info.GetReturnValue().Set(
+      wrapHandle(worker, kFetchTokenHandle, std::make_shared<FetchCancel>()));
 }
 
 void fetchAbort(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -161,7 +141,7 @@ void globalOutbound(const v8::FunctionCallbackInfo<v8::Value>& info) {
         isolate, kj::str("fetch() cannot reach its globalOutbound service: ", e->getDescription())
                      .cStr());
   }
-  info.GetReturnValue().Set(worker.serviceTarget(*service));
+  info.GetReturnValue().Set(wrapServiceTarget(worker, *service));
 }
 
 void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -260,6 +240,10 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 }  // namespace
+
+v8::Local<v8::Object> wrapServiceTarget(Worker& worker, kj::HttpService& service) {
+  return wrapHandle(worker, kServiceTargetHandle, &service);
+}
 
 void installServiceFetchOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "serviceFetch", &serviceFetch);

@@ -12,6 +12,7 @@
 
 #include <kj/debug.h>
 
+#include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
 #include "runtime/services/http_client_service.h"
@@ -157,34 +158,25 @@ class Connection {
   bool closed_ = false;
 };
 
-struct Holder {
+// The JS handle's payload: collecting the handle closes the connection if nothing else did.
+struct ConnectionRef {
   std::shared_ptr<Connection> connection;
-  v8::Global<v8::Object> object;
+  ConnectionRef(std::shared_ptr<Connection> c) : connection(kj::mv(c)) {}
+  ConnectionRef(ConnectionRef&&) = default;
+  ~ConnectionRef() {
+    if (connection) connection->close();
+  }
 };
 
+const HandleKind kTcpSocketHandle{"TCP socket"};
+
 v8::Local<v8::Object> wrap(Worker& worker, std::shared_ptr<Connection> connection) {
-  auto obj = worker.handleTemplate(1)->NewInstance(worker.context()).ToLocalChecked();
-  auto* holder = new Holder{kj::mv(connection), {}};
-  obj->SetAlignedPointerInInternalField(0, holder);
-  holder->object.Reset(worker.isolate(), obj);
-  holder->object.SetWeak(
-      holder,
-      [](const v8::WeakCallbackInfo<Holder>& data) {
-        auto* h = data.GetParameter();
-        h->object.Reset();
-        if (h->connection) h->connection->close();
-        delete h;
-      },
-      v8::WeakCallbackType::kParameter);
-  return obj;
+  return wrapHandle(worker, kTcpSocketHandle, ConnectionRef(kj::mv(connection)));
 }
 
 std::shared_ptr<Connection> unwrap(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() < 1) return nullptr;
-  auto* holder = static_cast<Holder*>(obj->GetAlignedPointerFromInternalField(0));
-  return holder == nullptr ? nullptr : holder->connection;
+  auto* ref = unwrapHandle<ConnectionRef>(value, kTcpSocketHandle);
+  return ref == nullptr ? nullptr : ref->connection;
 }
 
 // [handle, opened promise] for JS.

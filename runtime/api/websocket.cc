@@ -16,6 +16,7 @@
 
 #include <kj/debug.h>
 
+#include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
 #include "runtime/worker.h"
@@ -296,20 +297,11 @@ class Socket : public std::enable_shared_from_this<Socket> {
   kj::Maybe<kj::Own<kj::PromiseFulfiller<void>>> done_;
 };
 
-struct Holder {
-  std::shared_ptr<Socket> socket;
-  v8::Global<v8::Object> object;
-};
-
-// Marks the second internal field of WebSocket handles.
-alignas(8) char kSocketTag;  // V8 stores only aligned pointers in internal fields
+const HandleKind kWebSocketHandle{"WebSocket"};
 
 std::shared_ptr<Socket> unwrapSocket(v8::Local<v8::Value> value) {
-  if (!value->IsObject()) return nullptr;
-  auto obj = value.As<v8::Object>();
-  if (obj->InternalFieldCount() != 2) return nullptr;
-  if (obj->GetAlignedPointerFromInternalField(1) != &kSocketTag) return nullptr;
-  return static_cast<Holder*>(obj->GetAlignedPointerFromInternalField(0))->socket;
+  auto* socket = unwrapHandle<std::shared_ptr<Socket>>(value, kWebSocketHandle);
+  return socket == nullptr ? nullptr : *socket;
 }
 
 std::shared_ptr<Socket> socketArg(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -363,21 +355,7 @@ kj::Promise<void> pumpBetween(kj::Own<kj::WebSocket> a, kj::Own<kj::WebSocket> b
 }  // namespace
 
 v8::Local<v8::Object> wrapWebSocket(Worker& worker, kj::Own<kj::WebSocket> socket) {
-  auto* isolate = worker.isolate();
-  auto obj = worker.handleTemplate(2)->NewInstance(worker.context()).ToLocalChecked();
-  auto* holder = new Holder{std::make_shared<Socket>(worker, kj::mv(socket)), {}};
-  obj->SetAlignedPointerInInternalField(0, holder);
-  obj->SetAlignedPointerInInternalField(1, &kSocketTag);
-  holder->object.Reset(isolate, obj);
-  holder->object.SetWeak(
-      holder,
-      [](const v8::WeakCallbackInfo<Holder>& data) {
-        auto* h = data.GetParameter();
-        h->object.Reset();
-        delete h;
-      },
-      v8::WeakCallbackType::kParameter);
-  return obj;
+  return wrapHandle(worker, kWebSocketHandle, std::make_shared<Socket>(worker, kj::mv(socket)));
 }
 
 kj::Promise<void> serveWebSocketResponse(Worker& worker, v8::Local<v8::Value> jsSocket,
