@@ -37,6 +37,9 @@ struct WorkerHost {
 };
 
 class ModuleRegistry;
+namespace api {
+struct Timer;
+}
 class RequestContext;
 
 class Worker {
@@ -97,6 +100,10 @@ class Worker {
   // Logs an uncaught error the way console.error would, tagged with the service.
   void logError(const std::string& text);
 
+  // The worker's pending JS timers by id (runtime/api/timers.cc keeps them).
+  std::map<uint32_t, api::Timer*>& timers() { return timers_; }
+  uint32_t nextTimerId() { return nextTimerId_++; }
+
   v8::Local<v8::FunctionTemplate> contextTemplate() { return contextTemplate_.Get(isolate_); }
   // The template of native handles (see runtime/api/native_handle.h), made once per isolate.
   v8::Local<v8::ObjectTemplate> handleTemplate();
@@ -131,6 +138,8 @@ class Worker {
   v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
   v8::Global<v8::FunctionTemplate> contextTemplate_;
   v8::Global<v8::ObjectTemplate> handleTemplate_;
+  std::map<uint32_t, api::Timer*> timers_;
+  uint32_t nextTimerId_ = 1;
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandledRejections_;
   // Rejections already reported as unhandled (the most recent ones), and those of them that got a
   // handler since: they fire `rejectionhandled` at the next checkpoint.

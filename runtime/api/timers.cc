@@ -9,8 +9,8 @@
 
 namespace colony::api {
 
-namespace {
-
+// A pending JS timer, listed in its worker's timers() by id; freed when it is cleared or has
+// fired for the last time (uv_close completes asynchronously).
 struct Timer {
   uv_timer_t handle;
   Worker* worker;
@@ -19,17 +19,10 @@ struct Timer {
   v8::Global<v8::Function> callback;
 };
 
-// Timers by id, per worker. Owned here; a timer is freed when it is cleared or has fired for the
-// last time (uv_close completes asynchronously).
-std::map<Worker*, std::map<uint32_t, Timer*>>& timersOf() {
-  static std::map<Worker*, std::map<uint32_t, Timer*>> timers;
-  return timers;
-}
-
-uint32_t nextTimerId = 1;
+namespace {
 
 void closeTimer(Timer* timer) {
-  timersOf()[timer->worker].erase(timer->id);
+  timer->worker->timers().erase(timer->id);
   timer->callback.Reset();
   uv_timer_stop(&timer->handle);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer->handle),
@@ -63,14 +56,14 @@ void setTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   bool repeat = info[2]->BooleanValue(isolate);
   auto* timer = new Timer{};
   timer->worker = &worker;
-  timer->id = nextTimerId++;
+  timer->id = worker.nextTimerId();
   timer->repeat = repeat;
   timer->callback.Reset(isolate, info[0].As<v8::Function>());
   uv_timer_init(worker.host().port.uvLoop(), &timer->handle);
   timer->handle.data = timer;
   auto ms = static_cast<uint64_t>(delay);
   uv_timer_start(&timer->handle, &onTimer, ms, repeat ? (ms > 0 ? ms : 1) : 0);
-  timersOf()[&worker][timer->id] = timer;
+  worker.timers()[timer->id] = timer;
   info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(isolate, timer->id));
 }
 
@@ -78,7 +71,7 @@ void clearTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto& worker = Worker::from(isolate);
   auto id = info[0]->Uint32Value(isolate->GetCurrentContext()).FromMaybe(0);
-  auto& timers = timersOf()[&worker];
+  auto& timers = worker.timers();
   auto it = timers.find(id);
   if (it != timers.end()) closeTimer(it->second);
 }
@@ -91,9 +84,8 @@ void installTimerOps(Worker& worker, v8::Local<v8::Object> ops) {
 }
 
 void cancelAllTimers(Worker& worker) {
-  auto timers = timersOf()[&worker];
-  for (auto& [id, timer] : timers) closeTimer(timer);
-  timersOf().erase(&worker);
+  auto pending = worker.timers();  // closeTimer() removes each from the worker's list
+  for (auto& [id, timer] : pending) closeTimer(timer);
 }
 
 }  // namespace colony::api
