@@ -16,6 +16,7 @@
 #include <capnp/schema.h>
 
 #include "config/compat_flags.h"
+#include "config/cron_expression.h"
 
 namespace colony::config {
 
@@ -33,6 +34,13 @@ constexpr std::string_view kImplemented[] = {
     "Socket.name",
     "Socket.address",
     "Socket.http",
+    "Socket.https",
+    "Socket.https.options",
+    "Socket.https.tlsOptions",
+    // Raw TCP to a worker's connect() handler, TLS from the first byte with tlsOptions;
+    // tcp.tlsMode (startTls) is not implemented.
+    "Socket.tcp",
+    "Socket.tcp.tlsOptions",
     "Socket.service",
 
     "Service.name",
@@ -50,6 +58,7 @@ constexpr std::string_view kImplemented[] = {
     "Worker.compatibilityFlags",
     "Worker.bindings",
     "Worker.globalOutbound",
+    "Worker.cronTriggers",  // Colony extension (config/cron_expression.h)
 
     "Worker.Module.name",
     "Worker.Module.esModule",
@@ -67,6 +76,16 @@ constexpr std::string_view kImplemented[] = {
     "Worker.Binding.fromEnvironment",
     "Worker.Binding.service",
     "Worker.Binding.cryptoKey",
+    // Storage bindings and the Cache API (runtime/storage/README.md).
+    "Worker.Binding.kvNamespace",
+    "Worker.Binding.r2Bucket",  // disk services only (checked below)
+    "Worker.Binding.queue",  // producers (runtime/js/queue.js)
+    "Worker.Binding.memoryCache",
+    "Worker.Binding.memoryCache.id",
+    "Worker.Binding.memoryCache.limits",
+    "Worker.Binding.MemoryCacheLimits.maxKeys",
+    "Worker.Binding.MemoryCacheLimits.maxValueSize",
+    "Worker.Binding.MemoryCacheLimits.maxTotalValueSize",
 
     "Worker.Binding.CryptoKey.raw",
     "Worker.Binding.CryptoKey.hex",
@@ -104,10 +123,33 @@ constexpr std::string_view kImplemented[] = {
     "TlsOptions.trustedCertificates",
     "TlsOptions.minVersion",
     "TlsOptions.cipherList",
+    // Inbound TLS (https sockets) also takes this end's keypair and client certificate checks;
+    // outbound TLS refuses them by name (checkOutboundTls).
+    "TlsOptions.keypair",
+    "TlsOptions.requireClientCerts",
+    "TlsOptions.Keypair.privateKey",
+    "TlsOptions.Keypair.certificateChain",
 
     "DiskDirectory.path",
     "DiskDirectory.writable",
     "DiskDirectory.allowDotfiles",
+
+    // Durable Objects (runtime/durable_objects). preventEviction asks for nothing more: objects
+    // are never evicted while their process lives.
+    "Worker.durableObjectNamespaces",
+    "Worker.durableObjectUniqueKeyModifier",
+    "Worker.durableObjectStorage",
+    "Worker.durableObjectStorage.none",
+    "Worker.durableObjectStorage.inMemory",
+    "Worker.durableObjectStorage.localDisk",
+    "Worker.DurableObjectNamespace.className",
+    "Worker.DurableObjectNamespace.uniqueKey",
+    "Worker.DurableObjectNamespace.ephemeralLocal",
+    "Worker.DurableObjectNamespace.preventEviction",
+    "Worker.DurableObjectNamespace.enableSql",
+    "Worker.Binding.durableObjectNamespace",
+    "Worker.Binding.DurableObjectNamespaceDesignator.className",
+    "Worker.Binding.DurableObjectNamespaceDesignator.serviceName",
 };
 
 bool isImplemented(std::string_view key) {
@@ -474,6 +516,18 @@ class MeaningChecks {
           problems.add(where, "address", "address " + quoted(address) + " is not valid: " + why);
         }
       }
+      bool tlsSocket = socket.isHttps() || (socket.isTcp() && socket.getTcp().hasTlsOptions());
+      if (tlsSocket) {
+        auto tls = socket.isHttps() ? socket.getHttps().getTlsOptions()
+                                    : socket.getTcp().getTlsOptions();
+        if (!tls.hasKeypair() || !tls.getKeypair().hasPrivateKey() ||
+            !tls.getKeypair().hasCertificateChain()) {
+          problems.add(where, "keypair",
+                       std::string(socket.isHttps() ? "https" : "tcp") +
+                           " socket needs tlsOptions.keypair with privateKey and "
+                           "certificateChain (PEM)");
+        }
+      }
       if (!socket.hasService()) {
         problems.add(where, "", "socket does not name a service; set service = \"NAME\"");
       } else {
@@ -520,8 +574,26 @@ class MeaningChecks {
         problems.add(bindingWhere, "",
                      "binding does not say what it binds; set one of text, data, json, "
                      "wasmModule, fromEnvironment, service");
+      } else if (binding.isDurableObjectNamespace()) {
+        checkDurableObjectBinding(binding.getDurableObjectNamespace(), worker, bindingWhere);
       } else if (binding.isService()) {
         checkDesignator(binding.getService(), bindingWhere, "service");
+      } else if (binding.isMemoryCache() && !options.allowExperimental) {
+        problems.add(bindingWhere, "memoryCache",
+                     "memoryCache bindings are an experimental feature (as in workerd); run with "
+                     "--experimental to use them");
+      } else if (binding.isKvNamespace()) {
+        checkDesignator(binding.getKvNamespace(), bindingWhere, "kvNamespace");
+      } else if (binding.isR2Bucket()) {
+        checkDesignator(binding.getR2Bucket(), bindingWhere, "r2Bucket");
+        auto target = services.find(binding.getR2Bucket().getName().cStr());
+        if (target != services.end() && target->second.kind != Service::DISK) {
+          problems.add(bindingWhere, "r2Bucket",
+                       "r2Bucket must name a disk service (Colony keeps the bucket in its "
+                       "directory); workerd's R2 protocol to other services is not supported yet");
+        }
+      } else if (binding.isQueue()) {
+        checkDesignator(binding.getQueue(), bindingWhere, "queue");
       } else if (binding.isWasmModule() && worker.isModules()) {
         problems.add(bindingWhere, "wasmModule",
                      "wasmModule bindings exist only in service-worker syntax; in a modules "
@@ -529,6 +601,102 @@ class MeaningChecks {
       }
     }
     checkDesignator(worker.getGlobalOutbound(), where, "globalOutbound");
+    for (auto trigger : worker.getCronTriggers()) {
+      try {
+        CronExpression::parse(trigger.cStr());
+      } catch (std::invalid_argument& e) {
+        problems.add(where, "cronTriggers", std::string("cronTriggers: ") + e.what());
+      }
+    }
+    checkDurableObjectNamespaces(worker, where);
+  }
+
+  // durableObjectNamespaces: class names and unique keys, and storage for them.
+  void checkDurableObjectNamespaces(Worker::Reader worker, const Where& where) {
+    std::set<std::string> classes;
+    bool needsStorage = false;
+    for (auto ns : worker.getDurableObjectNamespaces()) {
+      std::string className = ns.getClassName().cStr();
+      if (className.empty()) {
+        problems.add(where, "durableObjectNamespaces",
+                     "a Durable Object namespace has no className");
+        continue;
+      }
+      if (!classes.insert(className).second) {
+        problems.add(where, "durableObjectNamespaces",
+                     "Durable Object class " + quoted(className) + " is listed more than once");
+      }
+      if (ns.isUniqueKey()) {
+        needsStorage = true;
+        if (ns.getUniqueKey().size() == 0) {
+          problems.add(where, "uniqueKey",
+                       "Durable Object namespace " + quoted(className) + " has an empty uniqueKey");
+        } else if (!durableObjectKeys.emplace(ns.getUniqueKey().cStr()).second) {
+          problems.add(where, "uniqueKey",
+                       "Durable Object namespace " + quoted(className) + ": uniqueKey " +
+                           quoted(ns.getUniqueKey().cStr()) + " is used by another namespace");
+        }
+      } else if (!ns.isEphemeralLocal()) {
+        problems.add(where, "durableObjectNamespaces",
+                     "Durable Object namespace " + quoted(className) +
+                         " needs uniqueKey = \"...\" or ephemeralLocal = void");
+      }
+    }
+    auto storage = worker.getDurableObjectStorage();
+    if (storage.isLocalDisk()) {
+      std::string disk = storage.getLocalDisk().cStr();
+      auto found = services.find(disk);
+      if (found == services.end() || found->second.kind != Service::DISK) {
+        problems.add(where, "localDisk",
+                     "durableObjectStorage.localDisk names " + quoted(disk) +
+                         ", which is not a disk service in services");
+      } else {
+        for (auto service : config.getServices()) {
+          if (service.getName() == disk && !service.getDisk().getWritable()) {
+            problems.add(where, "localDisk",
+                         "durableObjectStorage.localDisk names disk service " + quoted(disk) +
+                             ", which is not writable; set writable = true on it");
+          }
+        }
+      }
+    } else if (needsStorage && !storage.isInMemory()) {
+      problems.add(where, "durableObjectNamespaces",
+                   "worker has Durable Object namespaces with a uniqueKey but no "
+                   "durableObjectStorage; set durableObjectStorage = (inMemory = void) or "
+                   "(localDisk = \"DISK_SERVICE\")");
+    }
+  }
+
+  // A durableObjectNamespace binding names a class listed in durableObjectNamespaces of this
+  // worker or of the worker named by serviceName.
+  void checkDurableObjectBinding(Worker::Binding::DurableObjectNamespaceDesignator::Reader designator,
+                                 Worker::Reader self, const Where& where) {
+    std::string className = designator.getClassName().cStr();
+    std::string serviceName = designator.getServiceName().cStr();
+    Worker::Reader owner = self;
+    if (!serviceName.empty()) {
+      bool found = false;
+      for (auto service : config.getServices()) {
+        if (service.getName() == serviceName.c_str() && service.isWorker()) {
+          owner = service.getWorker();
+          found = true;
+        }
+      }
+      if (!found) {
+        problems.add(where, "durableObjectNamespace",
+                     "durableObjectNamespace names service " + quoted(serviceName) +
+                         ", which is not a worker in services");
+        return;
+      }
+    }
+    for (auto ns : owner.getDurableObjectNamespaces()) {
+      if (ns.getClassName() == className.c_str()) return;
+    }
+    problems.add(where, "durableObjectNamespace",
+                 "durableObjectNamespace names class " + quoted(className) + ", which is not in " +
+                     (serviceName.empty() ? std::string("this worker's")
+                                          : "service " + quoted(serviceName) + "'s") +
+                     " durableObjectNamespaces");
   }
 
   void checkCompatibility(Worker::Reader worker, const Where& where) {
@@ -575,7 +743,23 @@ class MeaningChecks {
     for (auto& error : errors) problems.add(where, "compatibilityFlags", error);
   }
 
+  // Client certificates for outbound TLS are not implemented.
+  void checkOutboundTls(TlsOptions::Reader tls, const Where& where) {
+    if (tls.hasKeypair()) {
+      problems.add(where, "keypair",
+                   "tlsOptions.keypair (a client certificate for outbound TLS) is not supported "
+                   "yet; only https sockets take a keypair");
+    }
+    if (tls.getRequireClientCerts()) {
+      problems.add(where, "requireClientCerts",
+                   "tlsOptions.requireClientCerts only applies to https sockets");
+    }
+  }
+
   void checkExternal(ExternalServer::Reader external, const Where& where) {
+    if (external.isHttps() && external.getHttps().hasTlsOptions()) {
+      checkOutboundTls(external.getHttps().getTlsOptions(), where);
+    }
     std::string address = external.getAddress().cStr();
     std::string serviceName = where.empty() ? "" : where.back().name;
     if (address.empty()) {
@@ -592,6 +776,7 @@ class MeaningChecks {
   void checkNetwork(Network::Reader network, const Where& where) {
     static const std::set<std::string_view> kClasses = {"public", "private", "local",
                                                         "network", "unix", "unix-abstract"};
+    if (network.hasTlsOptions()) checkOutboundTls(network.getTlsOptions(), where);
     for (auto list : {std::make_pair("allow", network.getAllow()),
                       std::make_pair("deny", network.getDeny())}) {
       for (auto entry : list.second) {
@@ -611,6 +796,7 @@ class MeaningChecks {
   Problems& problems;
   std::string today;
   std::map<std::string, ServiceInfo> services;
+  std::set<std::string> durableObjectKeys;  // uniqueKeys of every worker's namespaces
 };
 
 }  // namespace

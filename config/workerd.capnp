@@ -559,6 +559,25 @@ struct Worker {
 
   workflowsEngine @20 :WorkflowsEngine;
   # Workflows available to this worker.
+
+  # --- Colony extensions ------------------------------------------------------------------------
+  # Ordinals 21-49 are kept free for workerd's future Worker fields (Cap'n Proto ordinals cannot
+  # skip numbers, hence the Void placeholders, which no config sets); Colony's own fields start
+  # at 50, so a binary config written for a newer workerd never has its fields misread as these.
+
+  reserved21 @21 :Void; reserved22 @22 :Void; reserved23 @23 :Void; reserved24 @24 :Void;
+  reserved25 @25 :Void; reserved26 @26 :Void; reserved27 @27 :Void; reserved28 @28 :Void;
+  reserved29 @29 :Void; reserved30 @30 :Void; reserved31 @31 :Void; reserved32 @32 :Void;
+  reserved33 @33 :Void; reserved34 @34 :Void; reserved35 @35 :Void; reserved36 @36 :Void;
+  reserved37 @37 :Void; reserved38 @38 :Void; reserved39 @39 :Void; reserved40 @40 :Void;
+  reserved41 @41 :Void; reserved42 @42 :Void; reserved43 @43 :Void; reserved44 @44 :Void;
+  reserved45 @45 :Void; reserved46 @46 :Void; reserved47 @47 :Void; reserved48 @48 :Void;
+  reserved49 @49 :Void;
+
+  cronTriggers @50 :List(Text);
+  # Cron schedules on which Colony calls this worker's `scheduled(controller, env, ctx)` handler
+  # (or dispatches a `scheduled` event to a service-worker script), e.g. ["*/5 * * * *",
+  # "0 3 * * MON-FRI"]. Five fields, UTC; see README "Cron triggers". workerd has no such field.
 }
 
 struct ExternalServer {

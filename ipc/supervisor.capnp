@@ -11,6 +11,7 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("colony::rpc");
+using DurableObjects = import "durable_objects.capnp";
 
 interface Fd {
   # A capability carrying one file descriptor (FD passing): the receiver reads it with getFd().
@@ -41,6 +42,9 @@ struct StartResult {
 interface Supervisor {
   reportLoad @0 (load :LoadReport);
   # Pushed by the runtime about once a second while it runs.
+
+  objectDirectory @1 (host :DurableObjects.ObjectHost) -> (directory :DurableObjects.ObjectDirectory);
+  # Durable Objects: registers the runtime's ObjectHost and returns the directory of object owners.
 }
 
 interface Runtime {
@@ -58,4 +62,9 @@ interface Runtime {
   # Stop accepting; finish in-flight requests and waitUntil work; keep-alive connections get
   # `Connection: close`; idle connections close. Returns when done, or at the deadline with
   # finished = false and the number of requests that were still in flight.
+
+  scheduled @3 (service :Text, cron :Text, scheduledTime :Float64)
+      -> (ok :Bool, noRetry :Bool, error :Text);
+  # Runs the worker service's scheduled handler once for a cron trigger that came due
+  # (scheduledTime: ms since the epoch); answers when it and its waitUntil work are done.
 }

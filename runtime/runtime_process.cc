@@ -21,7 +21,9 @@
 #include "ipc/load_table.h"
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
+#include "runtime/durable_objects/remote_router.h"
 #include "runtime/runtime_main.h"
+#include "runtime/scheduled.h"
 #include "runtime/server.h"
 #include "runtime/v8_system.h"
 
@@ -63,11 +65,13 @@ class RuntimeHost {
                [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
     }
     table_.setParticipating(slot_, false);
+    objectRouter_.reset();
     server_.reset();
     config_.reset();
   }
 
   bool started() const { return started_; }
+  Server* server() { return server_.get(); }
 
   // Builds the server from the received config and descriptors. Returns "" when ready, else the
   // full error text.
@@ -116,6 +120,8 @@ class RuntimeHost {
       server_->listen();
       // Hold the sockets without accepting until the supervisor says the generation serves.
       server_->setAccepting(false);
+      // Durable Objects: one instance per id across processes (runtime/durable_objects).
+      objectRouter_ = durable_objects::startRemoteRouting(*server_, supervisor_, io_.timer());
     } catch (WorkerStartError& e) {
       return e.what();
     } catch (std::exception& e) {
@@ -162,6 +168,10 @@ class RuntimeHost {
     auto done = io_.timer()
                     .afterDelay(grace * kj::MILLISECONDS)
                     .then([this]() { return server_->drain(); })
+                    .then([this]() {
+                      // Then calls from other processes to our Durable Objects.
+                      return objectRouter_ ? objectRouter_->drain() : kj::Promise<void>(kj::READY_NOW);
+                    })
                     .then([]() { return true; });
     auto deadline = io_.timer().afterDelay(deadlineMs * kj::MILLISECONDS).then([]() { return false; });
     return done.exclusiveJoin(kj::mv(deadline)).then([this, deadlineMs](bool finished) {
@@ -182,6 +192,7 @@ class RuntimeHost {
 
   // Drops every capability of the RPC connection (before the connection itself goes).
   void detachRpc() {
+    if (objectRouter_) objectRouter_->detach();
     reporting_ = nullptr;
     supervisor_ = nullptr;
   }
@@ -232,6 +243,7 @@ class RuntimeHost {
   std::unique_ptr<V8System>& v8_;
   std::unique_ptr<config::LoadedConfig> config_;
   std::unique_ptr<Server> server_;
+  std::unique_ptr<durable_objects::RemoteRouter> objectRouter_;
   LoadTable table_;
   uint32_t slot_ = LoadTable::kSlots;
   kj::Maybe<rpc::Supervisor::Client> supervisor_;
@@ -278,6 +290,20 @@ class RuntimeImpl final : public rpc::Runtime::Server {
           auto results = context.getResults();
           results.setFinished(outcome.finished);
           results.setCutRequests(outcome.cutRequests);
+        });
+  }
+
+  // A cron trigger came due (runtime/scheduled.cc).
+  kj::Promise<void> scheduled(ScheduledContext context) override {
+    auto params = context.getParams();
+    KJ_REQUIRE(host_.server() != nullptr, "scheduled() before start()");
+    return runScheduled(*host_.server(), params.getService().cStr(), params.getScheduledTime(),
+                        params.getCron().cStr())
+        .then([context](Worker::ScheduledOutcome outcome) mutable {
+          auto results = context.getResults();
+          results.setOk(outcome.ok);
+          results.setNoRetry(outcome.noRetry);
+          results.setError(outcome.error);
         });
   }
 

@@ -8,7 +8,10 @@
 #include <kj/debug.h>
 
 #include "ipc/control_fd.h"
+#include "runtime/api/websocket.h"
+#include "runtime/durable_objects/object_host.h"
 #include "runtime/http/listen_socket.h"
+#include "runtime/http/tls_server.h"
 #include "runtime/services/disk_service.h"
 #include "runtime/services/http_client_service.h"
 #include "runtime/services/worker_service.h"
@@ -41,6 +44,54 @@ TlsClientOptions tlsClientOptions(kj::StringPtr service, config::TlsOptions::Rea
   }
   if (tls.hasCipherList()) out.cipherList = s(tls.getCipherList());
   return out;
+}
+
+// Durable Object namespaces and their storage (runtime/durable_objects); for localDisk,
+// durableObjectDirectory holds the disk service's name until Server::start resolves its path.
+void addDurableObjectConfig(WorkerSource& source, WorkerConfig::Reader worker) {
+  for (auto ns : worker.getDurableObjectNamespaces()) {
+    WorkerSource::DurableObjectNamespace n;
+    n.className = s(ns.getClassName());
+    n.ephemeralLocal = ns.isEphemeralLocal();
+    if (ns.isUniqueKey()) n.uniqueKey = s(ns.getUniqueKey());
+    n.enableSql = ns.getEnableSql();
+    source.durableObjectNamespaces.push_back(std::move(n));
+  }
+  source.durableObjectUniqueKeyModifier = s(worker.getDurableObjectUniqueKeyModifier());
+  auto storage = worker.getDurableObjectStorage();
+  if (storage.isInMemory()) {
+    source.durableObjectStorage = WorkerSource::DurableObjectStorage::IN_MEMORY;
+  } else if (storage.isLocalDisk()) {
+    source.durableObjectStorage = WorkerSource::DurableObjectStorage::LOCAL_DISK;
+    source.durableObjectDirectory = s(storage.getLocalDisk());
+  }
+}
+
+// An https socket's tlsOptions as a server TLS context; errors name the socket and the field.
+std::shared_ptr<http::TlsServerContext> tlsServerContext(const std::string& socket,
+                                                         config::TlsOptions::Reader tls) {
+  http::TlsServerSettings settings;
+  if (tls.hasKeypair()) {
+    settings.privateKeyPem = s(tls.getKeypair().getPrivateKey());
+    settings.certificateChainPem = s(tls.getKeypair().getCertificateChain());
+  }
+  settings.requireClientCerts = tls.getRequireClientCerts();
+  settings.trustBrowserCas = tls.getTrustBrowserCas();
+  for (auto cert : tls.getTrustedCertificates()) settings.trustedCertificates.push_back(s(cert));
+  switch (tls.getMinVersion()) {
+    case config::TlsOptions::Version::GOOD_DEFAULT: break;
+    case config::TlsOptions::Version::SSL3: settings.minVersion = SSL3_VERSION; break;
+    case config::TlsOptions::Version::TLS1_DOT0: settings.minVersion = TLS1_VERSION; break;
+    case config::TlsOptions::Version::TLS1_DOT1: settings.minVersion = TLS1_1_VERSION; break;
+    case config::TlsOptions::Version::TLS1_DOT2: settings.minVersion = TLS1_2_VERSION; break;
+    case config::TlsOptions::Version::TLS1_DOT3: settings.minVersion = TLS1_3_VERSION; break;
+  }
+  if (tls.hasCipherList()) settings.cipherList = s(tls.getCipherList());
+  try {
+    return std::make_shared<http::TlsServerContext>(settings);
+  } catch (http::TlsSettingsError& e) {
+    throw std::runtime_error("socket \"" + socket + "\": " + e.what());
+  }
 }
 
 WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
@@ -118,6 +169,11 @@ WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
         b.serviceName = s(binding.getService().getName());
         b.entrypoint = s(binding.getService().getEntrypoint());
         break;
+      case WorkerConfig::Binding::DURABLE_OBJECT_NAMESPACE:
+        b.type = WorkerSource::BindingType::DURABLE_OBJECT_NAMESPACE;
+        b.className = s(binding.getDurableObjectNamespace().getClassName());
+        b.serviceName = s(binding.getDurableObjectNamespace().getServiceName());
+        break;
       case WorkerConfig::Binding::CRYPTO_KEY: {
         auto key = binding.getCryptoKey();
         b.type = WorkerSource::BindingType::CRYPTO_KEY;
@@ -142,6 +198,31 @@ WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
         }
         break;
       }
+      // Storage bindings (runtime/api/storage_bindings.cc).
+      case WorkerConfig::Binding::KV_NAMESPACE:
+        b.type = WorkerSource::BindingType::KV_NAMESPACE;
+        b.serviceName = s(binding.getKvNamespace().getName());
+        b.entrypoint = s(binding.getKvNamespace().getEntrypoint());
+        break;
+      case WorkerConfig::Binding::R2_BUCKET:
+        b.type = WorkerSource::BindingType::R2_BUCKET;
+        b.serviceName = s(binding.getR2Bucket().getName());
+        b.entrypoint = s(binding.getR2Bucket().getEntrypoint());
+        break;
+      case WorkerConfig::Binding::QUEUE:
+        b.type = WorkerSource::BindingType::QUEUE;
+        b.serviceName = s(binding.getQueue().getName());
+        b.entrypoint = s(binding.getQueue().getEntrypoint());
+        break;
+      case WorkerConfig::Binding::MEMORY_CACHE: {
+        auto cache = binding.getMemoryCache();
+        b.type = WorkerSource::BindingType::MEMORY_CACHE;
+        b.memoryCacheId = s(cache.getId());
+        b.memoryCacheMaxKeys = cache.getLimits().getMaxKeys();
+        b.memoryCacheMaxValueSize = cache.getLimits().getMaxValueSize();
+        b.memoryCacheMaxTotalValueSize = cache.getLimits().getMaxTotalValueSize();
+        break;
+      }
       default:
         KJ_FAIL_REQUIRE("unsupported binding type", binding.getName());
     }
@@ -152,6 +233,7 @@ WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
   for (auto flag : worker.getCompatibilityFlags()) source.compatibilityFlags.push_back(s(flag));
   source.globalOutbound = s(worker.getGlobalOutbound().getName());
   source.globalOutboundEntrypoint = s(worker.getGlobalOutbound().getEntrypoint());
+  addDurableObjectConfig(source, worker);
   return source;
 }
 
@@ -181,6 +263,7 @@ Server::Server(config::Config::Reader config, UvAsyncIo& io, ServerOptions optio
 
 Server::~Server() noexcept(false) {
   httpServers_.clear();
+  tcpServers_.clear();
   for (int fd : listenFds_) ::close(fd);
   listenFds_.clear();
   services_.clear();
@@ -194,15 +277,28 @@ Service& Server::findService(const std::string& name) {
   return *it->second;
 }
 
+std::string Server::diskServicePath(const std::string& serviceName) {
+  for (auto service : config_.getServices()) {
+    if (s(service.getName()) == serviceName && service.isDisk()) return s(service.getDisk().getPath());
+  }
+  // The config validator refuses a localDisk that names no disk service.
+  KJ_FAIL_REQUIRE(kj::str("durableObjectStorage.localDisk: no disk service named \"",
+                          serviceName.c_str(), "\""));
+}
+
 void Server::start() {
   for (auto service : config_.getServices()) {
     auto name = service.getName();
     std::unique_ptr<Service> built;
     switch (service.which()) {
-      case config::Service::WORKER:
-        built = std::make_unique<WorkerService>(
-            host_, workerSource(name, service.getWorker(), options_.compatDateOverride));
+      case config::Service::WORKER: {
+        auto source = workerSource(name, service.getWorker(), options_.compatDateOverride);
+        if (source.durableObjectStorage == WorkerSource::DurableObjectStorage::LOCAL_DISK) {
+          source.durableObjectDirectory = diskServicePath(source.durableObjectDirectory);
+        }
+        built = std::make_unique<WorkerService>(host_, std::move(source));
         break;
+      }
       case config::Service::NETWORK: {
         auto network = service.getNetwork();
         std::vector<std::string> allow, deny;
@@ -274,6 +370,14 @@ void Server::start() {
       }
     }
   }
+  // Each Durable Object namespace's class must be one of its worker's exports.
+  for (auto* worker : workers()) {
+    if (worker->source().durableObjectNamespaces.empty()) continue;
+    auto problems = worker->durableObjects().checkExports();
+    if (problems.empty()) continue;
+    if (!failures.empty()) failures += "\n";
+    failures += problems;
+  }
   if (!failures.empty()) throw WorkerStartError(failures);
 }
 
@@ -297,9 +401,23 @@ void Server::listen() {
       throw std::runtime_error("socket \"" + name + "\": " + e->getDescription().cStr());
     }
     http::ServerOptions options;
+    bool rawTcp = false;
     switch (socket.which()) {
       case config::Socket::HTTP:
         options = httpOptions(socket.getHttp());
+        break;
+      case config::Socket::HTTPS: {
+        auto https = socket.getHttps();
+        options = httpOptions(https.getOptions());
+        options.scheme = "https";
+        options.tls = tlsServerContext(name, https.getTlsOptions());
+        break;
+      }
+      case config::Socket::TCP:
+        rawTcp = true;
+        if (socket.getTcp().hasTlsOptions()) {
+          options.tls = tlsServerContext(name, socket.getTcp().getTlsOptions());
+        }
         break;
       default:
         throw std::runtime_error("socket \"" + name + "\": only http sockets are supported yet");
@@ -321,6 +439,10 @@ void Server::listen() {
         throw std::runtime_error("socket \"" + name + "\": " + e.what());
       }
     }
+    if (rawTcp) {
+      listenTcp(name, serviceName, s(designator.getEntrypoint()), fd, options.tls);
+      continue;
+    }
     auto server = std::make_unique<http::HttpServer>(io_.port(), *headerTable_, *service,
                                                      std::move(options));
     int acceptFd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -335,6 +457,22 @@ void Server::listen() {
     httpServers_.push_back(std::move(server));
   }
   accepting_ = true;
+}
+
+void Server::listenTcp(const std::string& name, const std::string& serviceName,
+                       const std::string& entrypoint, int fd,
+                       std::shared_ptr<http::TlsServerContext> tls) {
+  auto* worker = dynamic_cast<WorkerService*>(&findService(serviceName));
+  if (worker == nullptr) {
+    ::close(fd);
+    throw std::runtime_error("socket \"" + name + "\": a tcp socket's connections go to a " +
+                             "worker's connect() handler, and service \"" + serviceName +
+                             "\" is not a worker");
+  }
+  reportListening(name, fd);
+  // The server owns the descriptor from here on.
+  tcpServers_.push_back(
+      std::make_unique<TcpSocketServer>(io_, worker->worker(), entrypoint, name, fd, tls));
 }
 
 void Server::setAccepting(bool accepting) {
@@ -395,8 +533,11 @@ void Server::reportListening(const std::string& socketName, int fd) {
 kj::Promise<void> Server::drain() {
   draining_ = true;
   accepting_ = false;
-  auto promises = kj::heapArrayBuilder<kj::Promise<void>>(httpServers_.size() + services_.size());
+  auto promises = kj::heapArrayBuilder<kj::Promise<void>>(
+      httpServers_.size() + tcpServers_.size() + services_.size());
   for (auto& server : httpServers_) promises.add(server->drain());
+  for (auto& server : tcpServers_) promises.add(server->drain());
+  for (auto* worker : workers()) api::closeWebSocketsGoingAway(*worker);
   for (auto* worker : workers()) promises.add(worker->whenWaitUntilDone());
   return kj::joinPromises(promises.finish());
 }

@@ -15,6 +15,7 @@
 #include "ipc/uv_async_io.h"
 #include "runtime/http/http_server.h"
 #include "runtime/service.h"
+#include "runtime/tcp_socket_server.h"
 #include "runtime/worker.h"
 
 namespace colony {
@@ -59,6 +60,11 @@ class Server {
 
  private:
   void reportListening(const std::string& socketName, int fd);
+  // A `tcp` socket: connections go to the worker's connect() handler.
+  void listenTcp(const std::string& name, const std::string& serviceName,
+                 const std::string& entrypoint, int fd,
+                 std::shared_ptr<http::TlsServerContext> tls);
+  std::string diskServicePath(const std::string& serviceName);
 
   config::Config::Reader config_;
   UvAsyncIo& io_;
@@ -71,6 +77,7 @@ class Server {
   // The listening descriptor of each HTTP server (same order). Servers accept on a duplicate, so
   // pausing closes the duplicate and leaves this one, and the kernel's queue, untouched.
   std::vector<int> listenFds_;
+  std::vector<std::unique_ptr<TcpSocketServer>> tcpServers_;
   bool accepting_ = false;
   bool draining_ = false;
   std::function<void()> acceptHook_;

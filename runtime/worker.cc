@@ -11,11 +11,15 @@
 #include "config/embedded_file.h"
 #include "runtime/api/fetch_encoding.h"
 #include "runtime/api/ops.h"
+#include "runtime/api/storage_bindings.h"
 #include "runtime/api/websocket.h"
+#include "runtime/builtins.h"
+#include "runtime/durable_objects/object_host.h"
 #include "runtime/http_status.h"
 #include "runtime/js_util.h"
 #include "runtime/module_registry.h"
 #include "runtime/request_context.h"
+#include "runtime/scheduled.h"
 
 namespace colony {
 
@@ -26,7 +30,8 @@ namespace {
 // Reads a JS value's property; empty on exception.
 v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> obj,
                          const char* name) {
-  return obj->Get(context, str(context->GetIsolate(), name)).FromMaybe(v8::Local<v8::Value>());
+  auto key = Worker::from(context->GetIsolate()).key(name);
+  return obj->Get(context, key).FromMaybe(v8::Local<v8::Value>());
 }
 
 }  // namespace
@@ -42,6 +47,9 @@ static bool hasRequestBody(const kj::HttpHeaders& headers) {
 class Worker::Entrypoint final : public kj::HttpService {
  public:
   Entrypoint(Worker& worker, std::string name) : worker_(worker), name_(kj::mv(name)) {}
+  // Requests go to hooks[hookName](...hookArgs, request) instead of an export.
+  Entrypoint(Worker& worker, std::string hookName, std::vector<std::string> hookArgs)
+      : worker_(worker), hookName_(kj::mv(hookName)), hookArgs_(kj::mv(hookArgs)) {}
 
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                             kj::AsyncInputStream& requestBody, Response& response) override {
@@ -68,10 +76,14 @@ class Worker::Entrypoint final : public kj::HttpService {
             [this, &response](v8::Global<v8::Value> value) {
               return sendResponse(kj::mv(value), response);
             },
-            [this, &response, &stateRef, method, url, &headers](kj::Exception&& e) {
+            [this, &response, &stateRef, method, url, &headers, &requestBody,
+             bodyState](kj::Exception&& e) {
               worker_.logError(kj::str("Uncaught ", e.getDescription()).cStr());
               if (stateRef.passThroughOnException) {
-                return passThrough(method, url, headers, response);
+                // The origin gets what the handler left of the body, as in workerd: all of it
+                // when the handler never read it. JS reads still pending are stopped first.
+                if (bodyState) bodyState->detach();
+                return passThrough(method, url, headers, requestBody, response);
               }
               return sendInternalError(response);
             })
@@ -111,6 +123,13 @@ class Worker::Entrypoint final : public kj::HttpService {
       return {};
     }
     auto ctx = RequestContext::newJsObject(worker_, kj::mv(state));
+    if (!hookName_.empty()) {
+      std::vector<v8::Local<v8::Value>> args;
+      for (auto& arg : hookArgs_) args.push_back(str(isolate, arg));
+      args.push_back(request);
+      return worker_.hook(hookName_.c_str())
+          ->Call(context, v8::Undefined(isolate), args.size(), args.data());
+    }
 
     if (worker_.source_.syntax == WorkerSource::Syntax::SERVICE_WORKER) {
       v8::Local<v8::Value> args[] = {request, ctx};
@@ -181,16 +200,17 @@ class Worker::Entrypoint final : public kj::HttpService {
       // A Content-Encoding of gzip or br (unless encodeBody is "manual") means the body is to be
       // compressed here; its length is then unknown.
       bool automatic = js::toStdString(isolate, get(context, parts, "encodeBody")) != "manual";
-      kj::Maybe<api::ContentCoding> encodeAs;
+      kj::Maybe<api::ContentCoding> headerCoding;
       for (uint32_t i = 0; i + 1 < headerList->Length(); i += 2) {
         auto name = js::toKjString(isolate, headerList->Get(context, i).ToLocalChecked());
         auto value = js::toKjString(isolate, headerList->Get(context, i + 1).ToLocalChecked());
-        if (automatic && strcasecmp(name.cStr(), "content-encoding") == 0) {
-          encodeAs = api::parseContentCoding(
+        if (strcasecmp(name.cStr(), "content-encoding") == 0) {
+          headerCoding = api::parseContentCoding(
               value, worker_.compatFlags().enabled("brotliContentEncoding"));
         }
         headers.add(kj::mv(name), kj::mv(value));
       }
+      kj::Maybe<api::ContentCoding> encodeAs = automatic ? headerCoding : nullptr;
       auto webSocket = get(context, parts, "webSocket");
       if (!webSocket.IsEmpty() && webSocket->IsObject()) {
         // status 101 with a webSocket: the connection becomes that WebSocket's.
@@ -198,6 +218,35 @@ class Worker::Entrypoint final : public kj::HttpService {
       }
       auto kind = js::toStdString(isolate, get(context, parts, "bodyKind"));
       auto body = get(context, parts, "body");
+      if (kind == "native") {
+        // A fetched body returned unread. Bytes still encoded as this response's Content-Encoding
+        // says go out as they came, with their length (as in workerd); otherwise they are
+        // decoded, and encoded again if the headers ask for it.
+        auto handle = api::BodyHandle::unwrap(body);
+        KJ_REQUIRE(handle != nullptr, "responseParts gave a native body without a body handle");
+        kj::Maybe<api::ContentCoding> coding;
+        auto stream = api::takeBodyStream(kj::mv(handle), coding);
+        bool asItCame = true;
+        KJ_IF_MAYBE(c, coding) {
+          KJ_IF_MAYBE(h, headerCoding) { asItCame = *c == *h; } else { asItCame = false; }
+          if (!asItCame) stream = api::newDecodingStream(kj::mv(stream), *c);
+        }
+        if (!asItCame || coding == nullptr) {
+          KJ_IF_MAYBE(as, encodeAs) {
+            headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
+            auto out = response.send(status, statusText, headers);
+            auto encoder = api::newEncodingStream(*out, *as);
+            auto& encoderRef = *encoder;
+            return api::pumpBody(kj::mv(stream), encoderRef)
+                .then([&encoderRef]() { return encoderRef.end(); })
+                .attach(kj::mv(encoder), kj::mv(out), kj::mv(statusText));
+          }
+        }
+        kj::Maybe<uint64_t> length = asItCame ? stream->tryGetLength() : nullptr;
+        auto out = response.send(status, statusText, headers, length);
+        auto& outRef = *out;
+        return api::pumpBody(kj::mv(stream), outRef).attach(kj::mv(out), kj::mv(statusText));
+      }
       if (encodeAs != nullptr && (kind == "string" || kind == "bytes" || kind == "stream")) {
         headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
         auto stream = response.send(status, statusText, headers);
@@ -222,20 +271,44 @@ class Worker::Entrypoint final : public kj::HttpService {
             .attach(kj::mv(encoder), kj::mv(stream), kj::mv(statusText));
       }
       if (kind == "string" || kind == "bytes") {
-        kj::Array<kj::byte> bytes;
-        if (kind == "string") {
-          auto s = js::toStdString(isolate, body);
-          bytes = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+        // Straight from the JS value to the socket: a string is encoded once into the buffer
+        // written, and bytes (the Response's own copy, which nothing else can change) are written
+        // from their backing store.
+        kj::ArrayPtr<const kj::byte> bytes;
+        kj::Array<kj::byte> encoded;
+        std::shared_ptr<v8::BackingStore> store;
+        if (kind == "string" && body->IsString()) {
+          auto text = body.As<v8::String>();
+          encoded = kj::heapArray<kj::byte>(text->Utf8Length(isolate));
+          text->WriteUtf8(isolate, reinterpret_cast<char*>(encoded.begin()),
+                          static_cast<int>(encoded.size()), nullptr,
+                          v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+          bytes = encoded;
+        } else if (kind == "string") {
+          auto text = js::toStdString(isolate, body);
+          encoded = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(text.data()),
+                                            text.size());
+          bytes = encoded;
+        } else if (body->IsArrayBufferView()) {
+          auto view = body.As<v8::ArrayBufferView>();
+          store = view->Buffer()->GetBackingStore();
+          bytes = kj::arrayPtr(static_cast<const kj::byte*>(store->Data()) + view->ByteOffset(),
+                               view->ByteLength());
         } else {
-          bytes = kj::heapArray<kj::byte>(js::bytesOf(body));
+          encoded = kj::heapArray<kj::byte>(js::bytesOf(body));
+          bytes = encoded;
         }
         auto stream = response.send(status, statusText, headers, uint64_t(bytes.size()));
         if (bytes.size() == 0) return kj::READY_NOW;
         auto write = stream->write(bytes.begin(), bytes.size());
-        return write.attach(kj::mv(bytes), kj::mv(stream), kj::mv(statusText));
+        return write.attach(kj::mv(encoded), kj::mv(store), kj::mv(stream), kj::mv(statusText));
       }
       if (kind == "stream") {
-        auto stream = response.send(status, statusText, headers);
+        // A FixedLengthStream's readable side says how long it is.
+        double known = get(context, parts, "length")->NumberValue(context).FromMaybe(-1);
+        kj::Maybe<uint64_t> length;
+        if (known >= 0) length = static_cast<uint64_t>(known);
+        auto stream = response.send(status, statusText, headers, length);
         auto reader = v8::Global<v8::Object>(isolate, body.As<v8::Object>());
         auto pump = api::pumpJsBody(worker_, kj::mv(reader), *stream);
         return pump.attach(kj::mv(stream), kj::mv(statusText));
@@ -255,13 +328,12 @@ class Worker::Entrypoint final : public kj::HttpService {
   }
 
   kj::Promise<void> passThrough(kj::HttpMethod method, kj::StringPtr url,
-                                const kj::HttpHeaders& headers, Response& response) {
+                                const kj::HttpHeaders& headers, kj::AsyncInputStream& requestBody,
+                                Response& response) {
     // The handler asked for its request to go on to the worker's globalOutbound when it fails.
     try {
       auto& outbound = worker_.globalOutbound();
-      auto body = kj::heap<api::EmptyInputStream>();
-      auto promise = outbound.request(method, url, headers, *body, response);
-      return promise.attach(kj::mv(body));
+      return outbound.request(method, url, headers, requestBody, response);
     } catch (kj::Exception& e) {
       worker_.logError(kj::str("passThroughOnException: ", e.getDescription()).cStr());
       return sendInternalError(response);
@@ -270,7 +342,19 @@ class Worker::Entrypoint final : public kj::HttpService {
 
   Worker& worker_;
   std::string name_;
+  std::string hookName_;
+  std::vector<std::string> hookArgs_;
 };
+
+std::unique_ptr<kj::HttpService> Worker::newHookEntrypoint(std::string hookName,
+                                                           std::vector<std::string> hookArgs) {
+  return std::make_unique<Entrypoint>(*this, kj::mv(hookName), kj::mv(hookArgs));
+}
+
+durable_objects::ObjectHost& Worker::durableObjects() {
+  if (!durableObjects_) durableObjects_ = std::make_unique<durable_objects::ObjectHost>(*this);
+  return *durableObjects_;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -283,6 +367,8 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
+  // The built-ins come evaluated in the snapshot when there is one (runtime/builtins.h).
+  params.snapshot_blob = builtins::startupSnapshot();
   isolate_ = v8::Isolate::New(params);
   isolate_->SetData(0, this);
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
@@ -300,7 +386,15 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
 Worker::~Worker() noexcept(false) {
   api::cancelAllTimers(*this);
   api::closeAllWebSockets(*this);
+  unregisterScheduledTargets(*this);
   entrypoints_.clear();
+  durableObjects_.reset();
+  // Awaits still pending never settle, as when the isolate is gone: rejecting them now would run
+  // continuations that still refer to this worker.
+  for (auto& entry : settling_) {
+    (void)new kj::Own<kj::PromiseFulfiller<v8::Global<v8::Value>>>(kj::mv(entry.second));
+  }
+  settling_.clear();
   modules_.reset();
   unhandledRejections_.clear();
   reportedRejections_.clear();
@@ -316,59 +410,38 @@ Worker::~Worker() noexcept(false) {
 
 void Worker::loadBuiltins() {
   auto context = this->context();
-  auto internal = v8::Object::New(isolate_);
-  auto hooks = v8::Object::New(isolate_);
-  auto registry = v8::Object::New(isolate_);
-  (void)internal->Set(context, str(isolate_, "ops"), api::makeOps(*this));
-  (void)internal->Set(context, str(isolate_, "primordials"), v8::Object::New(isolate_));
-  (void)internal->Set(context, str(isolate_, "hooks"), hooks);
-  auto require = v8::Function::New(
-                     context,
-                     [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-                       auto* isolate = info.GetIsolate();
-                       auto reg = info.Data().As<v8::Object>();
-                       auto value = reg->Get(isolate->GetCurrentContext(), info[0]);
-                       v8::Local<v8::Value> exports;
-                       if (!value.ToLocal(&exports) || exports->IsUndefined()) {
-                         js::throwError(isolate, "no built-in named " +
-                                                     js::toStdString(isolate, info[0]));
-                         return;
-                       }
-                       info.GetReturnValue().Set(exports);
-                     },
-                     registry)
-                     .ToLocalChecked();
-  (void)internal->Set(context, str(isolate_, "require"), require);
-
-  for (auto* file = embedded::builtins; file->name != nullptr; ++file) {
-    std::string name = file->name;
-    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".js") == 0) {
-      name.resize(name.size() - 3);
+  v8::Local<v8::Object> loader;
+  if (builtins::startupSnapshot() != nullptr) {
+    loader = builtins::fromSnapshot(context);
+  } else {
+    try {
+      loader = builtins::evaluate(isolate_, context);
+    } catch (std::exception& e) {
+      KJ_FAIL_ASSERT("built-in JavaScript failed to load", e.what());
     }
-    std::string wrapped = "(function (exports, internal) {";
-    wrapped.append(file->text());
-    wrapped += "\n})";
-    v8::TryCatch tryCatch(isolate_);
-    v8::ScriptOrigin origin(isolate_, str(isolate_, "colony:" + std::string(file->name)));
-    v8::ScriptCompiler::Source source(str(isolate_, wrapped), origin);
-    v8::Local<v8::Script> script;
-    v8::Local<v8::Value> fn;
-    auto exports = v8::Object::New(isolate_);
-    v8::Local<v8::Value> args[] = {exports, internal};
-    if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) ||
-        !script->Run(context).ToLocal(&fn) ||
-        fn.As<v8::Function>()->Call(context, v8::Undefined(isolate_), 2, args).IsEmpty()) {
-      KJ_FAIL_ASSERT("built-in JavaScript failed to load", file->name,
-                     js::describeException(isolate_, context, tryCatch));
-    }
-    (void)registry->Set(context, str(isolate_, name), exports);
   }
-  hooks_.Reset(isolate_, hooks);
+  auto ops = api::makeOps(*this);
+  api::setOp(*this, ops, "promiseSettled", &Worker::onSettled);
+  v8::TryCatch tryCatch(isolate_);
+  if (!builtins::attach(context, loader, ops)) {
+    KJ_FAIL_ASSERT("built-in JavaScript failed to start",
+                   js::describeException(isolate_, context, tryCatch));
+  }
+  auto internal = get(context, loader, "internal").As<v8::Object>();
+  hooks_.Reset(isolate_, get(context, internal, "hooks").As<v8::Object>());
   isolate_->PerformMicrotaskCheckpoint();
 }
 
+v8::Local<v8::String> Worker::key(std::string_view name) {
+  auto it = keys_.find(name);
+  if (it != keys_.end()) return it->second.Get(isolate_);
+  auto key = js::internalized(isolate_, name);
+  keys_.emplace(std::string(name), v8::Eternal<v8::String>(isolate_, key));
+  return key;
+}
+
 v8::Local<v8::Function> Worker::hook(const char* name) {
-  auto value = hooks()->Get(context(), str(isolate_, name)).ToLocalChecked();
+  auto value = hooks()->Get(context(), key(name)).ToLocalChecked();
   KJ_ASSERT(value->IsFunction(), "built-ins did not provide the hook", name);
   return value.As<v8::Function>();
 }
@@ -482,6 +555,13 @@ v8::Local<v8::Value> Worker::bindingValue(const WorkerSource::Binding& binding) 
       }
       return fetcher;
     }
+    case WorkerSource::BindingType::DURABLE_OBJECT_NAMESPACE:
+      return durable_objects::namespaceBinding(*this, binding);
+    case WorkerSource::BindingType::KV_NAMESPACE:
+    case WorkerSource::BindingType::R2_BUCKET:
+    case WorkerSource::BindingType::QUEUE:
+    case WorkerSource::BindingType::MEMORY_CACHE:
+      return api::storageBindingValue(*this, binding);
     case WorkerSource::BindingType::CRYPTO_KEY: {
       // hooks.makeCryptoKey({format, keyData, algorithm, algorithmIsJson, extractable, usages})
       auto desc = v8::Object::New(isolate_);
@@ -561,6 +641,7 @@ kj::HttpService& Worker::entrypoint(kj::StringPtr name) {
   auto it = entrypoints_.find(key);
   if (it != entrypoints_.end()) return *it->second;
   auto [pos, inserted] = entrypoints_.emplace(key, std::make_unique<Entrypoint>(*this, key));
+  registerScheduledTarget(*pos->second, *this, key);  // Fetcher.scheduled()
   return *pos->second;
 }
 
@@ -620,16 +701,6 @@ void Worker::addWaitUntil(kj::Promise<void> task) { waitUntil_.add(kj::mv(task))
 // ---------------------------------------------------------------------------------------------
 // JS promises <-> kj promises
 
-namespace {
-
-struct JsSettle {
-  kj::Own<kj::PromiseFulfiller<v8::Global<v8::Value>>> fulfiller;
-  v8::Global<v8::Function> onFulfilled;
-  v8::Global<v8::Function> onRejected;
-};
-
-}  // namespace
-
 kj::Promise<v8::Global<v8::Value>> Worker::awaitJs(v8::Local<v8::Value> value) {
   if (!value->IsPromise()) {
     return v8::Global<v8::Value>(isolate_, value);
@@ -638,35 +709,35 @@ kj::Promise<v8::Global<v8::Value>> Worker::awaitJs(v8::Local<v8::Value> value) {
   if (promise->State() == v8::Promise::kFulfilled) {
     return v8::Global<v8::Value>(isolate_, promise->Result());
   }
+  // hooks.settle(promise, id) attaches two small JS reactions that call ops.promiseSettled(id,
+  // ok, value); making native functions per await instead cost a template instantiation each.
   auto paf = kj::newPromiseAndFulfiller<v8::Global<v8::Value>>();
-  auto* settle = new JsSettle{kj::mv(paf.fulfiller), {}, {}};
-  auto context = this->context();
-  auto data = v8::External::New(isolate_, settle);
-  auto onFulfilled =
-      v8::Function::New(
-          context,
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            auto* s = static_cast<JsSettle*>(info.Data().As<v8::External>()->Value());
-            s->fulfiller->fulfill(v8::Global<v8::Value>(info.GetIsolate(), info[0]));
-            delete s;
-          },
-          data)
-          .ToLocalChecked();
-  auto onRejected =
-      v8::Function::New(
-          context,
-          [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-            auto* isolate = info.GetIsolate();
-            auto* s = static_cast<JsSettle*>(info.Data().As<v8::External>()->Value());
-            auto text = js::describeValue(isolate, isolate->GetCurrentContext(), info[0]);
-            s->fulfiller->reject(kj::Exception(kj::Exception::Type::FAILED, "(javascript)", 0,
-                                               kj::str(text.c_str())));
-            delete s;
-          },
-          data)
-          .ToLocalChecked();
-  (void)promise->Then(context, onFulfilled, onRejected);
+  uint64_t id = nextSettleId_++;
+  settling_.emplace(id, kj::mv(paf.fulfiller));
+  v8::Local<v8::Value> args[] = {promise, v8::Number::New(isolate_, static_cast<double>(id))};
+  if (hook("settle")->Call(context(), v8::Undefined(isolate_), 2, args).IsEmpty()) {
+    settling_.erase(id);
+    return KJ_EXCEPTION(FAILED, "awaiting a JavaScript promise failed");
+  }
   return kj::mv(paf.promise);
+}
+
+// ops.promiseSettled(id, ok, value): a promise awaited by awaitJs() settled.
+void Worker::onSettled(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto& worker = Worker::from(isolate);
+  auto id = static_cast<uint64_t>(info[0]->NumberValue(isolate->GetCurrentContext()).FromMaybe(0));
+  auto it = worker.settling_.find(id);
+  if (it == worker.settling_.end()) return;
+  auto fulfiller = kj::mv(it->second);
+  worker.settling_.erase(it);
+  if (info[1]->IsTrue()) {
+    fulfiller->fulfill(v8::Global<v8::Value>(isolate, info[2]));
+  } else {
+    auto text = js::describeValue(isolate, isolate->GetCurrentContext(), info[2]);
+    fulfiller->reject(
+        kj::Exception(kj::Exception::Type::FAILED, "(javascript)", 0, kj::str(text.c_str())));
+  }
 }
 
 v8::Local<v8::Promise> Worker::toJsPromise(kj::Promise<void> promise) {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <kj/async.h>
@@ -37,6 +39,9 @@ struct WorkerHost {
 };
 
 class ModuleRegistry;
+namespace durable_objects {
+class ObjectHost;
+}
 namespace api {
 struct Timer;
 }
@@ -68,6 +73,38 @@ class Worker {
   // Runs one test handler; the promise rejects with the error text and stack.
   kj::Promise<void> runTest(const std::string& name);
 
+  // Runs the worker's scheduled handler (runtime/scheduled.cc): `scheduled(controller, env, ctx)`
+  // of the default export, or the `scheduled` event of a service-worker script; resolves once it
+  // and its waitUntil work are done, with the outcome (a failure's error text, noRetry()).
+  struct ScheduledOutcome {
+    bool ok = true;
+    bool noRetry = false;
+    std::string error;
+  };
+  kj::Promise<ScheduledOutcome> runScheduled(double scheduledTimeMs, const std::string& cron,
+                                             const std::string& entrypoint = "");
+
+  // Queue consumers (runtime/queue_consumer.cc): whether the entrypoint's handler has a queue()
+  // method, and running it on one batch (bodies V8-serialized). The outcome says which messages
+  // the handler acked or asked to retry.
+  struct QueueMessage {
+    std::string id;
+    double timestampMs = 0;
+    std::vector<unsigned char> body;
+    uint32_t attempts = 1;
+  };
+  struct QueueOutcome {
+    bool ok = true;
+    std::string error;
+    bool ackAll = false;
+    bool retryAll = false;
+    std::vector<std::string> acked;
+    std::vector<std::string> retried;
+  };
+  bool hasQueueHandler(const std::string& entrypoint);
+  kj::Promise<QueueOutcome> runQueue(const std::string& entrypoint, const std::string& queueName,
+                                     std::vector<QueueMessage> messages);
+
   // Resolves when every ctx.waitUntil() promise so far has settled.
   kj::Promise<void> whenWaitUntilDone();
 
@@ -82,6 +119,8 @@ class Worker {
   // The built-ins' hooks object (hooks.makeRequest etc.).
   v8::Local<v8::Object> hooks() { return hooks_.Get(isolate_); }
   v8::Local<v8::Function> hook(const char* name);
+  // `name` as an internalized string, made once per isolate.
+  v8::Local<v8::String> key(std::string_view name);
   // Calls a hook; on a JS exception throws a kj::Exception with its description.
   v8::Local<v8::Value> callHook(const char* name, std::initializer_list<v8::Local<v8::Value>> args);
 
@@ -110,6 +149,18 @@ class Worker {
   v8::Local<v8::Object> env() { return env_.Get(isolate_); }
   // Where the worker's own outbound requests go (Worker.globalOutbound).
   kj::HttpService& globalOutbound();
+
+  // The Durable Object namespaces this worker exports (runtime/durable_objects).
+  durable_objects::ObjectHost& durableObjects();
+  // An HTTP face that hands each request, as a Request object, to hooks[hookName](...hookArgs,
+  // request), whose result (a Response or a promise of one) is sent back: how a Durable Object
+  // receives fetch() calls.
+  std::unique_ptr<kj::HttpService> newHookEntrypoint(std::string hookName,
+                                                     std::vector<std::string> hookArgs);
+  // The main module's exports (empty for service-worker syntax or before start()).
+  v8::Local<v8::Object> moduleExports() {
+    return exports_.IsEmpty() ? v8::Local<v8::Object>() : exports_.Get(isolate_);
+  }
 
  private:
   class TaskErrors : public kj::TaskSet::ErrorHandler {
@@ -149,6 +200,16 @@ class Worker {
   static void onPromiseReject(v8::PromiseRejectMessage message);
   void reportUnhandledRejections();
   std::unique_ptr<ModuleRegistry> modules_;
+  // JS promises awaited by awaitJs(), by the id hooks.settle() reports them with.
+  std::unordered_map<uint64_t, kj::Own<kj::PromiseFulfiller<v8::Global<v8::Value>>>> settling_;
+  uint64_t nextSettleId_ = 1;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, v8::Eternal<v8::String>, KeyHash, std::equal_to<>> keys_;
+  static void onSettled(const v8::FunctionCallbackInfo<v8::Value>& info);
+  std::unique_ptr<durable_objects::ObjectHost> durableObjects_;
   std::map<std::string, std::unique_ptr<Entrypoint>, std::less<>> entrypoints_;
   TaskErrors taskErrors_{*this};
   kj::TaskSet tasks_{taskErrors_};

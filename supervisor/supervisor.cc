@@ -24,7 +24,10 @@
 #include "ipc/load_table.h"
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
+#include "runtime/storage/cache_dir.h"
 #include "supervisor/admin_server.h"
+#include "supervisor/cron.h"
+#include "supervisor/object_directory.h"
 #include "supervisor/socket_set.h"
 #include "supervisor/status.h"
 
@@ -179,6 +182,11 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
       supervisor_.onLoadReport(processId_, context.getParams().getLoad());
       return kj::READY_NOW;
     }
+    kj::Promise<void> objectDirectory(ObjectDirectoryContext context) override {
+      context.getResults().setDirectory(
+          supervisor_.objects_.registerHost(processId_, context.getParams().getHost()));
+      return kj::READY_NOW;
+    }
 
    private:
     Supervisor& supervisor_;
@@ -226,6 +234,8 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   SocketSet sockets_;
   LoadTable table_;
   std::vector<uint32_t> freeSlots_;
+  // Durable Object owners (declared before processes_: their connections use it until closed).
+  ObjectDirectory objects_;
   std::map<uint64_t, std::unique_ptr<Process>> processes_;
   uint64_t nextProcessId_ = 1;
   uint64_t lastGeneration_ = 0;
@@ -239,9 +249,59 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   std::unique_ptr<AdminServer> admin_;
   std::vector<uv_signal_t*> signals_;
   uv_timer_t* reapTimer_ = nullptr;
+  // Cron triggers of the serving generation (supervisor/cron.h).
+  void fireCron(const CronDue& due);
+  CronRunner cron_{loop_, [this](const CronDue& due) { fireCron(due); }};
+  size_t cronTurn_ = 0;
 };
 
 // --- generations -------------------------------------------------------------------------------
+
+// A cron trigger came due: one serving process (taking turns) runs it; the outcome is logged.
+void Supervisor::fireCron(const CronDue& due) {
+  char when[32];
+  std::tm tm;
+  gmtime_r(&due.scheduledTime, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string label = "cron \"" + due.cron + "\" of service \"" + due.service + "\" at " + when;
+  if (due.skipped > 0) {
+    spdlog::warn("{}: {} earlier tick(s) were missed and are not run", label, due.skipped);
+  }
+  std::vector<Process*> serving;
+  if (current_ && !stopping_) {
+    for (uint64_t id : current_->processes) {
+      Process* p = find(id);
+      if (p != nullptr && p->state == ProcessState::kServing && p->runtime != nullptr) {
+        serving.push_back(p);
+      }
+    }
+  }
+  if (serving.empty()) {
+    spdlog::warn("{}: not run, no runtime process is serving", label);
+    return;
+  }
+  Process* p = serving[cronTurn_++ % serving.size()];
+  auto request = KJ_ASSERT_NONNULL(p->runtime).scheduledRequest();
+  request.setService(due.service);
+  request.setCron(due.cron);
+  request.setScheduledTime(static_cast<double>(due.scheduledTime) * 1000.0);
+  uint64_t started = uv_now(loop_);
+  int pid = p->pid;
+  p->tasks->add(request.send().then(
+      [this, label, started, pid](capnp::Response<rpc::Runtime::ScheduledResults> response) {
+        auto ms = uv_now(loop_) - started;
+        if (response.getOk()) {
+          spdlog::info("{}: ok in {} ms (runtime pid {})", label, ms, pid);
+        } else {
+          spdlog::error("{}: failed in {} ms (runtime pid {}){}: {}", label, ms, pid,
+                        response.getNoRetry() ? " (noRetry)" : "", response.getError().cStr());
+        }
+      },
+      [label, pid](kj::Exception&& e) {
+        spdlog::error("{}: runtime pid {} did not finish it: {}", label, pid,
+                      e.getDescription().cStr());
+      }));
+}
 
 std::shared_ptr<Supervisor::Generation> Supervisor::startGeneration(
     std::shared_ptr<config::LoadedConfig> config) {
@@ -282,6 +342,7 @@ void Supervisor::onGenerationReady(const std::shared_ptr<Generation>& generation
   if (starting_ == generation) starting_ = nullptr;
   auto previous = current_;
   current_ = generation;
+  cron_.setTriggers(cronTriggersOf(generation->config->get()));
   logging::setGeneration(generation->number);
   for (uint64_t id : generation->processes) {
     Process* p = find(id);
@@ -544,6 +605,7 @@ void Supervisor::onExit(uint64_t id, int64_t status, int signal) {
   if (it == processes_.end()) return;
   std::unique_ptr<Process> p = std::move(it->second);
   processes_.erase(it);
+  objects_.dropProcess(id);
   table_.clear(p->slot);
   freeSlots_.push_back(p->slot);
   servedByExited_ += p->load.requestsServed;
@@ -602,6 +664,7 @@ void Supervisor::drainProcess(Process& p) {
   }
   p.state = ProcessState::kDraining;
   uint64_t id = p.id;
+  objects_.leaving(id);
   p.killTimer.start(loop_, options_.drainTimeoutMs + kExitGraceMs, [this, id]() {
     if (Process* q = find(id)) {
       spdlog::error("{} did not exit within the drain timeout ({} ms) plus {} ms; killing it",
@@ -625,6 +688,7 @@ void Supervisor::drainProcess(Process& p) {
           // End of the conversation: the runtime exits when its control connection closes.
           // Closed from a libuv callback, outside the RPC system's own callbacks.
           q->disconnectTimer.start(loop_, 0, [this, id]() {
+            objects_.dropProcess(id);
             if (Process* r = find(id)) r->dropControl();
           });
         },
@@ -845,6 +909,7 @@ int Supervisor::run(config::LoadedConfig first) {
   }
   if (!(stopping_ && processes_.empty())) uv_run(loop_, UV_RUN_DEFAULT);
 
+  cron_.stop();
   for (auto* handle : signals_) {
     uv_close(reinterpret_cast<uv_handle_t*>(handle),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
@@ -881,6 +946,14 @@ int runSupervisor(SupervisorOptions options, config::LoadedConfig first) {
                    it->second, sockets.size());
     }
     activated.byName.erase("");
+  }
+  // The Cache API's directory, shared by every runtime process (runtime/storage/cache_dir.h).
+  std::unique_ptr<storage::SupervisorCacheDirectory> cacheDirectory;
+  try {
+    cacheDirectory = std::make_unique<storage::SupervisorCacheDirectory>();
+  } catch (std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
   }
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -35,17 +35,53 @@ void bodyCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (handle != nullptr) handle->cancel();
 }
 
+// ops.bodyTee(handle): [handle, handle] over the same bytes, or null when the body cannot be
+// split natively (it is borrowed or reading has started); the caller then tees a stream.
+void bodyTee(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto& worker = Worker::from(isolate);
+  auto handle = BodyHandle::unwrap(info[0]);
+  if (handle == nullptr) return js::throwTypeError(isolate, "not a body handle");
+  KJ_IF_MAYBE(pair, handle->tee()) {
+    v8::Local<v8::Value> both[] = {BodyHandle::wrap(worker, kj::mv(pair->first)),
+                                   BodyHandle::wrap(worker, kj::mv(pair->second))};
+    info.GetReturnValue().Set(v8::Array::New(isolate, both, 2));
+  } else {
+    info.GetReturnValue().SetNull();
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<BodyHandle> BodyHandle::borrow(kj::AsyncInputStream& stream) {
   return std::shared_ptr<BodyHandle>(new BodyHandle(&stream));
 }
 
-std::shared_ptr<BodyHandle> BodyHandle::own(kj::Own<kj::AsyncInputStream> stream) {
+std::shared_ptr<BodyHandle> BodyHandle::own(kj::Own<kj::AsyncInputStream> stream,
+                                             kj::Maybe<ContentCoding> coding) {
   auto* raw = stream.get();
   auto handle = std::shared_ptr<BodyHandle>(new BodyHandle(raw));
   handle->owned_ = kj::mv(stream);
+  handle->coding_ = coding;
   return handle;
+}
+
+kj::Maybe<kj::Own<kj::AsyncInputStream>> BodyHandle::takeStream(kj::Maybe<ContentCoding>& coding) {
+  if (!untouched()) return nullptr;
+  coding = coding_;
+  coding_ = nullptr;
+  stream_ = nullptr;
+  return kj::mv(owned_);
+}
+
+kj::Maybe<std::pair<std::shared_ptr<BodyHandle>, std::shared_ptr<BodyHandle>>> BodyHandle::tee() {
+  if (!untouched()) return nullptr;
+  auto branches = kj::newTee(kj::mv(owned_));
+  stream_ = nullptr;
+  auto first = own(kj::mv(branches.branches[0]), coding_);
+  auto second = own(kj::mv(branches.branches[1]), coding_);
+  coding_ = nullptr;
+  return std::make_pair(kj::mv(first), kj::mv(second));
 }
 
 v8::Local<v8::Object> BodyHandle::wrap(Worker& worker, std::shared_ptr<BodyHandle> handle) {
@@ -62,6 +98,14 @@ kj::Promise<kj::Maybe<kj::Array<kj::byte>>> BodyHandle::read(size_t max) {
   if (stream_ == nullptr) {
     return KJ_EXCEPTION(DISCONNECTED, "the body is no longer available (its request has finished "
                                       "or the body was cancelled)");
+  }
+  if (!started_) {
+    started_ = true;
+    KJ_IF_MAYBE(coding, coding_) {
+      owned_ = newDecodingStream(kj::mv(owned_), *coding);
+      stream_ = owned_.get();
+      coding_ = nullptr;
+    }
   }
   auto buffer = kj::heapArray<kj::byte>(max);
   auto* ptr = buffer.begin();
@@ -86,6 +130,57 @@ void BodyHandle::detach() {
   canceler_.cancel("the body is no longer available: its request has finished");
   stream_ = nullptr;
   owned_ = nullptr;
+}
+
+namespace {
+
+// Reads a body through its handle (for a handle whose stream cannot be taken).
+class HandleInputStream final : public kj::AsyncInputStream {
+ public:
+  explicit HandleInputStream(std::shared_ptr<BodyHandle> handle) : handle_(kj::mv(handle)) {}
+
+  kj::Promise<size_t> tryRead(void* buffer, size_t minBytes, size_t maxBytes) override {
+    return readSome(static_cast<kj::byte*>(buffer), minBytes, maxBytes, 0);
+  }
+
+ private:
+  kj::Promise<size_t> readSome(kj::byte* out, size_t minBytes, size_t maxBytes, size_t done) {
+    if (done >= minBytes && done > 0) return done;
+    return handle_->read(maxBytes - done)
+        .then([this, out, minBytes, maxBytes, done](
+                  kj::Maybe<kj::Array<kj::byte>>&& chunk) -> kj::Promise<size_t> {
+          KJ_IF_MAYBE(bytes, chunk) {
+            memcpy(out + done, bytes->begin(), bytes->size());
+            return readSome(out, minBytes, maxBytes, done + bytes->size());
+          }
+          return done;
+        });
+  }
+
+  std::shared_ptr<BodyHandle> handle_;
+};
+
+kj::Promise<void> copyLoop(kj::AsyncInputStream& in, kj::AsyncOutputStream& out,
+                           kj::ArrayPtr<kj::byte> buffer) {
+  return in.tryRead(buffer.begin(), 1, buffer.size()).then([&in, &out, buffer](size_t n) -> kj::Promise<void> {
+    if (n == 0) return kj::READY_NOW;
+    return out.write(buffer.begin(), n).then([&in, &out, buffer]() { return copyLoop(in, out, buffer); });
+  });
+}
+
+}  // namespace
+
+kj::Own<kj::AsyncInputStream> takeBodyStream(std::shared_ptr<BodyHandle> handle,
+                                             kj::Maybe<ContentCoding>& coding) {
+  coding = nullptr;
+  KJ_IF_MAYBE(stream, handle->takeStream(coding)) { return kj::mv(*stream); }
+  return kj::heap<HandleInputStream>(kj::mv(handle));
+}
+
+kj::Promise<void> pumpBody(kj::Own<kj::AsyncInputStream> in, kj::AsyncOutputStream& out) {
+  auto buffer = kj::heapArray<kj::byte>(kReadChunk);
+  auto promise = copyLoop(*in, out, buffer);
+  return promise.attach(kj::mv(buffer), kj::mv(in));
 }
 
 // --- JS -> native ------------------------------------------------------------------------------
@@ -160,14 +255,26 @@ kj::Promise<void> pumpLoop(Worker& worker, std::shared_ptr<v8::Global<v8::Object
 
 class JsBodyInputStream final : public kj::AsyncInputStream {
  public:
-  JsBodyInputStream(Worker& worker, v8::Global<v8::Object> reader)
-      : worker_(worker), reader_(kj::mv(reader)) {}
+  JsBodyInputStream(Worker& worker, v8::Global<v8::Object> reader, kj::Maybe<uint64_t> length)
+      : worker_(worker), reader_(kj::mv(reader)), remaining_(length) {}
   ~JsBodyInputStream() noexcept(false) {
-    if (!ended_) cancelJsReader(worker_, reader_, "the request body was not fully read");
+    // A body of known length read to its last byte is complete, even if its end was not seen.
+    bool complete = ended_;
+    KJ_IF_MAYBE(left, remaining_) { complete = complete || *left == 0; }
+    if (!complete) cancelJsReader(worker_, reader_, "the request body was not fully read");
   }
 
+  kj::Maybe<uint64_t> tryGetLength() override { return remaining_; }
+
   kj::Promise<size_t> tryRead(void* buffer, size_t minBytes, size_t maxBytes) override {
-    auto* out = static_cast<kj::byte*>(buffer);
+    return readInto(static_cast<kj::byte*>(buffer), minBytes, maxBytes).then([this](size_t n) {
+      KJ_IF_MAYBE(left, remaining_) { *left -= n < *left ? n : *left; }
+      return n;
+    });
+  }
+
+ private:
+  kj::Promise<size_t> readInto(kj::byte* out, size_t minBytes, size_t maxBytes) {
     size_t copied = takeBuffered(out, maxBytes);
     if (copied >= minBytes || ended_) return copied;
     return readJsChunk(worker_, reader_).then(
@@ -179,13 +286,12 @@ class JsBodyInputStream final : public kj::AsyncInputStream {
           } else {
             ended_ = true;
           }
-          return tryRead(out + copied, minBytes > copied ? minBytes - copied : 0,
-                         maxBytes - copied)
+          return readInto(out + copied, minBytes > copied ? minBytes - copied : 0,
+                          maxBytes - copied)
               .then([copied](size_t n) { return copied + n; });
         });
   }
 
- private:
   size_t takeBuffered(kj::byte* out, size_t max) {
     size_t available = pending_.size() - pendingOffset_;
     size_t n = available < max ? available : max;
@@ -199,6 +305,7 @@ class JsBodyInputStream final : public kj::AsyncInputStream {
   kj::Array<kj::byte> pending_;
   size_t pendingOffset_ = 0;
   bool ended_ = false;
+  kj::Maybe<uint64_t> remaining_;  // bytes still to come, when known
 };
 
 }  // namespace
@@ -209,8 +316,9 @@ kj::Promise<void> pumpJsBody(Worker& worker, v8::Global<v8::Object> reader,
   return pumpLoop(worker, shared, out);
 }
 
-kj::Own<kj::AsyncInputStream> newJsBodyStream(Worker& worker, v8::Global<v8::Object> reader) {
-  return kj::heap<JsBodyInputStream>(worker, kj::mv(reader));
+kj::Own<kj::AsyncInputStream> newJsBodyStream(Worker& worker, v8::Global<v8::Object> reader,
+                                              kj::Maybe<uint64_t> length) {
+  return kj::heap<JsBodyInputStream>(worker, kj::mv(reader), length);
 }
 
 kj::Promise<size_t> BytesInputStream::tryRead(void* buffer, size_t minBytes, size_t maxBytes) {
@@ -224,6 +332,7 @@ kj::Promise<size_t> BytesInputStream::tryRead(void* buffer, size_t minBytes, siz
 void installBodyOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "bodyRead", &bodyRead);
   setOp(worker, ops, "bodyCancel", &bodyCancel);
+  setOp(worker, ops, "bodyTee", &bodyTee);
 }
 
 }  // namespace colony::api

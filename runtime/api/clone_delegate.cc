@@ -18,6 +18,22 @@ class CloneSerializerDelegate final : public v8::ValueSerializer::Delegate {
     }
   }
 
+  // Host objects made by newUncloneableObject() name their type; others get V8's message.
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    auto context = isolate->GetCurrentContext();
+    v8::Local<v8::Value> type;
+    if (object->GetPrivate(context, uncloneableTypeKey(isolate)).ToLocal(&type) &&
+        type->IsString()) {
+      auto prefix = v8::String::NewFromUtf8Literal(isolate, "Could not serialize object of type \"");
+      auto suffix =
+          v8::String::NewFromUtf8Literal(isolate, "\". This type does not support serialization.");
+      ThrowDataCloneError(v8::String::Concat(
+          isolate, v8::String::Concat(isolate, prefix, type.As<v8::String>()), suffix));
+      return v8::Nothing<bool>();
+    }
+    return v8::ValueSerializer::Delegate::WriteHostObject(isolate, object);
+  }
+
   v8::Maybe<uint32_t> GetSharedArrayBufferId(v8::Isolate* isolate,
                                              v8::Local<v8::SharedArrayBuffer>) override {
     ThrowDataCloneError(v8::String::NewFromUtf8Literal(isolate, "A SharedArrayBuffer could not be cloned."));
@@ -30,6 +46,11 @@ class CloneSerializerDelegate final : public v8::ValueSerializer::Delegate {
 };
 
 }  // namespace
+
+v8::Local<v8::Private> uncloneableTypeKey(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate,
+                             v8::String::NewFromUtf8Literal(isolate, "colony:uncloneableType"));
+}
 
 std::unique_ptr<v8::ValueSerializer::Delegate> newCloneDelegate(v8::Isolate* isolate,
                                                                 v8::Local<v8::Function> makeError) {

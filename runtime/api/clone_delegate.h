@@ -10,6 +10,11 @@
 namespace colony::api {
 
 // Clone errors become whatever `makeError(message)` returns, thrown into the isolate.
+// The private property naming the type of an object structured cloning refuses (CryptoKey):
+// such objects are host objects (they have an internal field) and this property holds the name
+// used in the DataCloneError.
+v8::Local<v8::Private> uncloneableTypeKey(v8::Isolate* isolate);
+
 std::unique_ptr<v8::ValueSerializer::Delegate> newCloneDelegate(v8::Isolate* isolate,
                                                                 v8::Local<v8::Function> makeError);
 

@@ -146,7 +146,13 @@ void keyInfo(const Info& info) {
   auto* isolate = info.GetIsolate();
   bool isPrivate = info[1]->BooleanValue(isolate);
   auto pkey = parseKey(bytesArg(info[0]), isPrivate);
-  if (!pkey) return throwCryptoError(isolate, isPrivate ? "invalid PKCS#8 key data" : "invalid SPKI key data");
+  // Data that is not a key, and keys of types WebCrypto has no algorithm for (among them RSA keys
+  // whose AlgorithmIdentifier is id-RSASSA-PSS rather than rsaEncryption), are refused as workerd
+  // refuses them.
+  if (!pkey || *kindOf(pkey.get()) == '\0') {
+    ERR_clear_error();
+    return throwCryptoError(isolate, isPrivate ? "Invalid PKCS8 input." : "Invalid SPKI input.");
+  }
   auto result = v8::Object::New(isolate);
   const char* kind = kindOf(pkey.get());
   set(isolate, result, "kind", js::str(isolate, kind));

@@ -78,6 +78,33 @@ void setAsyncContext(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetIsolate()->GetCurrentContext()->SetContinuationPreservedEmbedderData(info[0]);
 }
 
+// ops.nodeProcessEnv(): what process.env starts with, as in workerd: text bindings (and
+// fromEnvironment variables that are set) as themselves, JSON bindings as their JSON text.
+void nodeProcessEnv(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  auto env = v8::Object::New(isolate);
+  for (auto& binding : Worker::from(isolate).source().bindings) {
+    std::string value;
+    switch (binding.type) {
+      case WorkerSource::BindingType::TEXT:
+      case WorkerSource::BindingType::JSON:
+        value = std::string(binding.text());
+        break;
+      case WorkerSource::BindingType::FROM_ENVIRONMENT: {
+        const char* set = getenv(std::string(binding.text()).c_str());
+        if (set == nullptr) continue;
+        value = set;
+        break;
+      }
+      default:
+        continue;
+    }
+    (void)env->Set(context, js::str(isolate, binding.name), js::str(isolate, value));
+  }
+  info.GetReturnValue().Set(env);
+}
+
 }  // namespace
 
 void installNodeOps(Worker& worker, v8::Local<v8::Object> ops) {
@@ -86,6 +113,9 @@ void installNodeOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "promiseState", &promiseState);
   setOp(worker, ops, "getAsyncContext", &getAsyncContext);
   setOp(worker, ops, "setAsyncContext", &setAsyncContext);
+  setOp(worker, ops, "nodeProcessEnv", &nodeProcessEnv);
+  installNodeZlibOps(worker, ops);
+  installNodeCryptoOps(worker, ops);
 }
 
 }  // namespace colony::api

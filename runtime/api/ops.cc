@@ -1,5 +1,8 @@
 #include "runtime/api/ops.h"
+#include "runtime/api/storage_bindings.h"
+#include "runtime/scheduled.h"
 
+#include "runtime/durable_objects/object_host.h"
 #include "runtime/js_util.h"
 #include "runtime/worker.h"
 
@@ -27,6 +30,11 @@ v8::Local<v8::Object> makeOps(Worker& worker) {
   installWebSocketOps(worker, ops);
   installCompressionOps(worker, ops);
   installTcpSocketOps(worker, ops);
+  installIdnaOps(worker, ops);
+  durable_objects::installDurableObjectOps(worker, ops);
+  installStorageOps(worker, ops);
+  installScheduledOps(worker, ops);
+  installQueueConsumerOps(worker, ops);
   return ops;
 }
 

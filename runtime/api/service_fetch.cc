@@ -25,21 +25,24 @@ struct ResponseHead {
   kj::Own<kj::AsyncInputStream> body;
   bool hasBody;
   kj::Own<kj::WebSocket> webSocket;  // a 101 answer: JS's end of the WebSocket
+  kj::Maybe<ContentCoding> coding;   // the body's bytes are still in this coding
 };
 
 // Receives the called service's response: the head is handed back to JS as soon as it is sent,
 // and the body flows through a pipe that JS reads with ops.bodyRead.
 class CapturingResponse final : public kj::HttpService::Response {
  public:
-  CapturingResponse(kj::Own<kj::PromiseFulfiller<ResponseHead>> fulfiller, int decode)
-      : fulfiller_(kj::mv(fulfiller)), decode_(decode) {}
+  // `head`: the request was HEAD, so the answer has no body whatever its length says.
+  CapturingResponse(kj::Own<kj::PromiseFulfiller<ResponseHead>> fulfiller, int decode, bool head)
+      : fulfiller_(kj::mv(fulfiller)), decode_(decode), head_(head) {}
 
   kj::Own<kj::AsyncOutputStream> send(uint statusCode, kj::StringPtr statusText,
                                       const kj::HttpHeaders& headers,
                                       kj::Maybe<uint64_t> expectedBodySize) override {
     KJ_REQUIRE(!sent_, "the service sent two responses to one request");
     sent_ = true;
-    ResponseHead head{statusCode, kj::str(statusText), {}, kj::Own<kj::AsyncInputStream>(), true, {}};
+    ResponseHead head{statusCode, kj::str(statusText), {}, kj::Own<kj::AsyncInputStream>(), true, {},
+                      nullptr};
     kj::Maybe<kj::StringPtr> contentEncoding;
     headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
       head.headers.add(kj::str(name));
@@ -49,15 +52,13 @@ class CapturingResponse final : public kj::HttpService::Response {
       }
     });
     KJ_IF_MAYBE(size, expectedBodySize) { head.hasBody = *size > 0; }
+    if (head_) head.hasBody = false;
     auto pipe = kj::newOneWayPipe(expectedBodySize);
     head.body = kj::mv(pipe.in);
     if (decode_ != 0 && head.hasBody) {
-      // The Content-Encoding header stays, as in workerd; the body JS reads is decoded.
-      KJ_IF_MAYBE(value, contentEncoding) {
-        KJ_IF_MAYBE(coding, parseContentCoding(*value, decode_ == 2)) {
-          head.body = newDecodingStream(kj::mv(head.body), *coding);
-        }
-      }
+      // The Content-Encoding header stays, as in workerd; the body JS reads is decoded, while a
+      // body handed back unread (a proxied response) goes on as it came.
+      KJ_IF_MAYBE(value, contentEncoding) { head.coding = parseContentCoding(*value, decode_ == 2); }
     }
     fulfiller_->fulfill(kj::mv(head));
     return kj::mv(pipe.out);
@@ -69,7 +70,7 @@ class CapturingResponse final : public kj::HttpService::Response {
     KJ_REQUIRE(!sent_, "the service sent two responses to one request");
     sent_ = true;
     ResponseHead head{101, kj::str("Switching Protocols"), {}, kj::Own<kj::AsyncInputStream>(),
-                      false, {}};
+                      false, {}, nullptr};
     headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
       head.headers.add(kj::str(name));
       head.headers.add(kj::str(value));
@@ -88,6 +89,7 @@ class CapturingResponse final : public kj::HttpService::Response {
  private:
   kj::Own<kj::PromiseFulfiller<ResponseHead>> fulfiller_;
   int decode_;
+  bool head_;
   bool sent_ = false;
 };
 
@@ -176,7 +178,12 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else if (kind == "bytes") {
     body = kj::heap<BytesInputStream>(kj::heapArray<kj::byte>(js::bytesOf(info[4])));
   } else if (kind == "stream" && info[4]->IsObject()) {
-    body = newJsBodyStream(worker, v8::Global<v8::Object>(isolate, info[4].As<v8::Object>()));
+    // [8]: the stream's length when it is known (a FixedLengthStream), else -1.
+    kj::Maybe<uint64_t> length;
+    double known = info.Length() > 8 ? info[8]->NumberValue(context).FromMaybe(-1) : -1;
+    if (known >= 0) length = static_cast<uint64_t>(known);
+    body = newJsBodyStream(worker, v8::Global<v8::Object>(isolate, info[4].As<v8::Object>()),
+                           length);
   } else {
     body = kj::heap<EmptyInputStream>();
   }
@@ -195,7 +202,8 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int decode = info.Length() > 7 ? info[7]->Int32Value(context).FromMaybe(0) : 0;
 
   auto paf = kj::newPromiseAndFulfiller<ResponseHead>();
-  auto response = kj::heap<CapturingResponse>(kj::mv(paf.fulfiller), decode);
+  auto response =
+      kj::heap<CapturingResponse>(kj::mv(paf.fulfiller), decode, method == kj::HttpMethod::HEAD);
   auto& responseRef = *response;
   // Start the call from the event loop, not from inside this JS call, so the callee never runs
   // nested inside the caller's stack.
@@ -224,7 +232,7 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
         if (head.webSocket.get() != nullptr) {
           bodyValue = wrapWebSocket(worker, kj::mv(head.webSocket));
         } else if (head.hasBody) {
-          auto handle = BodyHandle::own(kj::mv(head.body));
+          auto handle = BodyHandle::own(kj::mv(head.body), head.coding);
           if (cancel->aborted) handle->cancel();
           cancel->body = handle;
           bodyValue = BodyHandle::wrap(worker, kj::mv(handle));
@@ -244,6 +252,8 @@ void serviceFetch(const v8::FunctionCallbackInfo<v8::Value>& info) {
 v8::Local<v8::Object> wrapServiceTarget(Worker& worker, kj::HttpService& service) {
   return wrapHandle(worker, kServiceTargetHandle, &service);
 }
+
+kj::HttpService* unwrapServiceTarget(v8::Local<v8::Value> value) { return unwrapTarget(value); }
 
 void installServiceFetchOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "serviceFetch", &serviceFetch);

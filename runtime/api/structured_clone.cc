@@ -90,6 +90,26 @@ void transferArrayBuffer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, store));
 }
 
+// ops.newUncloneable(typeName, prototype) -> an empty object with `prototype` that structured
+// cloning refuses with "Could not serialize object of type "<typeName>"..." (a host object, so the
+// refusal also applies where it is nested inside a cloned value). Built-in classes whose
+// instances workerd does not serialize return one from their base constructor.
+void newUncloneable(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  if (!info[0]->IsString() || !info[1]->IsObject()) {
+    return js::throwTypeError(isolate, "newUncloneable: bad arguments");
+  }
+  auto templ = v8::ObjectTemplate::New(isolate);
+  templ->SetInternalFieldCount(1);
+  v8::Local<v8::Object> object;
+  if (!templ->NewInstance(context).ToLocal(&object)) return;
+  object->SetAlignedPointerInInternalField(0, nullptr);
+  if (object->SetPrivate(context, uncloneableTypeKey(isolate), info[0]).IsNothing()) return;
+  if (object->SetPrototype(context, info[1]).IsNothing()) return;
+  info.GetReturnValue().Set(object);
+}
+
 // ops.isDetached(buffer) -> whether an ArrayBuffer has been detached.
 void isDetached(const v8::FunctionCallbackInfo<v8::Value>& info) {
   bool detached = info[0]->IsArrayBuffer() && info[0].As<v8::ArrayBuffer>()->WasDetached();
@@ -102,6 +122,7 @@ void installStructuredCloneOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "structuredClone", &structuredClone);
   setOp(worker, ops, "transferArrayBuffer", &transferArrayBuffer);
   setOp(worker, ops, "isDetached", &isDetached);
+  setOp(worker, ops, "newUncloneable", &newUncloneable);
 }
 
 }  // namespace colony::api

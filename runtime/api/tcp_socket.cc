@@ -12,6 +12,8 @@
 
 #include <kj/debug.h>
 
+#include "runtime/api/tcp_socket.h"
+
 #include "runtime/api/native_handle.h"
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
@@ -75,7 +77,8 @@ SocketInfo infoOf(kj::AsyncIoStream& stream) {
 
 class Connection {
  public:
-  Connection(Secure secure, kj::String host, kj::TlsContext& tls)
+  // `tls` is null for accepted connections (tcp sockets in the config), which cannot start TLS.
+  Connection(Secure secure, kj::String host, kj::TlsContext* tls)
       : secure_(secure), host_(kj::mv(host)), tls_(tls) {}
 
   // Starts connecting; the connection is ready when `stream` resolves.
@@ -130,7 +133,8 @@ class Connection {
     auto promise = ready().then([this]() { return kj::mv(stream_); });
     return promise.then([this, name = kj::mv(name)](kj::Own<kj::AsyncIoStream> raw) mutable {
       close();
-      auto wrapped = tls_.wrapClient(kj::mv(raw), name);
+      KJ_REQUIRE(tls_ != nullptr, "this socket cannot start TLS");
+      auto wrapped = tls_->wrapClient(kj::mv(raw), name);
       return wrapped.catch_([name = kj::mv(name)](kj::Exception&& e)
                                 -> kj::Promise<kj::Own<kj::AsyncIoStream>> {
         return describeTlsFailure(name, kj::mv(e));
@@ -144,13 +148,13 @@ class Connection {
 
   Secure secure() const { return secure_; }
   kj::StringPtr host() const { return host_; }
-  kj::TlsContext& tls() { return tls_; }
+  kj::TlsContext* tls() { return tls_; }
   kj::AsyncIoStream* stream() { return stream_.get(); }
 
  private:
   Secure secure_;
   kj::String host_;
-  kj::TlsContext& tls_;
+  kj::TlsContext* tls_;
   kj::Maybe<kj::ForkedPromise<void>> connecting_;
   kj::Own<kj::AsyncIoStream> stream_;
   kj::Canceler canceler_;
@@ -220,7 +224,7 @@ void tcpConnect(const v8::FunctionCallbackInfo<v8::Value>& info) {
                                        "\" to be a network service");
   }
 
-  auto connection = std::make_shared<Connection>(secure, kj::str(host), network->tls());
+  auto connection = std::make_shared<Connection>(secure, kj::str(host), &network->tls());
   auto address = host.findFirst(':') != nullptr ? kj::str("[", host, "]:", port) : kj::str(host, ":", port);
   auto stream =
       network->network()
@@ -295,6 +299,9 @@ void tcpStartTls(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto connection = unwrap(info[0]);
   if (!connection) return js::throwTypeError(isolate, "not a socket handle");
   auto hostname = info[1]->IsString() ? js::toKjString(isolate, info[1]) : kj::str(connection->host());
+  if (connection->tls() == nullptr) {
+    return js::throwTypeError(isolate, "startTls() is not available on an accepted connection");
+  }
   auto upgraded = std::make_shared<Connection>(Secure::ON, kj::str(hostname), connection->tls());
   upgraded->begin(connection->upgrade(hostname)
                       .then([u = upgraded.get(), c = connection.get()](kj::Own<kj::AsyncIoStream> s) {
@@ -306,6 +313,15 @@ void tcpStartTls(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 }  // namespace
+
+v8::Local<v8::Value> wrapAcceptedTcpConnection(Worker& worker, kj::Own<kj::AsyncIoStream> stream,
+                                               std::function<void()>* close) {
+  auto connection = std::make_shared<Connection>(Secure::OFF, kj::str(""), nullptr);
+  *close = [connection]() { connection->close(); };
+  connection->setInfo(infoOf(*stream));
+  connection->begin(kj::Promise<kj::Own<kj::AsyncIoStream>>(kj::mv(stream)));
+  return connectionResult(worker, kj::mv(connection));
+}
 
 void installTcpSocketOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "tcpConnect", &tcpConnect);

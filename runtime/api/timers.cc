@@ -62,6 +62,9 @@ void setTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uv_timer_init(worker.host().port.uvLoop(), &timer->handle);
   timer->handle.data = timer;
   auto ms = static_cast<uint64_t>(delay);
+  // The loop's cached time dates from the start of this tick; after a long synchronous stretch
+  // it is stale and the timer would fire early.
+  uv_update_time(worker.host().port.uvLoop());
   uv_timer_start(&timer->handle, &onTimer, ms, repeat ? (ms > 0 ? ms : 1) : 0);
   worker.timers()[timer->id] = timer;
   info.GetReturnValue().Set(v8::Integer::NewFromUnsigned(isolate, timer->id));

@@ -27,6 +27,9 @@ namespace {
 
 constexpr size_t kHighWater = 1 << 20;
 constexpr size_t kMaxMessage = 32u << 20;
+// After our Close went out, the peer has this long to answer with its own before the connection
+// is dropped (a peer that never answers must not hold the socket, or a drain, forever).
+constexpr auto kCloseHandshakeTimeout = 5 * kj::SECONDS;
 
 // JS callback kinds (see websocket.js).
 constexpr int kEventMessage = 0;
@@ -82,6 +85,13 @@ class Socket : public std::enable_shared_from_this<Socket> {
     closeQueued_ = true;
     queue_.push_back(Outgoing{Outgoing::kClose, kj::mv(reason), nullptr, code});
     pumpQueue();
+  }
+
+  // The server is draining: says goodbye with 1001 "going away" (then the peer's Close, or the
+  // close-handshake timeout, ends the session).
+  void goAway() {
+    if (finished_ || ws_.get() == nullptr) return;
+    close(1001, kj::str("going away"));
   }
 
   // Hands the kj::WebSocket over (a socket returned unaccepted in a 101 response).
@@ -190,7 +200,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
                               self->sending_ = false;
                               if (self->finished_ || self->queue_.empty()) return;
                               auto& done = self->queue_.front();
-                              if (done.kind == Outgoing::kClose) self->closeSent_ = true;
+                              if (done.kind == Outgoing::kClose) {
+                                self->closeSent_ = true;
+                                if (!self->closeReceived_) self->startCloseTimer();
+                              }
                               size_t size = done.kind == Outgoing::kText     ? done.text.size()
                                             : done.kind == Outgoing::kBinary ? done.bytes.size()
                                                                              : 0;
@@ -211,6 +224,19 @@ class Socket : public std::enable_shared_from_this<Socket> {
 
   void maybeFinish() {
     if (closeSent_ && closeReceived_) finish();
+  }
+
+  void startCloseTimer() {
+    auto self = shared_from_this();
+    worker_.addTask(canceler_.wrap(worker_.host().port.timer().afterDelay(kCloseHandshakeTimeout))
+                        .then(
+                            [self]() {
+                              if (self->finished_ || self->closeReceived_) return;
+                              // No Close came back: end the session as an abnormal closure.
+                              self->deliverClose(1006, "", false);
+                              self->finish();
+                            },
+                            [](kj::Exception&&) {}));
   }
 
   void fail(kj::Exception&& e) {
@@ -381,6 +407,13 @@ void closeAllWebSockets(Worker& worker) {
   if (it == socketsOf().end()) return;
   auto sockets = it->second;
   for (auto* socket : sockets) socket->teardown();
+}
+
+void closeWebSocketsGoingAway(Worker& worker) {
+  auto it = socketsOf().find(&worker);
+  if (it == socketsOf().end()) return;
+  auto sockets = it->second;
+  for (auto* socket : sockets) socket->goAway();
 }
 
 void installWebSocketOps(Worker& worker, v8::Local<v8::Object> ops) {

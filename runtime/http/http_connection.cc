@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -30,6 +31,13 @@ struct PendingWrite {
   uv_write_t req;
   kj::Own<kj::PromiseFulfiller<void>> fulfiller;
   kj::Own<Exchange> owner;  // keeps the head and chunk-frame bytes alive
+  kj::Array<kj::byte> ciphertext;  // https: the encrypted bytes being written
+};
+
+// Raw TLS output not tied to a response (handshake records, alerts, close_notify).
+struct TlsWrite {
+  uv_write_t req;
+  kj::Array<kj::byte> bytes;
 };
 
 void onWriteDone(uv_write_t* req, int status) {
@@ -129,6 +137,7 @@ Connection::~Connection() noexcept(false) {}
 
 void Connection::start() {
   if (!isPipe_) uv_tcp_nodelay(&handle_.tcp, 1);
+  if (server_->options().tls) tls_ = std::make_unique<TlsSession>(server_->options().tls);
   setTimer(TimerMode::kHeader);
   updateReading();
 }
@@ -138,12 +147,31 @@ void Connection::closeUnstarted() { closeHandle(); }
 void Connection::beginDrain() {
   if (closing_) return;
   if (live_.empty()) {
-    closeHandle();  // idle, or only part of a request head received
+    if (!requestBytesWaiting()) {
+      closeHandle();  // idle
+      return;
+    }
+    // The client sent a request before it could know about the drain: serve that one (with
+    // Connection: close), unless its head does not come in time.
+    drainGrace_ = !messageInProgress_;  // a head already begun is that request
+    closeAfterLast_ = true;
+    if (timerMode_ != TimerMode::kHeader) setTimer(TimerMode::kHeader);
+    processInput();
     return;
   }
   stopParsing_ = true;
   closeAfterLast_ = true;
   if (messageInProgress_ && !headDone_) messageInProgress_ = false;  // drop a partial head
+}
+
+bool Connection::requestBytesWaiting() {
+  if (messageInProgress_) return !headDone_;  // (with its head done, a skipped body)
+  if (parsePos_ < dataEnd_) return true;
+  if (tls_ != nullptr && tls_->hasBufferedInput()) return true;
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) != 0) return false;
+  int queued = 0;
+  return ioctl(fd, FIONREAD, &queued) == 0 && queued > 0;
 }
 
 void Connection::detachFromServer() {
@@ -197,6 +225,11 @@ void Connection::prepareReadSpace() {
 void Connection::updateReading() {
   if (handleClosing_) return;
   bool want = hasReadSpace() && (!upgraded_ || closing_);
+  if (want && tls_ != nullptr && tls_->hasBufferedInput()) {
+    deliverTls();  // plaintext OpenSSL still holds comes before new socket reads
+    if (handleClosing_) return;
+    want = hasReadSpace() && (!upgraded_ || closing_);
+  }
   if (want && !reading_) {
     int rc = uv_read_start(stream(), &Connection::onAlloc, &Connection::onRead);
     if (rc != 0) {
@@ -213,6 +246,11 @@ void Connection::updateReading() {
 
 void Connection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
   auto* self = static_cast<Connection*>(handle->data);
+  if (self->tls_ != nullptr) {  // ciphertext goes to the TLS session first
+    auto space = self->tls_->inputSpace();
+    *buf = uv_buf_init(space.begin(), static_cast<unsigned>(space.size()));
+    return;
+  }
   self->prepareReadSpace();
   *buf = uv_buf_init(self->buffer_.begin() + self->dataEnd_,
                      static_cast<unsigned>(self->buffer_.size() - self->dataEnd_));
@@ -220,6 +258,11 @@ void Connection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
 
 void Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   auto* self = static_cast<Connection*>(stream->data);
+  if (nread > 0 && self->tls_ != nullptr) {
+    self->tls_->commitInput(static_cast<size_t>(nread));
+    self->deliverTls();
+    return;
+  }
   if (nread > 0) {
     if (self->closing_) {
       self->parsePos_ = self->dataEnd_ = 0;
@@ -249,7 +292,7 @@ void Connection::onRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 }
 
 bool Connection::canStartMessage() const {
-  return !stopParsing_ && !closing_ && server_ != nullptr && !server_->draining() &&
+  return !stopParsing_ && !closing_ && server_ != nullptr && (!server_->draining() || drainGrace_) &&
          live_.size() < std::max<uint32_t>(server_->options().maxPipelinedRequests, 1) &&
          bodySpanIndex_ >= bodySpans_.size();
 }
@@ -266,6 +309,7 @@ void Connection::processInput() {
       if (!messageInProgress_) {
         if (parsePos_ == dataEnd_ || !canStartMessage()) break;
         messageInProgress_ = true;
+        drainGrace_ = false;  // that request was the one a drain still lets in
         headDone_ = false;
         headStart_ = parsePos_;
         urlOffset_ = urlLength_ = headEnd_ = 0;
@@ -603,6 +647,12 @@ void Connection::deliverBody() {
   }
   Exchange& ex = *bodyExchange_;
   KJ_IF_MAYBE(read, ex.pendingRead) {
+    if (!read->fulfiller->isWaiting()) {
+      // Its reader gave up (the read was cancelled) and its buffer is gone: the bytes stay
+      // queued for the next read.
+      ex.pendingRead = nullptr;
+      return;
+    }
     read->filled += copyBody(read->buffer + read->filled, read->maxBytes - read->filled);
     bool drained = bodySpanIndex_ >= bodySpans_.size();
     if (read->filled >= read->minBytes || (ex.bodyComplete && drained)) {
@@ -617,7 +667,10 @@ void Connection::deliverBody() {
 kj::Promise<size_t> Connection::readBody(Exchange& ex, kj::byte* buffer, size_t minBytes,
                                          size_t maxBytes) {
   if (bodyExchange_.get() != &ex) return size_t(0);  // no body, or all of it was read
-  KJ_REQUIRE(ex.pendingRead == nullptr, "the request body is already being read");
+  KJ_IF_MAYBE(read, ex.pendingRead) {
+    KJ_REQUIRE(!read->fulfiller->isWaiting(), "the request body is already being read");
+    ex.pendingRead = nullptr;  // a cancelled read
+  }
   size_t copied = copyBody(buffer, maxBytes);
   bool drained = bodySpanIndex_ >= bodySpans_.size();
   if (copied >= minBytes || (ex.bodyComplete && drained)) {
@@ -694,6 +747,22 @@ kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owne
   if (handleClosing_) {
     return KJ_EXCEPTION(DISCONNECTED, "the client connection is closed");
   }
+  kj::Array<kj::byte> ciphertext;
+  uv_buf_t cipherBuf;
+  if (tls_ != nullptr) {
+    // One record stream, one buffer: still one write per response.
+    for (size_t i = 0; i < count; ++i) tls_->encrypt(bufs[i].base, bufs[i].len);
+    if (tls_->failed()) {
+      abort();
+      return KJ_EXCEPTION(DISCONNECTED, "TLS failed while writing the HTTP response",
+                          tls_->error().c_str());
+    }
+    ciphertext = tls_->takeOutput();
+    cipherBuf = uv_buf_init(reinterpret_cast<char*>(ciphertext.begin()),
+                            static_cast<unsigned>(ciphertext.size()));
+    bufs = &cipherBuf;
+    count = 1;
+  }
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) total += bufs[i].len;
   int written = uv_try_write(stream(), bufs, count);
@@ -714,7 +783,8 @@ kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owne
     bufs[0].len -= skip;
   }
   auto paf = kj::newPromiseAndFulfiller<void>();
-  auto* pending = new PendingWrite{{}, kj::mv(paf.fulfiller), kj::addRef(owner)};
+  auto* pending =
+      new PendingWrite{{}, kj::mv(paf.fulfiller), kj::addRef(owner), kj::mv(ciphertext)};
   pending->req.data = pending;
   int rc = uv_write(&pending->req, stream(), bufs, count, &onWriteDone);
   if (rc != 0) {
@@ -810,8 +880,84 @@ kj::Own<kj::AsyncIoStream> Connection::takeUpgradedSocket() {
   kj::Own<kj::AsyncIoStream> socket = io->wrapSocketFd(
       copy, Flags::TAKE_OWNERSHIP | Flags::ALREADY_CLOEXEC | Flags::ALREADY_NONBLOCK);
   socket = socket.attach(kj::mv(io));
+  if (tls_ != nullptr) {
+    // The session, with any ciphertext it has not decrypted yet, moves to the upgraded stream.
+    flushTlsOutput();
+    return newTlsSessionStream(kj::mv(socket), kj::mv(tls_), kj::mv(leftover));
+  }
   if (leftover.size() > 0) socket = kj::heap<PrefixedStream>(kj::mv(leftover), kj::mv(socket));
   return socket;
+}
+
+// --- https -------------------------------------------------------------------------------------
+
+void Connection::deliverTls() {
+  if (tlsDelivering_) {
+    tlsDeliverAgain_ = true;
+    return;
+  }
+  tlsDelivering_ = true;
+  TlsSession::Status end = TlsSession::Status::kWantInput;
+  do {
+    tlsDeliverAgain_ = false;
+    while (!handleClosing_ && tls_ != nullptr && !upgraded_ && hasReadSpace()) {
+      prepareReadSpace();
+      size_t room = buffer_.size() - dataEnd_;
+      if (room == 0) break;
+      auto result = tls_->read(buffer_.begin() + dataEnd_, room);
+      if (result.status != TlsSession::Status::kData) {
+        end = result.status;
+        break;
+      }
+      if (closing_) {  // lingering: discard
+        parsePos_ = dataEnd_ = 0;
+        continue;
+      }
+      dataEnd_ += result.bytes;
+      processInput();
+    }
+  } while (tlsDeliverAgain_ && !handleClosing_ && end == TlsSession::Status::kWantInput);
+  tlsDelivering_ = false;
+  if (handleClosing_ || tls_ == nullptr) return;
+  flushTlsOutput();
+  if (end == TlsSession::Status::kFailed) {
+    spdlog::debug("http: TLS handshake or record failed: {}", tls_->error());
+    // The alert (if any) is queued; close once it is written.
+    closeAfterLast_ = true;
+    stopParsing_ = true;
+    if (live_.empty()) {
+      gracefulClose();
+    } else {
+      abort();
+    }
+  } else if (end == TlsSession::Status::kClosed) {
+    peerClosed_ = true;  // close_notify: the client is done sending
+    if (closing_ || live_.empty()) {
+      closeHandle();
+    } else {
+      abort();
+    }
+  }
+}
+
+void Connection::flushTlsOutput() {
+  if (tls_ == nullptr || handleClosing_ || !tls_->hasOutput()) return;
+  auto bytes = tls_->takeOutput();
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(bytes.begin()),
+                             static_cast<unsigned>(bytes.size()));
+  int written = uv_try_write(stream(), &buf, 1);
+  if (written >= 0 && static_cast<size_t>(written) == bytes.size()) return;
+  if (written < 0 && written != UV_EAGAIN) return;  // the read side sees the failure
+  size_t skip = written > 0 ? written : 0;
+  auto* pending = new TlsWrite{{}, kj::mv(bytes)};
+  pending->req.data = pending;
+  buf = uv_buf_init(reinterpret_cast<char*>(pending->bytes.begin()) + skip,
+                    static_cast<unsigned>(pending->bytes.size() - skip));
+  if (uv_write(&pending->req, stream(), &buf, 1, [](uv_write_t* req, int) {
+        delete static_cast<TlsWrite*>(req->data);
+      }) != 0) {
+    delete pending;
+  }
 }
 
 void Connection::taskFailed(kj::Exception&& exception) {
@@ -860,6 +1006,10 @@ void Connection::gracefulClose() {
   closing_ = true;
   stopParsing_ = true;
   setTimer(TimerMode::kNone);
+  if (tls_ != nullptr && !upgraded_) {
+    tls_->shutdown();  // close_notify, queued before the socket's shutdown
+    flushTlsOutput();
+  }
   shutdownReq_.data = this;
   if (uv_shutdown(&shutdownReq_, stream(), &Connection::onShutdown) != 0) closeHandle();
 }

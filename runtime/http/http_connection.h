@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include <kj/refcount.h>
 
 #include "runtime/http/http_server.h"
+#include "runtime/http/tls_server.h"
 
 namespace colony::http {
 
@@ -122,8 +124,11 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   void start();
   // Closes a handle that was never started (accept failed).
   void closeUnstarted();
-  // Server drain: finish what is in flight, then close; close now when idle.
+  // Server drain: finish what is in flight, then close; close now when idle, unless the client
+  // has already sent (part of) a next request, which is then served before closing.
   void beginDrain();
+  // True when bytes of a request not yet dispatched wait: buffered, or in the socket's queue.
+  bool requestBytesWaiting();
   // The server is being destroyed: close now, forget the server.
   void detachFromServer();
 
@@ -202,6 +207,9 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   void closeHandle();
   void teardown();
   kj::Exception disconnectedError(kj::StringPtr what) const;
+  // https: decrypts what fits into the read buffer and parses it; sends what OpenSSL produced.
+  void deliverTls();
+  void flushTlsOutput();
 
   HttpServer* server_;
   bool isPipe_;
@@ -242,6 +250,7 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   std::vector<kj::Own<Exchange>> live_;
 
   bool stopParsing_ = false;   // no more requests on this connection
+  bool drainGrace_ = false;    // draining, but one more request may start: its bytes had come
   bool closeAfterLast_ = false;
   bool closing_ = false;       // graceful close started or handle closing
   bool handleClosing_ = false;
@@ -249,6 +258,11 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   bool processAgain_ = false;
   bool peerClosed_ = false;
   bool upgraded_ = false;      // the socket belongs to a WebSocket until the exchange finishes
+
+  // https sockets: the connection's TLS session (handed to the upgraded stream on upgrade).
+  std::unique_ptr<TlsSession> tls_;
+  bool tlsDelivering_ = false;
+  bool tlsDeliverAgain_ = false;
 
   std::vector<kj::Own<kj::PromiseFulfiller<void>>> disconnectWaiters_;
   kj::Own<kj::TaskSet> tasks_;

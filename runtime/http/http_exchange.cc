@@ -191,10 +191,14 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   if (framing_ == Framing::kFixed) {
     lengthText = std::to_string(bodyRemaining_);
   } else if (isHead) {
+    // The length a GET would have. A service answering with no body at all (size 0) may still
+    // say it in its Content-Length header (a proxied HEAD answer).
+    serviceContentLength = responseHeaders.get(kj::HttpHeaderId::CONTENT_LENGTH);
     KJ_IF_MAYBE(size, expectedBodySize) {
-      lengthText = std::to_string(*size);
-    } else {
-      serviceContentLength = responseHeaders.get(kj::HttpHeaderId::CONTENT_LENGTH);
+      if (*size > 0 || serviceContentLength == nullptr) {
+        lengthText = std::to_string(*size);
+        serviceContentLength = nullptr;
+      }
     }
   }
   auto keepHeader = [&](kj::StringPtr name) {

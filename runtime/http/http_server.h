@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -21,7 +22,11 @@
 
 namespace colony::http {
 
+class TlsServerContext;
+
 struct ServerOptions {
+  // https sockets: every accepted connection speaks TLS with this context.
+  std::shared_ptr<TlsServerContext> tls;
   // HttpOptions.style = proxy: the request line carries an absolute URL, passed on as is.
   bool proxyStyle = false;
   // Scheme for URLs built from the Host header ("http", or "https" on TLS sockets).

@@ -4,7 +4,7 @@
 // `.body`, so the runtime can send them without touching streams (responseParts).
 
 const {
-  ArrayAppend, JSONParse, JSONStringify, Number: NumberCtor, ObjectPrototypeToString, PromiseReject,
+  ArrayAppend, ArrayIsArray, JSONParse, JSONStringify, Number: NumberCtor, ObjectPrototypeToString, PromiseReject,
   PromiseResolve, PromisePrototypeThen, RangeError: RangeErrorCtor, String: StringCtor,
   StringPrototypeCharCodeAt, StringPrototypeToUpperCase, TypeError: TypeErrorCtor,
   Uint8Array: Uint8ArrayCtor, TypedArrayPrototypeSet, TypedArrayPrototypeGetSymbolToStringTag,
@@ -92,6 +92,7 @@ function bodyStream(body) {
     const handle = body.value;
     const signal = body.signal;
     stream = streams.streamFromPull(() => readNative(handle, signal), () => ops.bodyCancel(handle));
+    if (body.owned === true) streams.setNativeBody(stream, handle);
   } else {
     const bytes = body.kind === "string" ? encoding.utf8Encode(body.value) : copyBytes(body.value);
     const used = body.used;
@@ -174,13 +175,23 @@ function cloneBody(body) {
   if (body.kind === "string" || body.kind === "bytes") {
     return { kind: body.kind, value: body.value, stream: null, used: false };
   }
+  if (body.kind === "native" && body.owned === true) {
+    // Split natively: each branch still has the bytes as they came (see bodyParts).
+    const pair = ops.bodyTee(body.value);
+    if (pair !== null) {
+      body.value = pair[0];
+      return { kind: "native", value: pair[1], stream: null, used: false, signal: body.signal, owned: true };
+    }
+  }
   const [a, b] = streams.teeStream(bodyStream(body));
   body.stream = a;
   return { kind: "stream", value: null, stream: b, used: false };
 }
 
-// Hand the body to the runtime: {body, bodyKind} as described for hooks.responseParts.
-function bodyParts(body) {
+// Hand the body to the runtime: {body, bodyKind, length} as described for hooks.responseParts.
+// With `native`, a fetched body nothing has read yet is handed over as its native handle
+// (bodyKind "native"), so the runtime can send its bytes as they came (still encoded).
+function bodyParts(body, native = false) {
   if (body.kind === "none") return { body: null, bodyKind: "none" };
   if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
     throw new TypeErrorCtor(kUsedMessage);
@@ -190,11 +201,18 @@ function bodyParts(body) {
   if (body.kind === "native") {
     body.used = true;
     const handle = body.value;
+    if (native && body.owned === true) return { body: handle, bodyKind: "native" };
     const signal = body.signal;
     return { body: { read: () => readNative(handle, signal), cancel: () => { ops.bodyCancel(handle); } }, bodyKind: "stream" };
   }
+  if (native) {
+    const handle = streams.takeNativeBody(body.stream);
+    if (handle !== null) return { body: handle, bodyKind: "native" };
+  }
+  const length = streams.knownLength(body.stream);
   const reader = streams.acquireInternalReader(body.stream);
   return {
+    length,
     body: {
       read: () => PromisePrototypeThen(reader.read(), (chunk) => {
         if (chunk === null) return null;
@@ -296,6 +314,17 @@ class Request {
   #signal = null;
   #cf = undefined;
 
+  // A request from the runtime keeps its headers as the flat [name, value, ...] array it came
+  // with, and has no signal, until someone asks: most handlers never do.
+  #hdrs() {
+    const h = this.#headers;
+    if (!ArrayIsArray(h)) return h;
+    return (this.#headers = headersMod.headersFromFlat(h, "immutable"));
+  }
+  #sig() {
+    return this.#signal ?? (this.#signal = abort.newSignal());
+  }
+
   constructor(input, init = undefined) {
     if (input === kInternalRequest) return;
     if (arguments.length < 1) {
@@ -329,7 +358,7 @@ class Request {
       this.#redirect = r;
     }
     if (init.cf !== undefined) this.#cf = init.cf;
-    let signal = source !== null ? source.#signal : null;
+    let signal = source !== null ? source.#sig() : null;
     if ("signal" in init) {
       const s = init.signal;
       if (s !== null && s !== undefined && !abort.isAbortSignal(s)) {
@@ -341,7 +370,7 @@ class Request {
 
     const headers = new Headers();
     if (init.headers !== undefined) headersMod.fillHeaders(headers, init.headers);
-    else if (source !== null) headersMod.fillHeaders(headers, source.#headers);
+    else if (source !== null) headersMod.fillHeaders(headers, source.#hdrs());
     headersMod.setGuard(headers, "request");
     this.#headers = headers;
 
@@ -369,9 +398,9 @@ class Request {
 
   get method() { return this.#method; }
   get url() { return this.#url; }
-  get headers() { return this.#headers; }
+  get headers() { return this.#hdrs(); }
   get redirect() { return this.#redirect; }
-  get signal() { return this.#signal; }
+  get signal() { return this.#sig(); }
   get cf() { return this.#cf; }
   get fetcher() { return null; }
   get integrity() { return ""; }
@@ -383,9 +412,9 @@ class Request {
     r.#url = this.#url;
     r.#redirect = this.#redirect;
     r.#cf = this.#cf;
-    r.#signal = abort.AbortSignal.any([this.#signal]);
-    r.#headers = new Headers(this.#headers);
-    headersMod.setGuard(r.#headers, headersMod.getGuard(this.#headers));
+    r.#signal = abort.AbortSignal.any([this.#sig()]);
+    r.#headers = new Headers(this.#hdrs());
+    headersMod.setGuard(r.#headers, headersMod.getGuard(this.#hdrs()));
     r.#body = cloneBody(this.#body);
     return r;
   }
@@ -401,12 +430,14 @@ class Request {
         const r = new Request(kInternalRequest);
         r.#method = method;
         r.#url = url;
-        r.#headers = headers;
+        r.#headers = headers;  // a Headers, or a flat array made into one when first read
         r.#body = body;
-        r.#signal = abort.newSignal();
+        // As in workerd, a request that came in does not follow redirects when passed on to
+        // fetch(): a proxy returns the redirect to its client.
+        r.#redirect = "manual";
         return r;
       },
-      parts: (r) => ({ method: r.#method, url: r.#url, headers: r.#headers, body: r.#body }),
+      parts: (r) => ({ method: r.#method, url: r.#url, headers: r.#hdrs(), body: r.#body }),
     };
   }
 }
@@ -626,11 +657,32 @@ class Fetcher {
     throw new TypeErrorCtor("Fetcher.connect() (TCP sockets over a service binding) is not supported yet.");
   }
 
+  // Runs the target worker's scheduled handler (runtime/scheduled.cc): {outcome, noRetry}.
+  scheduled(options = undefined) {
+    if (!F.isFetcher(this)) return PromiseReject(new TypeErrorCtor("Illegal invocation: not a Fetcher."));
+    try {
+      let time = internal.primordials.DateNow();
+      let cron = "";
+      if (options !== undefined && options !== null) {
+        if (options.scheduledTime !== undefined) time = +options.scheduledTime;
+        if (options.cron !== undefined) cron = `${options.cron}`;
+      }
+      return ops.serviceScheduled(this.#target, time, cron);
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+
   static {
     F = { isFetcher: (v) => typeof v === "object" && v !== null && #target in v };
   }
 }
-makeEnumerable(Fetcher, ["fetch", "connect"]);
+makeEnumerable(Fetcher, ["fetch", "connect", "scheduled"]);
+// As in workerd, Fetcher.scheduled() exists with the service_binding_extra_handlers flag.
+// (Flags are the worker's: read when it starts, not when the built-ins are snapshotted.)
+internal.onWorkerStart(() => {
+  if (!ops.compatFlag("serviceBindingExtraHandlers")) delete Fetcher.prototype.scheduled;
+});
 
 // ---- FetchEvent (service-worker syntax) --------------------------------------------------------
 
@@ -667,10 +719,9 @@ makeEnumerable(FetchEvent, ["request", "respondWith", "waitUntil", "passThroughO
 // ---- hooks for the runtime ---------------------------------------------------------------------
 
 function makeRequest(method, url, headersFlat, body) {
-  const headers = headersMod.headersFromFlat(headersFlat, "immutable");
   const record = body === null || body === undefined ? noBody()
     : { kind: "native", value: body, stream: null, used: false };
-  return R.make(method, url, headers, record);
+  return R.make(method, url, headersFlat, record);
 }
 
 // `signal` (optional): the fetch() request's signal, whose abort errors the body.
@@ -681,7 +732,7 @@ function makeResponse(status, statusText, headersFlat, body, url = "", redirecte
     return P.make(status, statusText, headers, noBody(), url, redirected, websocket.fromNative(body));
   }
   const record = body === null || body === undefined ? noBody()
-    : { kind: "native", value: body, stream: null, used: false, signal };
+    : { kind: "native", value: body, stream: null, used: false, signal, owned: true };
   return P.make(status, statusText, headers, record, url, redirected);
 }
 
@@ -697,13 +748,14 @@ function responseParts(value) {
     throw new TypeErrorCtor(`The fetch handler must return a Response (or a Promise of one), but it returned ${describe(value)}.`);
   }
   const parts = P.parts(value);
-  const bp = bodyParts(parts.body);
+  const bp = bodyParts(parts.body, true);
   return {
     status: parts.status,
     statusText: parts.statusText,
     headers: headersMod.headersToFlat(parts.headers),
     body: bp.body,
     bodyKind: bp.bodyKind,
+    length: bp.length ?? -1,
     encodeBody: parts.encodeBody,
     webSocket: parts.webSocket,
   };

@@ -198,7 +198,8 @@ function fetchVia(target, request) {
   let redirects = 0;
 
   const hop = () => {
-    const sent = ops.serviceFetch(target, method, url, headers, body.body, body.bodyKind, token, contentDecoding());
+    const sent = ops.serviceFetch(target, method, url, headers, body.body, body.bodyKind, token, contentDecoding(),
+      body.length ?? -1);
     PromisePrototypeThen(sent, (r) => {
       if (settled) {
         if (r[3] !== null) ops.bodyCancel(r[3]);

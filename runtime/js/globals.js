@@ -4,7 +4,8 @@
 // and fills internal.hooks for the runtime.
 
 const {
-  ObjectDefineProperty, ObjectFreeze, ObjectSetPrototypeOf, TypeError: TypeErrorCtor, globalThis: theGlobal,
+  ObjectDefineProperty, ObjectFreeze, ObjectSetPrototypeOf, PromisePrototypeThen, TypeError: TypeErrorCtor,
+  globalThis: theGlobal,
 } = internal.primordials;
 
 const { DOMException } = internal.require("dom_exception");
@@ -42,7 +43,9 @@ ObjectSetPrototypeOf(WorkerGlobalScope, events.EventTarget);
 function ServiceWorkerGlobalScope() { throw new TypeErrorCtor("Illegal constructor"); }
 ObjectSetPrototypeOf(ServiceWorkerGlobalScope.prototype, WorkerGlobalScope.prototype);
 ObjectSetPrototypeOf(ServiceWorkerGlobalScope, WorkerGlobalScope);
-events.initEventTarget(theGlobal);
+// Per worker: the global object a worker's context gets is not the one the built-ins were
+// evaluated with for the startup snapshot, so it is registered when the worker starts.
+internal.onWorkerStart(() => { events.initEventTarget(theGlobal); });
 ObjectSetPrototypeOf(theGlobal, ServiceWorkerGlobalScope.prototype);
 
 // ---- globals ---------------------------------------------------------------------------------
@@ -120,18 +123,30 @@ define("URLPattern", URLPattern);
 define("MessageEvent", messageChannel.MessageEvent);
 define("CompressionStream", compression.CompressionStream);
 define("DecompressionStream", compression.DecompressionStream);
+{
+  // Cache API (runtime/js/cache.js); storage bindings register their hook on load.
+  const cache = internal.require("cache");
+  internal.require("storage_bindings");
+  define("caches", cache.caches);
+  define("Cache", cache.Cache);
+  define("CacheStorage", cache.CacheStorage);
+}
 // MessageChannel and MessagePort are globals from the 2025-08-15 compatibility date on (or with
 // the expose_global_message_channel flag), as in workerd.
-if (internal.ops.compatFlag("exposeGlobalMessageChannel")) {
-  define("MessageChannel", messageChannel.MessageChannel);
-  define("MessagePort", messageChannel.MessagePort);
-}
+// Compatibility flags are the worker's: they are read when it starts (the built-ins themselves
+// are evaluated once, into the startup snapshot).
+internal.onWorkerStart(() => {
+  if (internal.ops.compatFlag("exposeGlobalMessageChannel")) {
+    define("MessageChannel", messageChannel.MessageChannel);
+    define("MessagePort", messageChannel.MessagePort);
+  }
+});
 
 // ---- nodejs_compat ---------------------------------------------------------------------------
 // With nodejs_compat or nodejs_als, timers and queueMicrotask keep the AsyncLocalStorage context
 // of the code that scheduled them; with nodejs_compat_v2, Buffer, process, global and
 // setImmediate/clearImmediate are globals, as in workerd.
-{
+internal.onWorkerStart(() => {
   const nodeRegistry = internal.require("node_registry");
   const { wrapWithContext } = internal.require("node_async");
   const nodeFlags = nodeRegistry.flags();
@@ -154,7 +169,7 @@ if (internal.ops.compatFlag("exposeGlobalMessageChannel")) {
     define("setImmediate", nodeProcess.setImmediate);
     define("clearImmediate", nodeProcess.clearImmediate);
   }
-}
+});
 
 // ---- hooks -----------------------------------------------------------------------------------
 
@@ -171,3 +186,8 @@ hooks.unhandledRejection = rejection.unhandledRejection;
 hooks.rejectionHandled = rejection.rejectionHandled;
 hooks.hasFetchListeners = () => events.hasListeners(theGlobal, "fetch");
 hooks.makeTestController = () => ObjectFreeze({});
+// The runtime awaits a promise (Worker::awaitJs): report how it settles, by id.
+hooks.settle = (promise, id) => {
+  PromisePrototypeThen(promise, (value) => { internal.ops.promiseSettled(id, true, value); },
+    (error) => { internal.ops.promiseSettled(id, false, error); });
+};

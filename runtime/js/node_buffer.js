@@ -8,7 +8,7 @@ const {
   MathFloor, MathMin, MathMax, NumberIsInteger, Number: NumberCtor, String: StringCtor, StringFromCharCode,
   StringPrototypeCharCodeAt, StringPrototypeToLowerCase, ReflectApply, Uint8Array: Uint8ArrayCtor,
   TypeError: TypeErrorCtor, RangeError: RangeErrorCtor, Float32Array: Float32ArrayCtor, Float64Array: Float64ArrayCtor,
-  BigInt: BigIntCtor, TypedArrayPrototypeGetSymbolToStringTag,
+  BigInt: BigIntCtor, TypedArrayPrototypeGetSymbolToStringTag, TypedArrayPrototypeFill,
 } = internal.primordials;
 const ops = internal.ops;
 const registry = internal.require("node_registry");
@@ -656,21 +656,21 @@ function fillImpl(buf, value, offset, end, encoding) {
   if (offset < 0 || offset > buf.length) throw errors.outOfRange("offset", `>= 0 and <= ${buf.length}`, offset);
   if (end < 0 || end > buf.length) throw errors.outOfRange("end", `>= 0 and <= ${buf.length}`, end);
   if (end <= offset) return buf;
-  if (typeof value === "number") { buf.fill(value & 255, offset, end); return buf; }
-  if (typeof value === "boolean") { buf.fill(+value, offset, end); return buf; }
+  if (typeof value === "number") { TypedArrayPrototypeFill(buf, value & 255, offset, end); return buf; }
+  if (typeof value === "boolean") { TypedArrayPrototypeFill(buf, +value, offset, end); return buf; }
   let bytes;
   if (typeof value === "string") {
     const enc = encoding === undefined ? "utf8" : encodingOrThrow(encoding);
-    if (value.length === 0) { buf.fill(0, offset, end); return buf; }
+    if (value.length === 0) { TypedArrayPrototypeFill(buf, 0, offset, end); return buf; }
     if (value.length === 1 && enc === "utf8" && StringPrototypeCharCodeAt(value, 0) < 128) {
-      buf.fill(StringPrototypeCharCodeAt(value, 0), offset, end);
+      TypedArrayPrototypeFill(buf, StringPrototypeCharCodeAt(value, 0), offset, end);
       return buf;
     }
     bytes = stringToBytes(value, enc);
     if (bytes.length === 0) throw errors.invalidValue("value", value);
   } else {
     bytes = toBytes(value);
-    if (bytes === null) { buf.fill(NumberCtor(value) & 255, offset, end); return buf; }
+    if (bytes === null) { TypedArrayPrototypeFill(buf, NumberCtor(value) & 255, offset, end); return buf; }
     if (bytes.length === 0) throw errors.invalidValue("value", value, "is invalid");
   }
   for (let i = offset, j = 0; i < end; i++, j = j + 1 === bytes.length ? 0 : j + 1) buf[i] = bytes[j];

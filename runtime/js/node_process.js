@@ -135,7 +135,9 @@ registry.define("timers/promises", () => timersPromises);
 
 // ---- process -----------------------------------------------------------------------------------
 
-const startTime = Date.now();
+// When the worker started (not when the built-ins were evaluated into the startup snapshot).
+let startTime = 0;
+internal.onWorkerStart(() => { startTime = Date.now(); });
 function hrtimeNs() {
   const perf = globalThis.performance;
   const ms = perf && typeof perf.now === "function" ? perf.now() + (perf.timeOrigin || startTime) : Date.now();
@@ -164,7 +166,9 @@ function makeProcess() {
   hrtime.bigint = () => BigIntCtor(MathFloor(hrtimeNs()));
   const props = {
     nextTick,
-    env: {},
+    // Text and JSON bindings, with nodejs_compat_populate_process_env (on with nodejs_compat from
+    // 2025-04-01), as in workerd.
+    env: ops.compatFlag("populateProcessEnv") ? ops.nodeProcessEnv() : {},
     argv: [],
     argv0: "",
     execArgv: [],

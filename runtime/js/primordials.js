@@ -127,6 +127,8 @@ P.PromisePrototypeThen = PromisePrototypeThen;
 P.SafePromiseThen = (p, onFulfilled, onRejected) => PromisePrototypeThen(p, onFulfilled, onRejected);
 P.PromiseMarkHandled = (p) => { PromisePrototypeThen(p, undefined, () => {}); };
 
+const ArrayPrototypePushOne = P.ArrayPrototypePush;
+
 // Iterate a Map/Set/array without touching user-patchable iterator methods.
 const MapPrototypeEntries = P.MapPrototypeEntries;
 const MapIteratorNext = P.MapIteratorPrototypeNext;
@@ -136,14 +138,15 @@ P.SafeMapEntries = (map) => {
   for (;;) {
     const r = MapIteratorNext(it);
     if (r.done) return out;
-    ReflectDefineProperty(out, out.length, { value: r.value, writable: true, enumerable: true, configurable: true });
+    ArrayPrototypePushOne(out, r.value);
   }
 };
 
-// Append without calling Array.prototype.push (which user code may patch).
-P.ArrayAppend = (array, value) => {
-  ReflectDefineProperty(array, array.length, { value, writable: true, enumerable: true, configurable: true });
-};
+// Append with the push captured above, never the one user code may have replaced. (Not
+// Reflect.defineProperty: that is a call into the runtime each time and made every header, URL
+// and body list several times slower to build. Like Node's primordials, push stores with [[Set]],
+// so only an indexed setter defined on Array.prototype itself could observe it.)
+P.ArrayAppend = (array, value) => { ArrayPrototypePushOne(array, value); };
 
 // Define a class's methods/accessors the way WebIDL does: enumerable on the prototype.
 P.makeEnumerable = (ctor, names) => {

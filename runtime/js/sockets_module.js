@@ -184,3 +184,6 @@ ObjectFreeze(moduleExports);
 
 const builtinModules = internal.hooks.builtinModules || (internal.hooks.builtinModules = ObjectCreate(null));
 builtinModules["cloudflare:sockets"] = moduleExports;
+
+// A connection accepted on a `tcp` socket of the config, for the worker's connect() handler.
+internal.hooks.acceptedSocket = (pair) => new Socket(pair, "off", false, "");

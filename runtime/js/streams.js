@@ -144,6 +144,7 @@ class ReadableStream {
   constructor(underlyingSource = undefined, strategy = undefined) {
     this.#s = {
       state: "readable", reader: null, storedError: undefined, disturbed: false, controller: null, stream: this,
+      knownLength: -1, nativeBody: null,
     };
     if (underlyingSource === kInternal) return;
     const ctx = "Failed to construct 'ReadableStream'";
@@ -505,8 +506,13 @@ class ReadableStreamBYOBRequest {
   respond(bytesWritten) {
     const ctx = "Failed to execute 'respond' on 'ReadableStreamBYOBRequest'";
     const c = this.#controller;
-    if (c === undefined) throw new TypeErrorCtor(`${ctx}: this request has already been responded to.`);
     const n = NumberCtor(bytesWritten);
+    if (c === null) {
+      // The stream closed and answered the read itself; only "nothing written" is consistent.
+      if (n !== 0) throw new TypeErrorCtor(`${ctx}: the stream is closed, so bytesWritten must be 0.`);
+      return;
+    }
+    if (c === undefined) throw new TypeErrorCtor(`${ctx}: this request has already been responded to.`);
     if (!(n >= 0) || n === Infinity) throw new TypeErrorCtor(`${ctx}: bytesWritten must be a non-negative number.`);
     if (isDetached(viewInfo(this.#view).buffer)) throw new TypeErrorCtor(`${ctx}: the view's buffer has been detached.`);
     byteControllerRespond(c, n - (n % 1));
@@ -516,6 +522,10 @@ class ReadableStreamBYOBRequest {
     const info = viewInfo(view);
     if (info === null) throw new TypeErrorCtor(`${ctx}: parameter 1 is not of type 'ArrayBufferView'.`);
     const c = this.#controller;
+    if (c === null) {
+      if (info.byteLength !== 0) throw new TypeErrorCtor(`${ctx}: the stream is closed, so the view must be empty.`);
+      return;
+    }
     if (c === undefined) throw new TypeErrorCtor(`${ctx}: this request has already been responded to.`);
     if (isDetached(info.buffer)) throw new TypeErrorCtor(`${ctx}: the view's buffer has been detached.`);
     byteControllerRespondWithNewView(c, info);
@@ -529,6 +539,7 @@ class ReadableStreamBYOBRequest {
         return req;
       },
       invalidate: (req) => { req.#controller = undefined; req.#view = null; },
+      spend: (req) => { req.#controller = null; req.#view = null; },
     };
   }
 }
@@ -580,8 +591,29 @@ function byteControllerClose(c) {
       throw e;
     }
   }
+  byteStreamClosed(c);
+}
+
+// Closes a byte stream whose queue is empty. Like workerd, Colony answers the reads still waiting
+// on the source itself instead of leaving them until the source calls byobRequest.respond(0): each
+// pending BYOB read resolves with done and an empty view over its own buffer, and a byobRequest
+// the source still holds becomes spent (respond(0) on it does nothing).
+function byteStreamClosed(c) {
+  const s = c.stream;
   clearReadableAlgorithms(c);
-  streamClose(c.stream);
+  streamClose(s);
+  if (c.pendingPullIntos.length === 0) return;
+  if (c.byobRequest !== null) {
+    BYOBREQ.spend(c.byobRequest);
+    c.byobRequest = null;
+  }
+  if (c.pendingPullIntos[0].readerType === "none") shiftPendingPullInto(c);
+  if (hasBYOBReader(s)) {
+    const answered = [];
+    while (answered.length < numRequests(s) && c.pendingPullIntos.length > 0) ArrayAppend(answered, shiftPendingPullInto(c));
+    for (let i = 0; i < answered.length; i++) commitPullIntoDescriptor(s, answered[i]);
+  }
+  c.pendingPullIntos = [];
 }
 
 function enqueueChunkToQueue(c, buffer, byteOffset, byteLength) {
@@ -654,8 +686,7 @@ function fillReadRequestFromQueue(c, request) {
 
 function handleQueueDrain(c) {
   if (c.queueTotalSize === 0 && c.closeRequested) {
-    clearReadableAlgorithms(c);
-    streamClose(c.stream);
+    byteStreamClosed(c);
   } else {
     readableCallPullIfNeeded(c);
   }
@@ -1130,8 +1161,6 @@ function streamFromPull(read, cancel) {
     if (chunk === null || chunk === undefined) {
       if (c.closeRequested || c.stream.state !== "readable") return;
       byteControllerClose(c);
-      // A pending BYOB read is answered with an empty view once the stream closes.
-      if (c.pendingPullIntos.length > 0) byteControllerRespondInternal(c, 0);
     } else {
       controllerEnqueue(c, chunk);
     }
@@ -2163,7 +2192,31 @@ function acquireInternalReader(stream) {
   };
 }
 
+// What a body consumer may know of a stream without reading it: the exact number of bytes it
+// will produce (a FixedLengthStream's readable side; -1 when unknown), and the native body it
+// reads from (a fetched response's body), which takeNativeBody hands over while nothing has read
+// from the stream yet (locking it, so nothing else can).
+function setKnownLength(stream, length) { RS.state(stream).knownLength = length; }
+function knownLength(stream) {
+  const s = RS.state(stream);
+  return s.disturbed ? -1 : s.knownLength;
+}
+function setNativeBody(stream, handle) { RS.state(stream).nativeBody = handle; }
+function takeNativeBody(stream) {
+  const s = RS.state(stream);
+  if (s.nativeBody === null || s.disturbed || s.reader !== null || s.state !== "readable") return null;
+  acquireReaderRecord(s);
+  s.disturbed = true;
+  const handle = s.nativeBody;
+  s.nativeBody = null;
+  return handle;
+}
+
 exports.ReadableStream = ReadableStream;
+exports.setKnownLength = setKnownLength;
+exports.knownLength = knownLength;
+exports.setNativeBody = setNativeBody;
+exports.takeNativeBody = takeNativeBody;
 exports.ReadableStreamDefaultReader = ReadableStreamDefaultReader;
 exports.ReadableStreamBYOBReader = ReadableStreamBYOBReader;
 exports.ReadableStreamBYOBRequest = ReadableStreamBYOBRequest;

@@ -72,7 +72,7 @@ class FixedLengthStream extends TransformStream {
     const expected = toLength(expectedLength);
     this.#expected = expected;
     let seen = 0;
-    makeTransform(this, {
+    const t = makeTransform(this, {
       byteReadable: true,
       transform: (chunk, c) => {
         try {
@@ -95,6 +95,8 @@ class FixedLengthStream extends TransformStream {
         return undefined;
       },
     });
+    // A body made of this stream's readable side is sent with Content-Length: expectedLength.
+    streams.setKnownLength(t.readable, expected);
   }
   static {
     FLS = { expectedLength: (v) => (typeof v === "object" && v !== null && #expected in v ? v.#expected : undefined) };

@@ -16,7 +16,7 @@ const {
   StringPrototypeToUpperCase, StringPrototypeSplit, StringPrototypeTrim, StringPrototypeStartsWith, String: StringCtor, TypeError: TypeErrorCtor, TypedArrayPrototypeGetBuffer,
   TypedArrayPrototypeGetByteLength, TypedArrayPrototypeGetByteOffset, TypedArrayPrototypeGetSymbolToStringTag,
   TypedArrayPrototypeSlice, Uint8Array: Uint8ArrayCtor, ArrayAppend, makeEnumerable,
-  setToStringTag, ObjectPrototypeHasOwnProperty, Number: NumberCtor,
+  setToStringTag, ObjectPrototypeHasOwnProperty, Number: NumberCtor, ObjectSetPrototypeOf, ObjectPrototype,
 } = internal.primordials;
 const { DOMException } = internal.require("dom_exception");
 const ops = internal.ops;
@@ -110,11 +110,18 @@ function bytesToBuffer(bytes) {
 const kConstruct = Symbol("CryptoKey construction");
 const usageOrder = ["encrypt", "decrypt", "sign", "verify", "deriveKey", "deriveBits", "wrapKey", "unwrapKey"];
 
-class CryptoKey {
+// CryptoKeys are host objects that structuredClone() and postMessage() refuse, as in workerd: the
+// base constructor returns the object the class's private fields are then installed on.
+function UncloneableCryptoKeyBase() {
+  return ops.newUncloneable("CryptoKey", new.target.prototype);
+}
+
+class CryptoKey extends UncloneableCryptoKeyBase {
   #type; #extractable; #algorithm; #usages; #material;
 
   constructor(key = undefined, type, extractable, algorithm, usages, material) {
     if (key !== kConstruct) throw new TypeErrorCtor("Illegal constructor");
+    super();
     this.#type = type;
     this.#extractable = extractable;
     this.#algorithm = algorithm;
@@ -133,6 +140,7 @@ class CryptoKey {
   }
 }
 makeEnumerable(CryptoKey, ["type", "extractable", "algorithm", "usages"]);
+ObjectSetPrototypeOf(CryptoKey.prototype, ObjectPrototype);
 const keySlots = CryptoKey.slots;
 delete CryptoKey.slots;
 
@@ -1108,3 +1116,4 @@ exports.SubtleCrypto = SubtleCrypto;
 exports.subtle = new SubtleCrypto(kSubtle);
 exports.makeBindingKey = makeBindingKey;
 exports.normalizeDigest = (algorithm) => normalizeAlgorithm(algorithm, "digest").name;
+exports.cryptoKeySlots = keySlots; // node:crypto KeyObject.from() reads a key's type and material

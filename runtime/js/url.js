@@ -1,15 +1,16 @@
 "use strict";
 // WHATWG URL Standard: the basic URL parser (with state overrides for setters), host parsing
-// (IPv4, IPv6, opaque hosts, domains with ASCII IDNA + punycode), serialisation, URL and
+// (IPv4, IPv6, opaque hosts, domains through UTS #46 IDNA), serialisation, URL and
 // URLSearchParams (application/x-www-form-urlencoded) with the live query binding.
 
 const {
   ArrayAppend, ArrayPrototypeJoin, ArrayPrototypeSlice, ArrayPrototypeSplice, MathFloor, NumberParseInt,
   String: StringCtor, StringFromCodePoint, StringPrototypeCodePointAt, StringPrototypeCharCodeAt,
-  StringPrototypeNormalize, StringPrototypeToLowerCase, StringPrototypeSlice, StringPrototypeIndexOf,
+  StringPrototypeToLowerCase, StringPrototypeSlice, StringPrototypeIndexOf,
   TypeError: TypeErrorCtor, NumberPrototypeToString, makeEnumerable, ObjectDefineProperty,
 } = internal.primordials;
 const { utf8Encode, utf8Decode } = internal.require("encoding");
+const ops = internal.ops;
 const { definePairIterable, toUSVString } = internal.require("util");
 
 // ---- percent-encoding -------------------------------------------------------------------------
@@ -221,78 +222,32 @@ function serializeIPv6(addr) {
   return `[${out}]`;
 }
 
-// ---- punycode (RFC 3492) ----------------------------------------------------------------------
+// ---- domain to ASCII (UTS #46) ----------------------------------------------------------------
 
-function punycodeEncode(label) {
-  const base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700;
-  const cps = [];
-  for (let i = 0; i < label.length;) {
-    const cp = StringPrototypeCodePointAt(label, i);
-    ArrayAppend(cps, cp);
-    i += cp > 0xFFFF ? 2 : 1;
-  }
-  let out = "";
-  for (let i = 0; i < cps.length; i++) if (cps[i] < 0x80) out += StringFromCodePoint(cps[i]);
-  const basicCount = out.length;
-  let handled = basicCount;
-  if (basicCount > 0) out += "-";
-  const digit = (d) => StringFromCodePoint(d < 26 ? d + 97 : d + 22);
-  const adapt = (delta, numPoints, first) => {
-    delta = first ? MathFloor(delta / damp) : delta >> 1;
-    delta += MathFloor(delta / numPoints);
-    let k = 0;
-    while (delta > ((base - tMin) * tMax) >> 1) { delta = MathFloor(delta / (base - tMin)); k += base; }
-    return k + MathFloor(((base - tMin + 1) * delta) / (delta + skew));
-  };
-  let n = 128, delta = 0, bias = 72;
-  while (handled < cps.length) {
-    let m = 0x10FFFF + 1;
-    for (let i = 0; i < cps.length; i++) if (cps[i] >= n && cps[i] < m) m = cps[i];
-    delta += (m - n) * (handled + 1);
-    n = m;
-    for (let i = 0; i < cps.length; i++) {
-      if (cps[i] < n) delta++;
-      if (cps[i] === n) {
-        let q = delta;
-        for (let k = base; ; k += base) {
-          const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
-          if (q < t) break;
-          out += digit(t + ((q - t) % (base - t)));
-          q = MathFloor((q - t) / (base - t));
-        }
-        out += digit(q);
-        bias = adapt(delta, handled + 1, handled === basicCount);
-        delta = 0;
-        handled++;
-      }
+// True when `domain` is ASCII and none of its labels starts with "xn--" (any case): domain to
+// ASCII is then only lower-casing.
+function isPlainAsciiDomain(domain) {
+  let labelStart = 0;
+  for (let i = 0; i < domain.length; i++) {
+    const c = StringPrototypeCharCodeAt(domain, i);
+    if (c >= 0x80) return false;
+    if (c === 0x2E) {
+      labelStart = i + 1;
+    } else if (i === labelStart + 3 && c === 0x2D && StringPrototypeCharCodeAt(domain, i - 1) === 0x2D &&
+               (StringPrototypeCharCodeAt(domain, i - 2) | 0x20) === 0x6E &&
+               (StringPrototypeCharCodeAt(domain, i - 3) | 0x20) === 0x78) {
+      return false;
     }
-    delta++;
-    n++;
   }
-  return out;
+  return true;
 }
 
-// domain to ASCII: a UTS #46 approximation (NFKC, lower-casing, dot mapping), punycode for
-// non-ASCII labels. Returns null on failure.
-function domainToASCII(domain, beStrict) {
-  let ascii = true;
-  for (let i = 0; i < domain.length; i++) if (StringPrototypeCharCodeAt(domain, i) >= 0x80) { ascii = false; break; }
-  let result;
-  if (ascii) {
-    result = StringPrototypeToLowerCase(domain);
-  } else {
-    let mapped = StringPrototypeToLowerCase(StringPrototypeNormalize(domain, "NFKC"));
-    mapped = mapped.replace(/[\u3002\uFF0E\uFF61]/g, ".").replace(/[\u00AD\u200B\u2060\uFEFF\u034F\u180B-\u180D\uFE00-\uFE0F]/g, "");
-    const labels = mapped.split(".");
-    for (let i = 0; i < labels.length; i++) {
-      const label = labels[i];
-      let labelAscii = true;
-      for (let j = 0; j < label.length; j++) if (StringPrototypeCharCodeAt(label, j) >= 0x80) { labelAscii = false; break; }
-      if (!labelAscii) labels[i] = "xn--" + punycodeEncode(label);
-    }
-    result = ArrayPrototypeJoin(labels, ".");
-  }
-  if (result === "") return null;
+// The URL Standard's domain to ASCII (beStrict false): UTS #46 ToASCII, non-transitional, with
+// CheckBidi and CheckJoiners, without STD3 rules, hyphen or DNS length checks (done natively by
+// ICU). Returns null on failure.
+function domainToASCII(domain) {
+  const result = isPlainAsciiDomain(domain) ? StringPrototypeToLowerCase(domain) : ops.domainToASCII(domain);
+  if (result === null || result === "") return null;
   return result;
 }
 
@@ -319,7 +274,7 @@ function parseHost(input, isOpaque) {
   }
   if (isOpaque) return parseOpaqueHost(input);
   const domain = utf8Decode(percentDecodeBytes(utf8Encode(input)));
-  const asciiDomain = domainToASCII(domain, false);
+  const asciiDomain = domainToASCII(domain);
   if (asciiDomain === null) return failure;
   for (let i = 0; i < asciiDomain.length; i++) {
     if (isForbiddenDomain(StringPrototypeCharCodeAt(asciiDomain, i))) return failure;

@@ -20,6 +20,9 @@ class DiskService final : public Service, private kj::HttpService {
               kj::HttpHeaderTable& table);
   kj::StringPtr name() const override { return name_; }
   kj::HttpService& entrypoint(kj::StringPtr entrypointName) override;
+  // For the local backends of storage bindings (runtime/api/storage_bindings.cc).
+  const std::string& path() const { return root_; }
+  bool writable() const { return writable_; }
 
  private:
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,

@@ -7,6 +7,11 @@ Colony/workerd ratios, and writes the same results as JSON.
 
 usage: run.py --colony BUILD/colony --workerd PATH [--duration S] [--connections N]
               [--json OUT] [--only NAME,...]
+
+Besides the scenarios, two measure Colony's supervisor (workerd has none; its single process is
+the reference): hello world with --processes 1 and 2 ("processes"), and the time from SIGHUP to
+the new generation answering with the new code ("reload", against workerd's time from start to
+first response, what a restart of workerd costs).
 """
 import argparse
 import json
@@ -44,6 +49,9 @@ def cpus():
 
 
 def pin(cpu):
+    """taskset arguments for one CPU or a list of them."""
+    if isinstance(cpu, (list, tuple)):
+        return ["taskset", "-c", ",".join(str(c) for c in cpu)]
     return ["taskset", "-c", str(cpu)]
 
 
@@ -161,6 +169,122 @@ def measure(binary, name, scenario_dir, script, path, args, server_cpu, client_c
         server.stop()
 
 
+def get_body(port, path="/"):
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n" % path).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
+RELOAD_WORKER = """export default {
+  fetch() {
+    return new Response("generation %s\\n");
+  },
+};
+"""
+
+
+def measure_processes(args, server_cpu, client_cpu, available, results):
+    """Hello world on Colony with --processes 1 and 2 (reference: workerd, one process)."""
+    scenario_dir = os.path.join(HERE, "hello-modules")
+    row = {"scenario": "processes", "what": "hello world, --processes 1 vs 2 (workerd: 1 process)"}
+    # One process gets the server CPU; two get every CPU but the load generator's when there are
+    # enough, otherwise they share the load generator's CPU too.
+    two = [c for c in available if c != client_cpu][:2]
+    if len(two) < 2:
+        two = available[:2]
+    for key, binary, extra, cpu in (
+            ("colony_p1", args.colony, ["--processes", "1"], server_cpu),
+            ("colony_p2", args.colony, ["--processes", "2"], two),
+            ("workerd", args.workerd, [], server_cpu)):
+        try:
+            row[key] = measure(binary, "hello-modules", scenario_dir, None, "/", args, cpu,
+                               client_cpu, extra)
+            row[key]["cpus"] = cpu if isinstance(cpu, list) else [cpu]
+        except Exception as e:
+            row[key] = {"error": str(e)[:500]}
+    print("\nprocesses (hello world; server CPUs: --processes 1 %s, --processes 2 %s; wrk on %d)" % (
+        [server_cpu], two, client_cpu))
+    w = row["workerd"].get("rps")
+    for key, label in (("colony_p1", "colony --processes 1"), ("colony_p2", "colony --processes 2"),
+                       ("workerd", "workerd")):
+        r = row[key]
+        if "error" in r:
+            print("  %-22s error: %s" % (label, r["error"]))
+            continue
+        print("  %-22s %10.1f req/s  %9s x workerd   RSS after load %d KiB" % (
+            label, r["rps"], fmt(ratio(r["rps"], w)), r["rss_loaded_kib"]))
+    row["ratios"] = {"rps_p1": ratio(row["colony_p1"].get("rps"), w),
+                     "rps_p2": ratio(row["colony_p2"].get("rps"), w)}
+    results.append(row)
+
+
+def measure_reload(args, server_cpu, client_cpu, results, rounds=5):
+    """Time from SIGHUP to the first response carrying the new code."""
+    row = {"scenario": "reload", "what": "SIGHUP to the new generation answering (workerd: restart)"}
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(HERE, "hello-modules", "config.capnp")) as f:
+            config_text = f.read()
+        config = os.path.join(tmp, "config.capnp")
+        with open(config, "w") as f:
+            f.write(config_text)
+        worker = os.path.join(tmp, "worker.js")
+        with open(worker, "w") as f:
+            f.write(RELOAD_WORKER % 0)
+        try:
+            server = Server(args.colony, config, server_cpu, ["--processes", "1"])
+        except Exception as e:
+            row["colony"] = {"error": str(e)[:500]}
+            server = None
+        if server is not None:
+            try:
+                for gen in range(1, rounds + 1):
+                    with open(worker, "w") as f:
+                        f.write(RELOAD_WORKER % gen)
+                    want = ("generation %d" % gen).encode()
+                    start = time.monotonic()
+                    os.kill(server.proc.pid, signal.SIGHUP)
+                    deadline = start + 30
+                    while True:
+                        try:
+                            if want in get_body(server.port):
+                                break
+                        except OSError:
+                            pass
+                        if time.monotonic() > deadline:
+                            raise RuntimeError("generation %d never answered" % gen)
+                        time.sleep(0.002)
+                    times.append((time.monotonic() - start) * 1000)
+                    time.sleep(0.5)  # the old generation drains and exits
+                row["colony"] = {"reload_ms": sorted(times)[len(times) // 2], "all_ms": times}
+            except Exception as e:
+                row["colony"] = {"error": str(e)[:500]}
+            finally:
+                server.stop()
+    try:
+        starts = []
+        for _ in range(3):
+            server = Server(args.workerd, os.path.join(HERE, "hello-modules", "config.capnp"),
+                            server_cpu, [])
+            starts.append(server.first_response_s * 1000)
+            server.stop()
+        row["workerd"] = {"restart_ms": sorted(starts)[1], "all_ms": starts}
+    except Exception as e:
+        row["workerd"] = {"error": str(e)[:500]}
+    c, w = row.get("colony", {}), row.get("workerd", {})
+    print("\nreload (median of %d SIGHUPs; workerd: median time from start to first response)" % rounds)
+    print("  %-22s %14s" % ("colony SIGHUP -> new", fmt(c.get("reload_ms"), " ms") if "error" not in c else c["error"]))
+    print("  %-22s %14s" % ("workerd restart", fmt(w.get("restart_ms"), " ms") if "error" not in w else w["error"]))
+    row["ratios"] = {"reload_vs_restart": ratio(c.get("reload_ms"), w.get("restart_ms"))}
+    print("  %-22s %14s" % ("ratio", fmt(row["ratios"]["reload_vs_restart"], "x")))
+    results.append(row)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--colony", required=True)
@@ -202,6 +326,13 @@ def main():
             results.append(row)
             print_row(row)
             sys.stdout.flush()
+
+    if not only or "processes" in only:
+        measure_processes(args, server_cpu, client_cpu, available, results)
+        sys.stdout.flush()
+    if not only or "reload" in only:
+        measure_reload(args, server_cpu, client_cpu, results)
+        sys.stdout.flush()
 
     print_summary(results)
     if args.json:
@@ -254,6 +385,14 @@ def print_summary(results):
         r = row.get("ratios")
         if not r:
             print("  %-14s failed" % row["scenario"])
+            continue
+        if row["scenario"] == "processes":
+            print("  %-14s rps --processes 1: %-6s --processes 2: %-6s" % (
+                row["scenario"], fmt(r["rps_p1"]), fmt(r["rps_p2"])))
+            continue
+        if row["scenario"] == "reload":
+            print("  %-14s SIGHUP-to-new-generation / workerd restart %-6s" % (
+                row["scenario"], fmt(r["reload_vs_restart"])))
             continue
         print("  %-14s rps %-6s  rss-after-load %-6s  first-response %-6s" % (
             row["scenario"], fmt(r["rps"]), fmt(r["rss_loaded_kib"]), fmt(r["first_response_ms"])))

@@ -200,6 +200,86 @@ class BadRequestsTest(ServerTestCase):
         self.assert_rejected(b"GET / HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n", 431)
 
 
+LENGTHS = """
+const enc = new TextEncoder();
+function writeAll(writable, parts) {
+  const w = writable.getWriter();
+  for (const p of parts) w.write(enc.encode(p));
+  w.close();
+}
+export default {
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/fixed") {
+      const { readable, writable } = new FixedLengthStream(11);
+      writeAll(writable, ["hello ", "world"]);
+      return new Response(readable);
+    }
+    if (path === "/fixed-bigint") {
+      const { readable, writable } = new FixedLengthStream(3n);
+      writeAll(writable, ["abc"]);
+      return new Response(readable, { headers: { "content-length": "999" } });
+    }
+    if (path === "/identity") {
+      const { readable, writable } = new IdentityTransformStream();
+      writeAll(writable, ["hello"]);
+      return new Response(readable);
+    }
+    if (path === "/blob") return new Response(new Blob(["hello", "blob"]));
+    if (path === "/buffer") return new Response(new Uint8Array([1, 2, 3]).buffer);
+    if (path === "/string") return new Response("string");
+    if (path === "/form") return new Response(new URLSearchParams("a=1"));
+    if (path === "/date") return new Response("x", { headers: { date: "Mon, 01 Jan 2001 00:00:00 GMT" } });
+    return new Response(null);
+  }
+};
+"""
+
+
+class ResponseLengthTest(ServerTestCase):
+    """Which response bodies go out with Content-Length and which chunked, as workerd sends them."""
+
+    def setUp(self):
+        self.s = self.serve_script(LENGTHS, compat_date="2024-09-01")
+
+    def fetch_raw(self, path, method=b"GET"):
+        data = self.s.raw(method + b" " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        [(status, headers, body)] = parse_responses(data, head_requests=(0,) if method == b"HEAD" else ())
+        self.assertEqual(status, 200, data)
+        return headers, body
+
+    def test_fixed_length_stream_sends_content_length(self):
+        headers, body = self.fetch_raw("/fixed")
+        self.assertEqual(headers.get("content-length"), "11")
+        self.assertNotIn("transfer-encoding", headers)
+        self.assertEqual(body, b"hello world")
+        headers, body = self.fetch_raw("/fixed", method=b"HEAD")
+        self.assertEqual(headers.get("content-length"), "11")
+        self.assertEqual(body, b"")
+        # The stream's length wins over a Content-Length header the worker set.
+        headers, body = self.fetch_raw("/fixed-bigint")
+        self.assertEqual((headers.get("content-length"), body), ("3", b"abc"))
+
+    def test_known_and_unknown_lengths(self):
+        headers, body = self.fetch_raw("/identity")
+        self.assertEqual(headers.get("transfer-encoding"), "chunked")
+        self.assertNotIn("content-length", headers)
+        self.assertEqual(body, b"hello")
+        for path, expected in (("/blob", b"helloblob"), ("/buffer", b"\x01\x02\x03"), ("/string", b"string"),
+                               ("/form", b"a=1"), ("/empty", b"")):
+            headers, body = self.fetch_raw(path)
+            self.assertEqual(headers.get("content-length"), str(len(expected)), path)
+            self.assertNotIn("transfer-encoding", headers, path)
+            self.assertEqual(body, expected, path)
+
+    def test_no_date_header_is_added(self):
+        # workerd's HTTP server adds no Date header; one the worker sets goes out unchanged.
+        headers, _ = self.fetch_raw("/string")
+        self.assertNotIn("date", headers)
+        headers, _ = self.fetch_raw("/date")
+        self.assertEqual(headers.get("date"), "Mon, 01 Jan 2001 00:00:00 GMT")
+
+
 class ListenAddressTest(ServerTestCase):
     def test_unix_socket(self):
         with harness.TempDir() as d:

@@ -16,3 +16,12 @@ export const globalsUnderV2 = {
     await assert.rejects(import("node:child_process"), /No such module/);
   },
 };
+
+// The built-ins are evaluated at build time into the startup snapshot: process.uptime() still
+// counts from this worker's start.
+export const uptimeFromWorkerStart = {
+  test() {
+    const uptime = process.uptime();
+    assert.ok(uptime >= 0 && uptime < 60, `process.uptime() is ${uptime}`);
+  },
+};

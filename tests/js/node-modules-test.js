@@ -53,6 +53,8 @@ export const buffer = {
     assert.strictEqual(Buffer.compare(Buffer.from("a"), Buffer.from("b")), -1);
     assert.ok(Buffer.from("abc").equals(Buffer.from("abc")));
     assert.strictEqual(Buffer.alloc(5, "ab").toString(), "ababa");
+    assert.deepStrictEqual([...Buffer.alloc(3, 0x10b)], [11, 11, 11]);
+    assert.deepStrictEqual([...Buffer.alloc(2).fill(true)], [1, 1]);
     const s = c.subarray(1, 3);
     assert.ok(Buffer.isBuffer(s));
     s[0] = 0x7a;

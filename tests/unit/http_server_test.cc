@@ -1041,6 +1041,65 @@ TEST_F(HttpServerTest, StatsAndDrain) {
   EXPECT_EQ(server_->stats().requestsServed, 2u);
 }
 
+TEST_F(HttpServerTest, RequestSentBeforeTheDrainIsServedThenClosed) {
+  startServer();
+  Client client(tcpPort_);
+  runClient([&]() {
+    client.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(client.readResponse().body, "hello");
+  });
+  pumpUntil([&]() { return server_->stats().requestsServed == 1; });
+  // The next request is in the socket's receive queue, not yet read, when the drain starts.
+  client.send("GET /second HTTP/1.1\r\nHost: h\r\n\r\n");
+  bool drained = false;
+  auto drainPromise = server_->drain().then([&]() { drained = true; }).eagerlyEvaluate(nullptr);
+  runClient([&]() {
+    auto response = client.readResponse();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, "hello");
+    EXPECT_EQ(response.get("connection"), "close");
+    EXPECT_TRUE(client.waitClosed());
+  });
+  pumpUntil([&]() { return drained; });
+  ASSERT_EQ(service_.seen.size(), 2u);
+  EXPECT_EQ(service_.seen[1].url, "http://h/second");
+}
+
+TEST_F(HttpServerTest, RequestHeadArrivingDuringTheDrainIsServed) {
+  startServer();
+  Client client(tcpPort_);
+  client.send("GET /partial HTTP/1.1\r\nHo");
+  pump(20);  // the server reads the first bytes of the head
+  bool drained = false;
+  auto drainPromise = server_->drain().then([&]() { drained = true; }).eagerlyEvaluate(nullptr);
+  pump(5);
+  EXPECT_FALSE(drained);
+  runClient([&]() {
+    client.send("st: h\r\n\r\nGET /pipelined HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto response = client.readResponse();
+    EXPECT_EQ(response.body, "hello");
+    EXPECT_EQ(response.get("connection"), "close");
+    EXPECT_TRUE(client.waitClosed());  // the request after it is not served: the client retries
+  });
+  pumpUntil([&]() { return drained; });
+  ASSERT_EQ(service_.seen.size(), 1u);
+  EXPECT_EQ(service_.seen[0].url, "http://h/partial");
+}
+
+TEST_F(HttpServerTest, IdleConnectionIsClosedAtOnceByTheDrain) {
+  startServer();
+  Client client(tcpPort_);
+  runClient([&]() {
+    client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(client.readResponse().body, "hello");
+  });
+  pumpUntil([&]() { return server_->stats().requestsServed == 1; });
+  bool drained = false;
+  auto drainPromise = server_->drain().then([&]() { drained = true; }).eagerlyEvaluate(nullptr);
+  pumpUntil([&]() { return drained; });
+  runClient([&]() { EXPECT_TRUE(client.waitClosed()); });
+}
+
 TEST_F(HttpServerTest, ServesOnAUnixSocket) {
   std::string path = "/tmp/colony-http-test-" + std::to_string(getpid()) + ".sock";
   server_ = std::make_unique<HttpServer>(*port_, table_, service_, ServerOptions{});

@@ -1,0 +1,209 @@
+// Native ops behind the Cache API, memoryCache bindings and the local (disk) backends of KV and
+// R2 bindings (runtime/js/cache.js, memory_cache.js, kv.js, r2.js). File I/O is synchronous on
+// the runtime's thread: records are small local files (see runtime/storage/README.md).
+//
+//   storeRead(dir, key, touch) -> undefined | [headerJson, Uint8Array]
+//   storeWrite(dir, key, headerJson, bytes)
+//   storeDelete(dir, key) -> boolean
+//   storeHeaders(dir) -> [headerJson...]
+//   storeEvict(dir, maxBytes)
+//   cacheDirectory() -> string          cacheMaxBytes() -> number
+//   memoryCacheOpen(id, maxKeys, maxValueSize, maxTotalValueSize) -> store id
+//   memoryCacheGet(id, key) -> undefined | [value]
+//   memoryCachePut(id, key, value, expiration?) -> boolean (stored)
+//   memoryCacheDelete(id, key)
+//   memoryCacheClaim(id, key) -> boolean      memoryCacheWait(id, key) -> Promise
+//   memoryCacheRelease(id, key)
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/api/ops.h"
+#include "runtime/api/storage_bindings.h"
+#include "runtime/js_util.h"
+#include "runtime/storage/cache_dir.h"
+#include "runtime/storage/file_store.h"
+#include "runtime/storage/memory_cache.h"
+#include "runtime/worker.h"
+
+namespace colony::api {
+
+namespace {
+
+using Info = v8::FunctionCallbackInfo<v8::Value>;
+
+std::string arg(const Info& info, int i) { return js::toStdString(info.GetIsolate(), info[i]); }
+
+template <typename Fn>
+void guarded(const Info& info, Fn&& fn) {
+  try {
+    fn();
+  } catch (std::exception& e) {
+    js::throwError(info.GetIsolate(), e.what());
+  }
+}
+
+void storeRead(const Info& info) {
+  guarded(info, [&] {
+    auto* isolate = info.GetIsolate();
+    auto record = storage::FileStore(arg(info, 0)).read(arg(info, 1), info[2]->IsTrue());
+    if (!record) return;
+    v8::Local<v8::Value> items[] = {
+        js::str(isolate, record->header),
+        js::newBytes(isolate, kj::arrayPtr(record->body.data(), record->body.size()))};
+    info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+  });
+}
+
+void storeWrite(const Info& info) {
+  guarded(info, [&] {
+    auto header = arg(info, 2);
+    if (header.find('\n') != std::string::npos) throw std::runtime_error("record header has a newline");
+    auto bytes = js::bytesOf(info[3]);
+    storage::FileStore(arg(info, 0)).write(arg(info, 1), header, bytes.begin(), bytes.size());
+  });
+}
+
+void storeDelete(const Info& info) {
+  guarded(info, [&] {
+    info.GetReturnValue().Set(storage::FileStore(arg(info, 0)).remove(arg(info, 1)));
+  });
+}
+
+void storeHeaders(const Info& info) {
+  guarded(info, [&] {
+    auto* isolate = info.GetIsolate();
+    auto headers = storage::FileStore(arg(info, 0)).headers();
+    std::vector<v8::Local<v8::Value>> items;
+    items.reserve(headers.size());
+    for (auto& h : headers) items.push_back(js::str(isolate, h));
+    info.GetReturnValue().Set(v8::Array::New(isolate, items.data(), items.size()));
+  });
+}
+
+void storeEvict(const Info& info) {
+  guarded(info, [&] {
+    double max = info[1]->NumberValue(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
+    storage::FileStore(arg(info, 0)).evict(static_cast<uint64_t>(max));
+  });
+}
+
+void cacheDirectory(const Info& info) {
+  guarded(info, [&] { info.GetReturnValue().Set(js::str(info.GetIsolate(), storage::cacheDirectory())); });
+}
+
+void cacheMaxBytes(const Info& info) {
+  guarded(info, [&] {
+    info.GetReturnValue().Set(static_cast<double>(storage::cacheMaxBytes()));
+  });
+}
+
+double nowMs() {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+}
+
+storage::MemoryCacheStore& store(const Info& info) {
+  std::string ignored;
+  return storage::memoryCacheStore(arg(info, 0), ignored);
+}
+
+void memoryCacheOpen(const Info& info) {
+  auto context = info.GetIsolate()->GetCurrentContext();
+  storage::MemoryCacheLimits limits;
+  limits.maxKeys = info[1]->Uint32Value(context).FromMaybe(0);
+  limits.maxValueSize = info[2]->Uint32Value(context).FromMaybe(0);
+  limits.maxTotalValueSize = static_cast<uint64_t>(info[3]->NumberValue(context).FromMaybe(0));
+  std::string id;
+  storage::memoryCacheStore(arg(info, 0), id).addLimits(limits);
+  info.GetReturnValue().Set(v8::String::NewFromUtf8(info.GetIsolate(), id.data(),
+                                                    v8::NewStringType::kNormal,
+                                                    static_cast<int>(id.size()))
+                                .ToLocalChecked());
+}
+
+void memoryCacheGet(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  auto value = store(info).get(arg(info, 1), nowMs());
+  if (!value) return;
+  v8::ValueDeserializer deserializer(isolate, value->data(), value->size());
+  bool ok = false;
+  if (!deserializer.ReadHeader(context).To(&ok) || !ok) return;
+  v8::Local<v8::Value> result;
+  if (!deserializer.ReadValue(context).ToLocal(&result)) return;
+  v8::Local<v8::Value> items[] = {result};
+  info.GetReturnValue().Set(v8::Array::New(isolate, items, 1));
+}
+
+void memoryCachePut(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  v8::ValueSerializer serializer(isolate);
+  serializer.WriteHeader();
+  bool wrote = false;
+  if (!serializer.WriteValue(context, info[2]).To(&wrote) || !wrote) return;
+  auto [data, size] = serializer.Release();
+  std::vector<unsigned char> bytes(data, data + size);
+  free(data);
+  std::optional<double> expiration;
+  if (info[3]->IsNumber()) expiration = info[3].As<v8::Number>()->Value();
+  info.GetReturnValue().Set(store(info).put(arg(info, 1), std::move(bytes), expiration, nowMs()));
+}
+
+void memoryCacheDelete(const Info& info) { store(info).remove(arg(info, 1)); }
+void memoryCacheClaim(const Info& info) { info.GetReturnValue().Set(store(info).claim(arg(info, 1))); }
+void memoryCacheRelease(const Info& info) { store(info).release(arg(info, 1)); }
+
+void memoryCacheWait(const Info& info) {
+  auto& worker = Worker::from(info.GetIsolate());
+  info.GetReturnValue().Set(worker.toJsPromise(store(info).wait(arg(info, 1))));
+}
+
+// ops.serializeValue(value) -> Uint8Array (V8's value serializer; queue messages).
+void serializeValue(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  v8::ValueSerializer serializer(isolate);
+  serializer.WriteHeader();
+  bool wrote = false;
+  if (!serializer.WriteValue(isolate->GetCurrentContext(), info[0]).To(&wrote) || !wrote) return;
+  auto [data, size] = serializer.Release();
+  info.GetReturnValue().Set(js::newBytes(isolate, kj::arrayPtr(data, size)));
+  free(data);
+}
+
+// ops.deserializeValue(bytes) -> value
+void deserializeValue(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  auto bytes = js::bytesOf(info[0]);
+  v8::ValueDeserializer deserializer(isolate, bytes.begin(), bytes.size());
+  bool ok = false;
+  if (!deserializer.ReadHeader(context).To(&ok) || !ok) return;
+  v8::Local<v8::Value> result;
+  if (deserializer.ReadValue(context).ToLocal(&result)) info.GetReturnValue().Set(result);
+}
+
+}  // namespace
+
+void installStorageOps(Worker& worker, v8::Local<v8::Object> ops) {
+  setOp(worker, ops, "storeRead", storeRead);
+  setOp(worker, ops, "storeWrite", storeWrite);
+  setOp(worker, ops, "storeDelete", storeDelete);
+  setOp(worker, ops, "storeHeaders", storeHeaders);
+  setOp(worker, ops, "storeEvict", storeEvict);
+  setOp(worker, ops, "cacheDirectory", cacheDirectory);
+  setOp(worker, ops, "cacheMaxBytes", cacheMaxBytes);
+  setOp(worker, ops, "memoryCacheOpen", memoryCacheOpen);
+  setOp(worker, ops, "memoryCacheGet", memoryCacheGet);
+  setOp(worker, ops, "memoryCachePut", memoryCachePut);
+  setOp(worker, ops, "memoryCacheDelete", memoryCacheDelete);
+  setOp(worker, ops, "memoryCacheClaim", memoryCacheClaim);
+  setOp(worker, ops, "memoryCacheWait", memoryCacheWait);
+  setOp(worker, ops, "memoryCacheRelease", memoryCacheRelease);
+  setOp(worker, ops, "serializeValue", serializeValue);
+  setOp(worker, ops, "deserializeValue", deserializeValue);
+}
+
+}  // namespace colony::api

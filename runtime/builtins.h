@@ -1,0 +1,38 @@
+// The built-in JavaScript (runtime/js) and the startup snapshot that holds it.
+//
+// At build time, colony-snapshot-gen evaluates every built-in into a fresh context and saves the
+// heap as a V8 startup snapshot, embedded in the binary. A worker's isolate is created from it, so
+// it starts with the built-ins already evaluated. Nothing native is in the snapshot: `internal.ops`
+// is an empty object then (any use of an op while the built-ins are evaluated fails the build with
+// the op's name), and the worker fills it when it starts (attach()).
+//
+// Built-ins therefore never read per-worker state (compatibility flags, the clock, ops) at
+// evaluation time; what depends on the worker goes into internal.onWorkerStart(fn).
+#pragma once
+
+#include <v8.h>
+
+#include <string>
+
+namespace colony::builtins {
+
+// Evaluates every built-in into `context` and returns the loader: an object whose `internal` is
+// the object the built-ins share (internal.hooks holds what the runtime calls). Throws
+// std::runtime_error naming the file on failure.
+v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> context);
+
+// The snapshot to create isolates from, or nullptr when there is none or it was made by another
+// V8 than the one loaded (the built-ins are then evaluated in each isolate).
+v8::StartupData* startupSnapshot();
+
+// The loader of a context created from startupSnapshot() (what evaluate() returned when the
+// snapshot was made).
+v8::Local<v8::Object> fromSnapshot(v8::Local<v8::Context> context);
+
+// Makes the built-ins live for one worker: installs its native ops (every property of `ops`)
+// into internal.ops and runs the internal.onWorkerStart() functions. Returns false with a JS
+// exception pending on failure.
+bool attach(v8::Local<v8::Context> context, v8::Local<v8::Object> loader,
+            v8::Local<v8::Object> ops);
+
+}  // namespace colony::builtins

@@ -1,0 +1,906 @@
+"use strict";
+// Durable Objects, both sides:
+// - callers: the `durableObjectNamespace` binding (DurableObjectNamespace), ids and stubs. A stub's
+//   fetch() goes through ops.serviceFetch to the object's channel (ops.doTarget); any other method
+//   is a JS RPC call whose arguments and result cross as structured-clone bytes (ops.doCall).
+// - the worker that exports the class: one instance per object id, created on first use as
+//   `new Class(ctx, env)`, its ctx (DurableObjectState), storage on SQLite (ops.sql*), the input
+//   gate (events wait while blockConcurrencyWhile() or a transaction runs), alarms, and the
+//   WebSocket hibernation API. runtime/durable_objects/README.md explains the design.
+
+const {
+  ArrayIsArray, ArrayPrototypeJoin, ArrayPrototypeMap, ArrayPrototypePush, DateNow, Error: ErrorCtor,
+  JSONStringify, MapCtor, MathMin, MathPow, NumberIsFinite, ObjectCreate,
+  ObjectDefineProperty, ObjectEntries, ObjectFreeze, PromisePrototypeThen, PromiseReject,
+  PromiseResolve, ProxyCtor, ReflectApply, ReflectGet, StringCtor, SymbolIterator,
+  TypeError: TypeErrorCtor, Uint8ArrayCtor,
+} = primordialsFor(internal.primordials);
+
+function primordialsFor(P) {
+  return {
+    ArrayIsArray: P.ArrayIsArray || Array.isArray,
+    ArrayPrototypeJoin: P.ArrayPrototypeJoin,
+    ArrayPrototypeMap: P.ArrayPrototypeMap,
+    ArrayPrototypePush: P.ArrayPrototypePush,
+    DateNow: P.DateNow || Date.now,
+    Error: P.Error || Error,
+    JSONStringify: P.JSONStringify || JSON.stringify,
+    MapCtor: P.Map || Map,
+    MathMin: P.MathMin || Math.min,
+    MathPow: P.MathPow || Math.pow,
+    NumberIsFinite: P.NumberIsFinite || Number.isFinite,
+    ObjectCreate: P.ObjectCreate || Object.create,
+    ObjectDefineProperty: P.ObjectDefineProperty || Object.defineProperty,
+    ObjectEntries: P.ObjectEntries || Object.entries,
+    ObjectFreeze: P.ObjectFreeze || Object.freeze,
+    PromisePrototypeThen: P.PromisePrototypeThen,
+    PromiseReject: P.PromiseReject,
+    PromiseResolve: P.PromiseResolve,
+    ProxyCtor: P.Proxy || Proxy,
+    ReflectApply: P.ReflectApply || Reflect.apply,
+    ReflectGet: P.ReflectGet || Reflect.get,
+    StringCtor: P.String || String,
+    SymbolIterator: P.SymbolIterator || Symbol.iterator,
+    TypeError: P.TypeError || TypeError,
+    Uint8ArrayCtor: P.Uint8Array || Uint8Array,
+  };
+}
+
+const ops = internal.ops;
+const PromiseCtor = internal.primordials.Promise || Promise;
+const { DOMException } = internal.require("dom_exception");
+const fetchModule = internal.require("fetch");
+const timers = internal.require("timers");
+const websocket = internal.require("websocket");
+const { TextEncoder, atob, btoa } = internal.require("encoding");
+const { console } = internal.require("console");
+
+// An exception thrown by an object's fetch() reaches the caller's stub.fetch() as the same
+// exception: the owner answers 500 with the serialized error in this header, and the stub throws it.
+const kErrorHeader = "cf-colony-durable-object-error";
+
+function bytesToBase64(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += StringCtor.fromCharCode(bytes[i]);
+  return btoa(binary);
+}
+
+function base64ToBytes(text) {
+  const binary = atob(text);
+  const bytes = new Uint8ArrayCtor(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function rethrowObjectError(response) {
+  const header = response.headers.get(kErrorHeader);
+  if (header === null) return response;
+  throw deserialize(base64ToBytes(header));
+}
+
+const makeDataCloneError = (message) => new DOMException(message, "DataCloneError");
+const serialize = (value) => ops.doSerialize(value, makeDataCloneError);
+const deserialize = (bytes) => ops.doDeserialize(bytes);
+const then = (promise, onFulfilled, onRejected) => PromisePrototypeThen(promise, onFulfilled, onRejected);
+
+// ---- ids ------------------------------------------------------------------------------------
+
+const kInternal = Symbol("internal");
+let ID;
+class DurableObjectId {
+  #hex;
+  constructor(key = undefined, hex = undefined, name = undefined) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#hex = hex;
+    ObjectDefineProperty(this, "jurisdiction", { value: undefined, enumerable: true });
+    ObjectDefineProperty(this, "name", { value: name, enumerable: true });
+  }
+  toString() { return this.#hex; }
+  equals(other) { return ID.isId(other) && other.#hex === this.#hex; }
+  static {
+    ID = { isId: (v) => typeof v === "object" && v !== null && #hex in v, hex: (v) => v.#hex };
+  }
+}
+
+// ---- the namespace binding and stubs --------------------------------------------------------
+
+const kReservedStubKeys = new Set(["then", "constructor", "fetch", "connect", "id", "name", "dup"]);
+
+function rpcResult(bytes) {
+  const answer = deserialize(bytes);
+  if (answer.ok) return answer.value;
+  throw answer.value;
+}
+
+function makeStub(handle, id) {
+  const hex = ID.hex(id);
+  const name = id.name;
+  let fetcher = null;
+  const target = {};
+  ObjectDefineProperty(target, "name", { value: name, enumerable: true });
+  ObjectDefineProperty(target, "id", { value: id, enumerable: true });
+  ObjectDefineProperty(target, "fetch", {
+    value: function fetch(input, init = undefined) {
+      if (fetcher === null) {
+        try {
+          fetcher = fetchModule.makeFetcher(ops.doTarget(handle, hex, name));
+        } catch (err) {
+          return PromiseReject(err);
+        }
+      }
+      return then(fetcher.fetch(input, init), rethrowObjectError);
+    },
+  });
+  ObjectDefineProperty(target, "connect", {
+    value: function connect() {
+      throw new TypeErrorCtor("connect() on a Durable Object stub is not supported.");
+    },
+  });
+  return new ProxyCtor(target, {
+    get(t, prop, receiver) {
+      if (typeof prop === "symbol" || kReservedStubKeys.has(prop)) return ReflectGet(t, prop, receiver);
+      return function rpcMethod(...args) {
+        let bytes;
+        try {
+          bytes = serialize(args);
+        } catch (err) {
+          return PromiseReject(err);
+        }
+        return then(ops.doCall(handle, hex, name, prop, bytes), rpcResult);
+      };
+    },
+    set() { return false; },
+    defineProperty() { return false; },
+  });
+}
+
+class DurableObjectNamespace {
+  #handle;
+  constructor(key = undefined, handle = undefined) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#handle = handle;
+  }
+  newUniqueId(options = undefined) {
+    return new DurableObjectId(kInternal, ops.doNewUniqueId(this.#handle), undefined);
+  }
+  idFromName(name) {
+    name = StringCtor(name);
+    return new DurableObjectId(kInternal, ops.doIdFromName(this.#handle, name), name);
+  }
+  idFromString(id) {
+    return new DurableObjectId(kInternal, ops.doIdFromString(this.#handle, StringCtor(id)), undefined);
+  }
+  get(id, options = undefined) {
+    if (!ID.isId(id)) {
+      throw new TypeErrorCtor("Failed to execute 'get' on 'DurableObjectNamespace': parameter 1 is not of type 'DurableObjectId'.");
+    }
+    return makeStub(this.#handle, id);
+  }
+  getByName(name, options = undefined) { return this.get(this.idFromName(name), options); }
+  getExisting(id, options = undefined) { return this.get(id, options); }
+  jurisdiction(name) { return this; }
+}
+
+// ---- the owning side: instances and their events ----------------------------------------------
+
+let classes = null;   // the worker's exports
+let workerEnv = null;
+const objects = new MapCtor();  // "Class\0id" -> entry
+
+// `kWake` is not a method: a call with it only brings the object up, which arms its stored alarm.
+const kWake = "\u0000wake";
+const kOpenStorage = Symbol("open storage");
+
+function setup(exports, env, classNames) {
+  classes = exports;
+  workerEnv = env;
+  // Alarms stored on disk fire after a restart too: when one is due, the object is brought up
+  // where it lives (in whichever process owns it).
+  for (const className of classNames) {
+    const config = ops.doStorageConfig(className);
+    if (config.kind !== "disk") continue;
+    for (const [hex, time] of ops.sqlStoredAlarms(config.directory)) {
+      const delay = time - DateNow();
+      timers.setTimeout(() => wake(className, hex), delay > 0 ? MathMin(delay, 2147483647) : 0);
+    }
+  }
+}
+
+function wake(className, hex) {
+  try {
+    const handle = ops.doNamespaceHandle(className);
+    then(ops.doCall(handle, hex, undefined, kWake, serialize([])), undefined,
+      (err) => console.error(`Durable Object ${className} ${hex}: cannot run its stored alarm:`, err));
+  } catch (err) {
+    console.error(`Durable Object ${className} ${hex}: cannot run its stored alarm:`, err);
+  }
+}
+
+class Entry {
+  constructor(className, hex, name) {
+    this.className = className;
+    this.hex = hex;
+    this.name = name;
+    this.key = className + "\0" + hex;
+    this.gate = null;        // a promise events wait for (blockConcurrencyWhile, transactions)
+    this.instance = null;
+    this.state = null;
+    this.storage = null;
+    this.db = null;
+    this.alarmTimer = null;
+    this.alarmRetry = 0;
+    this.waiting = [];       // events waiting for the gate to open
+    this.webSockets = [];    // {ws, tags} accepted with ctx.acceptWebSocket
+    this.broken = false;
+  }
+}
+
+function entryFor(className, hex, name) {
+  const key = className + "\0" + hex;
+  let entry = objects.get(key);
+  if (entry !== undefined && !entry.broken) {
+    if (entry.name === undefined && name) entry.name = name;
+    return entry;
+  }
+  entry = new Entry(className, hex, name || undefined);
+  const cls = classes === null ? undefined : classes[className];
+  if (typeof cls !== "function") {
+    throw new TypeErrorCtor(`The worker does not export a Durable Object class named "${className}".`);
+  }
+  entry.state = new DurableObjectState(kInternal, entry);
+  objects.set(key, entry);
+  try {
+    entry.instance = new cls(entry.state, workerEnv);
+  } catch (err) {
+    objects.delete(key);
+    throw err;
+  }
+  return entry;
+}
+
+// The object stops: later events get a new instance (storage on disk is kept).
+function breakEntry(entry, reason) {
+  if (entry.broken) return;
+  entry.broken = true;
+  if (objects.get(entry.key) === entry) objects.delete(entry.key);
+  if (entry.alarmTimer !== null) timers.clearTimeout(entry.alarmTimer);
+  entry.alarmTimer = null;
+  if (entry.db !== null) ops.sqlClose(entry.db);
+  entry.db = null;
+}
+
+// Events that arrived while the gate was closed are let in one at a time, each once the one
+// before has run up to its first wait for something other than storage (a macrotask later), so
+// a waiting read-modify-write is never interleaved with another.
+function releaseNext(entry) {
+  if (entry.gate !== null || entry.waiting.length === 0) return;
+  const next = entry.waiting.shift();
+  next();
+  if (entry.waiting.length > 0) timers.setTimeout(() => releaseNext(entry), 0);
+}
+
+// Runs an event (request, call, alarm, WebSocket message) once the input gate is open.
+function deliver(entry, fn) {
+  if (entry.gate === null && entry.waiting.length === 0) {
+    try {
+      return PromiseResolve(fn());
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  return new PromiseCtor((resolve, reject) => {
+    ArrayPrototypePush(entry.waiting, () => {
+      try {
+        resolve(fn());
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function closeGateWhile(entry, promise, breakOnError) {
+  const gate = then(promise, () => {}, (err) => { if (breakOnError) breakEntry(entry, err); });
+  const previous = entry.gate;
+  const combined = previous === null ? gate : then(previous, () => gate, () => gate);
+  entry.gate = combined;
+  then(combined, () => {
+    if (entry.gate !== combined) return;
+    entry.gate = null;
+    releaseNext(entry);
+  });
+}
+
+function durableObjectFetch(className, hex, name, request) {
+  let result;
+  try {
+    const entry = entryFor(className, hex, name);
+    result = deliver(entry, () => {
+      const instance = entry.instance;
+      if (typeof instance.fetch !== "function") {
+        throw new TypeErrorCtor(`Durable Object class "${className}" does not implement fetch().`);
+      }
+      return instance.fetch(request);
+    });
+  } catch (err) {
+    result = PromiseReject(err);
+  }
+  return then(result, undefined, (err) => {
+    console.error(`Uncaught (in fetch() of Durable Object ${className})`, err);
+    const headers = {};
+    headers[kErrorHeader] = bytesToBase64(serialize(errorForTransport(err)));
+    return new fetchModule.Response("Internal Server Error", { status: 500, headers });
+  });
+}
+
+function errorForTransport(err) {
+  try {
+    serialize(err);
+    return err;
+  } catch {
+    const e = new ErrorCtor(StringCtor(err && err.message !== undefined ? err.message : err));
+    return e;
+  }
+}
+
+function answer(ok, value) {
+  try {
+    return serialize({ ok, value });
+  } catch (err) {
+    return serialize({ ok: false, value: errorForTransport(err) });
+  }
+}
+
+const kNotRpc = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"]);
+
+// Always fulfills, with the serialized {ok, value}.
+function durableObjectCall(className, hex, name, method, argBytes) {
+  let entry;
+  try {
+    entry = entryFor(className, hex, name);
+  } catch (err) {
+    return answer(false, errorForTransport(err));
+  }
+  if (method === kWake) {
+    try {
+      entry.state.storage[kOpenStorage]();
+      return answer(true, undefined);
+    } catch (err) {
+      return answer(false, errorForTransport(err));
+    }
+  }
+  const result = deliver(entry, () => {
+    const instance = entry.instance;
+    const base = internal.hooks.builtinModules["cloudflare:workers"].DurableObject;
+    if (!(instance instanceof base)) {
+      throw new TypeErrorCtor("The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`. In order to enable RPC, make sure your class extends the special class `DurableObject`, which can be imported from the module \"cloudflare:workers\".");
+    }
+    const fn = kNotRpc.has(method) ? undefined : instance[method];
+    if (typeof fn !== "function") {
+      throw new TypeErrorCtor(`The RPC receiver does not implement the method "${method}".`);
+    }
+    const args = deserialize(argBytes);
+    return ReflectApply(fn, instance, args);
+  });
+  return then(result, (value) => answer(true, value), (err) => answer(false, errorForTransport(err)));
+}
+
+// ---- ctx (DurableObjectState) -----------------------------------------------------------------
+
+class DurableObjectState {
+  #entry;
+  constructor(key = undefined, entry = undefined) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#entry = entry;
+    ObjectDefineProperty(this, "id", {
+      value: new DurableObjectId(kInternal, entry.hex, entry.name), enumerable: true,
+    });
+  }
+  get storage() {
+    const entry = this.#entry;
+    if (entry.storage === null) entry.storage = new DurableObjectStorage(kInternal, entry);
+    return entry.storage;
+  }
+  waitUntil(promise) {
+    // The object lives on; the work simply runs to completion.
+    then(PromiseResolve(promise), undefined, (err) => { console.error("Uncaught (in waitUntil)", err); });
+  }
+  blockConcurrencyWhile(callback) {
+    const entry = this.#entry;
+    let result;
+    try {
+      result = PromiseResolve(callback());
+    } catch (err) {
+      result = PromiseReject(err);
+    }
+    closeGateWhile(entry, result, true);
+    return result;
+  }
+  abort(reason = undefined) {
+    breakEntry(this.#entry, reason);
+  }
+  // ---- WebSocket hibernation API: sockets the runtime delivers to the class's handlers.
+  acceptWebSocket(ws, tags = []) {
+    const entry = this.#entry;
+    if (!websocket.isWebSocket(ws)) throw new TypeErrorCtor("acceptWebSocket() expects a WebSocket.");
+    const tagList = [];
+    for (const tag of tags) ArrayPrototypePush(tagList, StringCtor(tag));
+    const record = { ws, tags: tagList };
+    ArrayPrototypePush(entry.webSockets, record);
+    ws.accept();
+    const handler = (name, ...args) => deliver(entry, () => {
+      const fn = entry.instance && entry.instance[name];
+      if (typeof fn === "function") return ReflectApply(fn, entry.instance, args);
+      return undefined;
+    });
+    const report = (p) => then(p, undefined, (err) => { console.error("Uncaught", err); });
+    ws.addEventListener("message", (event) => {
+      const auto = entry.autoResponse;
+      if (auto && typeof event.data === "string" && event.data === auto.request) {
+        auto.time = new Date(DateNow());
+        wsTimestamps.set(ws, auto.time);
+        ws.send(auto.response);
+        return;
+      }
+      report(handler("webSocketMessage", ws, event.data));
+    });
+    ws.addEventListener("close", (event) => {
+      entry.webSockets = entry.webSockets.filter((r) => r !== record);
+      report(handler("webSocketClose", ws, event.code, event.reason, event.wasClean));
+    });
+    ws.addEventListener("error", (event) => {
+      report(handler("webSocketError", ws, event.error));
+    });
+  }
+  getWebSockets(tag = undefined) {
+    const out = [];
+    for (const record of this.#entry.webSockets) {
+      if (tag === undefined || record.tags.includes(StringCtor(tag))) ArrayPrototypePush(out, record.ws);
+    }
+    return out;
+  }
+  getTags(ws) {
+    for (const record of this.#entry.webSockets) {
+      if (record.ws === ws) return [...record.tags];
+    }
+    throw new TypeErrorCtor("getTags(): the WebSocket was not accepted with acceptWebSocket().");
+  }
+  setWebSocketAutoResponse(pair = undefined) {
+    this.#entry.autoResponse = pair === undefined ? null : { request: pair.request, response: pair.response };
+  }
+  getWebSocketAutoResponse() {
+    const auto = this.#entry.autoResponse;
+    return auto ? new WebSocketRequestResponsePair(auto.request, auto.response) : null;
+  }
+  getWebSocketAutoResponseTimestamp(ws) { return wsTimestamps.get(ws) || null; }
+  setHibernatableWebSocketEventTimeout(ms = undefined) {}
+  getHibernatableWebSocketEventTimeout() { return null; }
+}
+
+const wsTimestamps = new WeakMap();
+const wsAttachments = new WeakMap();
+
+class WebSocketRequestResponsePair {
+  #request;
+  #response;
+  constructor(request, response) {
+    this.#request = StringCtor(request);
+    this.#response = StringCtor(response);
+  }
+  get request() { return this.#request; }
+  get response() { return this.#response; }
+}
+
+// Attachments survive hibernation in workerd; here the socket simply keeps a structured clone.
+if (websocket.WebSocket.prototype.serializeAttachment === undefined) {
+  ObjectDefineProperty(websocket.WebSocket.prototype, "serializeAttachment", {
+    value: function serializeAttachment(value) { wsAttachments.set(this, serialize(value)); },
+    writable: true, configurable: true,
+  });
+  ObjectDefineProperty(websocket.WebSocket.prototype, "deserializeAttachment", {
+    value: function deserializeAttachment() {
+      const bytes = wsAttachments.get(this);
+      return bytes === undefined ? null : deserialize(bytes);
+    },
+    writable: true, configurable: true,
+  });
+}
+
+// ---- storage ----------------------------------------------------------------------------------
+
+const kMaxKeyBytes = 2048;
+const kSchema =
+  "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;" +
+  "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);";
+const kAlarmKey = 1;
+
+function checkKey(key) {
+  const k = StringCtor(key);
+  if (k.length * 3 > kMaxKeyBytes && new TextEncoder().encode(k).length > kMaxKeyBytes) {
+    throw new RangeError(`Keys cannot be larger than ${kMaxKeyBytes} bytes.`);
+  }
+  return k;
+}
+
+function toBytes(buffer) { return new Uint8ArrayCtor(buffer); }
+
+let savepointCounter = 0;
+
+class DurableObjectStorage {
+  #entry;
+  #sql = null;
+  constructor(key = undefined, entry = undefined) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#entry = entry;
+  }
+
+  [kOpenStorage]() { this.#db(); }
+
+  #db() {
+    const entry = this.#entry;
+    if (entry.db !== null) return entry.db;
+    const config = ops.doStorageConfig(entry.className);
+    if (config.kind === "none") {
+      throw new ErrorCtor("This Durable Object has no storage: the worker's durableObjectStorage is none (set inMemory or localDisk in the config).");
+    }
+    const path = config.kind === "disk" ? `${config.directory}/${entry.hex}.sqlite` : "";
+    entry.db = ops.sqlOpen(path);
+    entry.enableSql = config.enableSql;
+    ops.sqlExec(entry.db, kSchema, [], true);
+    // A stored alarm (localDisk) is armed again when the object comes back.
+    this.#rearmAlarm();
+    return entry.db;
+  }
+  #exec(sql, bindings) { return ops.sqlExec(this.#db(), sql, bindings, true); }
+
+  // ---- key-value
+  get(keys, options = undefined) {
+    try {
+      return PromiseResolve(this.getSync(keys));
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  getSync(keys) {
+    if (ArrayIsArray(keys)) {
+      if (keys.length > 128) throw new RangeError("A maximum of 128 keys can be retrieved at once.");
+      const list = ArrayPrototypeMap(keys, checkKey);
+      const result = new MapCtor();
+      if (list.length === 0) return result;
+      const marks = ArrayPrototypeJoin(ArrayPrototypeMap(list, () => "?"), ",");
+      const rows = this.#exec(`SELECT key, value FROM _cf_KV WHERE key IN (${marks}) ORDER BY key`, list).rows;
+      for (const row of rows) result.set(row[0], deserialize(toBytes(row[1])));
+      return result;
+    }
+    const rows = this.#exec("SELECT value FROM _cf_KV WHERE key = ?", [checkKey(keys)]).rows;
+    return rows.length === 0 ? undefined : deserialize(toBytes(rows[0][0]));
+  }
+  put(keyOrEntries, value = undefined, options = undefined) {
+    try {
+      this.putSync(keyOrEntries, value, arguments.length);
+      return PromiseResolve();
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  putSync(keyOrEntries, value, argc = 2) {
+    if (typeof keyOrEntries === "object" && keyOrEntries !== null) {
+      const entries = ObjectEntries(keyOrEntries);
+      if (entries.length > 128) throw new RangeError("A maximum of 128 pairs can be written at once.");
+      const encoded = ArrayPrototypeMap(entries, ([k, v]) => [checkKey(k), serialize(v)]);
+      this.#atomically(() => {
+        for (const [k, v] of encoded) this.#exec("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [k, v]);
+      });
+      return;
+    }
+    if (argc < 2 || value === undefined) {
+      throw new TypeErrorCtor("put() requires a value (undefined cannot be stored; use delete()).");
+    }
+    const k = checkKey(keyOrEntries);
+    this.#exec("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", [k, serialize(value)]);
+  }
+  delete(keys, options = undefined) {
+    try {
+      return PromiseResolve(this.deleteSync(keys));
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  deleteSync(keys) {
+    if (ArrayIsArray(keys)) {
+      if (keys.length > 128) throw new RangeError("A maximum of 128 keys can be deleted at once.");
+      const list = ArrayPrototypeMap(keys, checkKey);
+      let count = 0;
+      this.#atomically(() => {
+        for (const k of list) count += this.#exec("DELETE FROM _cf_KV WHERE key = ?", [k]).rowsWritten;
+      });
+      return count;
+    }
+    return this.#exec("DELETE FROM _cf_KV WHERE key = ?", [checkKey(keys)]).rowsWritten > 0;
+  }
+  list(options = undefined) {
+    try {
+      return PromiseResolve(this.listSync(options));
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  listSync(options = {}) {
+    options = options || {};
+    const where = [];
+    const bindings = [];
+    if (options.start !== undefined && options.startAfter !== undefined) {
+      throw new TypeErrorCtor("list(): start and startAfter cannot both be set.");
+    }
+    if (options.start !== undefined) { ArrayPrototypePush(where, "key >= ?"); ArrayPrototypePush(bindings, StringCtor(options.start)); }
+    if (options.startAfter !== undefined) { ArrayPrototypePush(where, "key > ?"); ArrayPrototypePush(bindings, StringCtor(options.startAfter)); }
+    if (options.end !== undefined) { ArrayPrototypePush(where, "key < ?"); ArrayPrototypePush(bindings, StringCtor(options.end)); }
+    if (options.prefix !== undefined && options.prefix !== "") {
+      const prefix = StringCtor(options.prefix);
+      ArrayPrototypePush(where, "key >= ? AND substr(key, 1, ?) = ?");
+      ArrayPrototypePush(bindings, prefix, prefix.length, prefix);
+    }
+    let sql = "SELECT key, value FROM _cf_KV";
+    if (where.length > 0) sql += " WHERE " + ArrayPrototypeJoin(where, " AND ");
+    sql += options.reverse ? " ORDER BY key DESC" : " ORDER BY key";
+    if (options.limit !== undefined) {
+      const limit = +options.limit;
+      if (!(limit > 0)) throw new RangeError("list(): limit must be a positive number.");
+      sql += " LIMIT ?";
+      ArrayPrototypePush(bindings, limit | 0);
+    }
+    const result = new MapCtor();
+    for (const row of this.#exec(sql, bindings).rows) result.set(row[0], deserialize(toBytes(row[1])));
+    return result;
+  }
+  async deleteAll(options = undefined) {
+    this.#atomically(() => {
+      this.#exec("DELETE FROM _cf_KV", []);
+      const tables = this.#exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", []).rows;
+      for (const [name] of tables) this.#exec(`DROP TABLE IF EXISTS "${StringCtor(name).replace(/"/g, '""')}"`, []);
+    });
+  }
+  #atomically(fn) {
+    const name = `colony_${++savepointCounter}`;
+    this.#exec(`SAVEPOINT ${name}`, []);
+    try {
+      fn();
+    } catch (err) {
+      this.#exec(`ROLLBACK TO ${name}`, []);
+      this.#exec(`RELEASE ${name}`, []);
+      throw err;
+    }
+    this.#exec(`RELEASE ${name}`, []);
+  }
+
+  // ---- transactions
+  transactionSync(fn) {
+    let result;
+    this.#atomically(() => { result = fn(); });
+    return result;
+  }
+  transaction(closure) {
+    const entry = this.#entry;
+    const name = `colony_txn_${++savepointCounter}`;
+    let run;
+    try {
+      this.#exec(`SAVEPOINT ${name}`, []);
+      const txn = new DurableObjectTransaction(kInternal, this);
+      run = then(PromiseResolve(ReflectApply(closure, undefined, [txn])), (value) => {
+        if (txn.rolledBack) {
+          this.#exec(`ROLLBACK TO ${name}`, []);
+        }
+        this.#exec(`RELEASE ${name}`, []);
+        return value;
+      }, (err) => {
+        this.#exec(`ROLLBACK TO ${name}`, []);
+        this.#exec(`RELEASE ${name}`, []);
+        throw err;
+      });
+    } catch (err) {
+      return PromiseReject(err);
+    }
+    // Other events wait until the transaction ends, so they never see or join its writes.
+    closeGateWhile(entry, run, false);
+    return run;
+  }
+  sync() { return PromiseResolve(); }
+
+  // ---- alarms
+  getAlarm(options = undefined) {
+    try {
+      const rows = this.#exec("SELECT value FROM _cf_METADATA WHERE key = ?", [kAlarmKey]).rows;
+      return PromiseResolve(rows.length === 0 ? null : rows[0][0]);
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  setAlarm(time, options = undefined) {
+    try {
+      const entry = this.#entry;
+      const cls = classes[entry.className];
+      if (typeof (entry.instance || cls.prototype).alarm !== "function") {
+        throw new TypeErrorCtor("Your Durable Object class must have an alarm() handler in order to call setAlarm()");
+      }
+      const ms = typeof time === "number" ? time : (time instanceof Date ? time.getTime() : NaN);
+      if (!NumberIsFinite(ms)) throw new TypeErrorCtor("setAlarm() expects a Date or a number of milliseconds since the epoch.");
+      this.#exec("INSERT OR REPLACE INTO _cf_METADATA (key, value) VALUES (?, ?)", [kAlarmKey, ms]);
+      entry.alarmRetry = 0;
+      this.#schedule(ms);
+      return PromiseResolve();
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  deleteAlarm(options = undefined) {
+    try {
+      this.#exec("DELETE FROM _cf_METADATA WHERE key = ?", [kAlarmKey]);
+      const entry = this.#entry;
+      if (entry.alarmTimer !== null) timers.clearTimeout(entry.alarmTimer);
+      entry.alarmTimer = null;
+      return PromiseResolve();
+    } catch (err) {
+      return PromiseReject(err);
+    }
+  }
+  #rearmAlarm() {
+    const rows = this.#exec("SELECT value FROM _cf_METADATA WHERE key = ?", [kAlarmKey]).rows;
+    if (rows.length > 0 && this.#entry.alarmTimer === null) this.#schedule(rows[0][0]);
+  }
+  #alarmTime() {
+    const rows = this.#exec("SELECT value FROM _cf_METADATA WHERE key = ?", [kAlarmKey]).rows;
+    return rows.length === 0 ? null : rows[0][0];
+  }
+  #schedule(ms) {
+    const entry = this.#entry;
+    if (entry.alarmTimer !== null) timers.clearTimeout(entry.alarmTimer);
+    const delay = ms - DateNow();
+    entry.alarmTimer = timers.setTimeout(() => {
+      entry.alarmTimer = null;
+      this.#fire(ms);
+    }, delay > 0 ? MathMin(delay, 2147483647) : 0);
+  }
+  #fire(scheduled) {
+    const entry = this.#entry;
+    if (entry.broken) return;
+    const retryCount = entry.alarmRetry;
+    then(deliver(entry, () => {
+      if (this.#alarmTime() !== scheduled) return undefined;  // moved or deleted meanwhile
+      return entry.instance.alarm({ retryCount, isRetry: retryCount > 0 });
+    }), () => {
+      entry.alarmRetry = 0;
+      // Done, unless the handler set a new time.
+      if (!entry.broken && this.#alarmTime() === scheduled) {
+        this.#exec("DELETE FROM _cf_METADATA WHERE key = ?", [kAlarmKey]);
+      }
+    }, (err) => {
+      console.error(`Uncaught (in alarm of Durable Object ${entry.className}) `, err);
+      if (entry.broken) return;
+      if (retryCount + 1 > 6) {
+        entry.alarmRetry = 0;
+        if (this.#alarmTime() === scheduled) this.#exec("DELETE FROM _cf_METADATA WHERE key = ?", [kAlarmKey]);
+        return;
+      }
+      entry.alarmRetry = retryCount + 1;
+      // Retries back off exponentially from 2 seconds.
+      const delay = 1000 * MathPow(2, retryCount + 1);
+      if (entry.alarmTimer !== null) timers.clearTimeout(entry.alarmTimer);
+      entry.alarmTimer = timers.setTimeout(() => {
+        entry.alarmTimer = null;
+        this.#fire(scheduled);
+      }, delay);
+    });
+  }
+
+  // ---- SQL
+  get sql() {
+    if (this.#sql === null) {
+      this.#db();
+      if (!this.#entry.enableSql) {
+        throw new ErrorCtor("This Durable Object is not backed by SQLite storage, so the SQL API is not available: set enableSql = true on its durableObjectNamespaces entry.");
+      }
+      this.#sql = new SqlStorage(kInternal, () => this.#db());
+    }
+    return this.#sql;
+  }
+}
+
+class DurableObjectTransaction {
+  #storage;
+  constructor(key, storage) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#storage = storage;
+    this.rolledBack = false;
+  }
+  get(keys, options) { return this.#storage.get(keys, options); }
+  put(k, v, options) { return arguments.length < 2 ? this.#storage.put(k) : this.#storage.put(k, v, options); }
+  delete(keys, options) { return this.#storage.delete(keys, options); }
+  list(options) { return this.#storage.list(options); }
+  getAlarm(options) { return this.#storage.getAlarm(options); }
+  setAlarm(t, options) { return this.#storage.setAlarm(t, options); }
+  deleteAlarm(options) { return this.#storage.deleteAlarm(options); }
+  rollback() { this.rolledBack = true; }
+}
+
+class SqlStorage {
+  #db;
+  constructor(key, db) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#db = db;
+  }
+  exec(query, ...bindings) {
+    const result = ops.sqlExec(this.#db(), StringCtor(query), bindings, false);
+    return new SqlStorageCursor(kInternal, result);
+  }
+  get databaseSize() { return ops.sqlDatabaseSize(this.#db()); }
+}
+
+class SqlStorageCursor {
+  #result;
+  #index = 0;
+  constructor(key, result) {
+    if (key !== kInternal) throw new TypeErrorCtor("Illegal constructor");
+    this.#result = result;
+  }
+  #object(row) {
+    const out = {};
+    const names = this.#result.columnNames;
+    for (let i = 0; i < names.length; i++) out[names[i]] = row[i];
+    return out;
+  }
+  next() {
+    const rows = this.#result.rows;
+    if (this.#index >= rows.length) return { done: true, value: undefined };
+    return { done: false, value: this.#object(rows[this.#index++]) };
+  }
+  toArray() {
+    const out = [];
+    for (let r = this.next(); !r.done; r = this.next()) ArrayPrototypePush(out, r.value);
+    return out;
+  }
+  one() {
+    const rows = this.#result.rows;
+    if (rows.length - this.#index !== 1) {
+      throw new ErrorCtor(rows.length - this.#index === 0
+        ? "Expected exactly one result from SQL query, but got no results."
+        : "Expected exactly one result from SQL query, but got multiple results.");
+    }
+    return this.#object(rows[this.#index++]);
+  }
+  raw() {
+    const self = this;
+    const rows = this.#result.rows;
+    const iterator = {
+      next() {
+        if (self.#index >= rows.length) return { done: true, value: undefined };
+        return { done: false, value: [...rows[self.#index++]] };
+      },
+      toArray() {
+        const out = [];
+        for (let r = iterator.next(); !r.done; r = iterator.next()) ArrayPrototypePush(out, r.value);
+        return out;
+      },
+      [SymbolIterator]() { return iterator; },
+    };
+    return iterator;
+  }
+  get columnNames() { return [...this.#result.columnNames]; }
+  get rowsRead() { return this.#result.rowsRead; }
+  get rowsWritten() { return this.#result.rowsWritten; }
+  [SymbolIterator]() { return this; }
+}
+
+function makeNamespace(handle) { return new DurableObjectNamespace(kInternal, handle); }
+
+internal.hooks.makeDurableObjectNamespace = makeNamespace;
+internal.hooks.durableObjectSetup = setup;
+internal.hooks.durableObjectFetch = durableObjectFetch;
+internal.hooks.durableObjectCall = durableObjectCall;
+
+exports.DurableObjectNamespace = DurableObjectNamespace;
+exports.DurableObjectId = DurableObjectId;
+exports.DurableObjectState = DurableObjectState;
+exports.DurableObjectStorage = DurableObjectStorage;
+exports.SqlStorage = SqlStorage;
+exports.SqlStorageCursor = SqlStorageCursor;
+exports.WebSocketRequestResponsePair = WebSocketRequestResponsePair;

@@ -1,0 +1,91 @@
+#include "runtime/storage/cache_dir.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/storage/file_store.h"
+
+namespace colony::storage {
+
+namespace {
+
+std::string makeTempDirectory() {
+  const char* tmp = getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/colony-cache-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("cannot create the cache directory " + pattern + ": " +
+                             strerror(errno));
+  }
+  return pattern;
+}
+
+std::string privateDirectory;  // removed at exit
+pid_t privateOwner = 0;
+
+void removePrivateDirectory() {
+  if (!privateDirectory.empty() && getpid() == privateOwner) removeTree(privateDirectory);
+}
+
+}  // namespace
+
+const std::string& cacheDirectory() {
+  static std::string dir;
+  if (!dir.empty()) return dir;
+  const char* env = getenv("COLONY_CACHE_DIR");
+  if (env != nullptr && *env) {
+    makeDirectories(env);
+    dir = env;
+  } else {
+    dir = makeTempDirectory();
+    privateDirectory = dir;
+    privateOwner = getpid();
+    atexit(removePrivateDirectory);
+  }
+  return dir;
+}
+
+uint64_t cacheMaxBytes() {
+  const char* env = getenv("COLONY_CACHE_SIZE");
+  if (env == nullptr || *env == 0) return uint64_t(256) << 20;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long value = strtoull(env, &end, 10);
+  uint64_t scale = 1;
+  if (end != nullptr && *end) {
+    switch (*end) {
+      case 'k': case 'K': scale = uint64_t(1) << 10; break;
+      case 'm': case 'M': scale = uint64_t(1) << 20; break;
+      case 'g': case 'G': scale = uint64_t(1) << 30; break;
+      default: scale = 0;
+    }
+    if (end[1] != 0) scale = 0;
+  }
+  if (errno != 0 || end == env || scale == 0 || value == 0) {
+    throw std::runtime_error(std::string("COLONY_CACHE_SIZE=") + env +
+                             " is not a size; write bytes, or a number with K, M or G (e.g. 512M)");
+  }
+  return value * scale;
+}
+
+SupervisorCacheDirectory::SupervisorCacheDirectory() {
+  cacheMaxBytes();  // a bad COLONY_CACHE_SIZE stops the server at start
+  const char* env = getenv("COLONY_CACHE_DIR");
+  if (env != nullptr && *env) {
+    makeDirectories(env);
+    return;
+  }
+  created_ = makeTempDirectory();
+  setenv("COLONY_CACHE_DIR", created_.c_str(), 1);
+}
+
+SupervisorCacheDirectory::~SupervisorCacheDirectory() {
+  if (created_.empty()) return;
+  removeTree(created_);
+  unsetenv("COLONY_CACHE_DIR");
+}
+
+}  // namespace colony::storage

@@ -1,0 +1,253 @@
+#include "runtime/storage/file_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace colony::storage {
+
+namespace {
+
+std::runtime_error systemError(const std::string& what, const std::string& path) {
+  return std::runtime_error(what + " " + path + ": " + strerror(errno));
+}
+
+bool isRecordName(const char* name) {
+  if (strlen(name) != 64) return false;
+  for (const char* p = name; *p; ++p) {
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) return false;
+  }
+  return true;
+}
+
+// Reads the whole of `fd` from its current position.
+bool readAll(int fd, std::vector<unsigned char>& out) {
+  unsigned char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (n == 0) return true;
+    out.insert(out.end(), buffer, buffer + n);
+  }
+}
+
+bool writeAll(int fd, const void* data, size_t size) {
+  auto* p = static_cast<const unsigned char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+FileStore::FileStore(std::string dir) : dir_(std::move(dir)) {}
+
+std::string FileStore::fileName(std::string_view key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (unsigned char b : digest) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
+std::string FileStore::pathOf(std::string_view key) const { return dir_ + "/" + fileName(key); }
+
+std::optional<Record> FileStore::read(std::string_view key, bool touch) const {
+  auto path = pathOf(key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw systemError("cannot open", path);
+  }
+  std::vector<unsigned char> all;
+  bool ok = readAll(fd, all);
+  ::close(fd);
+  if (!ok) throw systemError("cannot read", path);
+  auto newline = std::find(all.begin(), all.end(), '\n');
+  if (newline == all.end()) return std::nullopt;  // not a record (truncated by hand?)
+  Record record;
+  record.header.assign(all.begin(), newline);
+  record.body.assign(newline + 1, all.end());
+  if (touch) ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+  return record;
+}
+
+void FileStore::write(std::string_view key, std::string_view header, const unsigned char* body,
+                      size_t size) const {
+  static std::atomic<uint64_t> counter{0};
+  auto path = pathOf(key);
+  auto temp = dir_ + "/.tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ENOENT) {
+    makeDirectories(dir_);
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) throw systemError("cannot create", temp);
+  bool ok = writeAll(fd, header.data(), header.size()) && writeAll(fd, "\n", 1) &&
+            writeAll(fd, body, size);
+  int savedErrno = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(temp.c_str());
+    errno = savedErrno;
+    throw systemError("cannot write", temp);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    savedErrno = errno;
+    ::unlink(temp.c_str());
+    errno = savedErrno;
+    throw systemError("cannot rename a record into", path);
+  }
+}
+
+bool FileStore::remove(std::string_view key) const {
+  auto path = pathOf(key);
+  if (::unlink(path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw systemError("cannot remove", path);
+}
+
+std::vector<std::string> FileStore::headers() const {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return out;
+    throw systemError("cannot list", dir_);
+  }
+  while (auto* entry = ::readdir(d)) {
+    if (!isRecordName(entry->d_name)) continue;
+    auto path = dir_ + "/" + entry->d_name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // removed meanwhile
+    std::string header;
+    char buffer[4096];
+    bool complete = false;
+    while (!complete) {
+      ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n <= 0) break;
+      auto* nl = static_cast<char*>(memchr(buffer, '\n', static_cast<size_t>(n)));
+      if (nl != nullptr) {
+        header.append(buffer, nl);
+        complete = true;
+      } else {
+        header.append(buffer, static_cast<size_t>(n));
+      }
+    }
+    ::close(fd);
+    if (complete) out.push_back(std::move(header));
+  }
+  ::closedir(d);
+  return out;
+}
+
+uint64_t FileStore::totalBytes() const {
+  uint64_t total = 0;
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr) return 0;
+  while (auto* entry = ::readdir(d)) {
+    if (!isRecordName(entry->d_name)) continue;
+    struct stat st;
+    if (::fstatat(dirfd(d), entry->d_name, &st, 0) == 0) total += static_cast<uint64_t>(st.st_size);
+  }
+  ::closedir(d);
+  return total;
+}
+
+void FileStore::evict(uint64_t maxBytes) const {
+  auto lockPath = dir_ + "/.lock";
+  int lock = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock < 0) return;
+  if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {  // another process is sweeping
+    ::close(lock);
+    return;
+  }
+  struct Entry {
+    std::string name;
+    uint64_t size;
+    struct timespec used;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  if (DIR* d = ::opendir(dir_.c_str())) {
+    while (auto* entry = ::readdir(d)) {
+      if (!isRecordName(entry->d_name)) continue;
+      struct stat st;
+      if (::fstatat(dirfd(d), entry->d_name, &st, 0) != 0) continue;
+      entries.push_back({entry->d_name, static_cast<uint64_t>(st.st_size), st.st_mtim});
+      total += static_cast<uint64_t>(st.st_size);
+    }
+    ::closedir(d);
+  }
+  if (total > maxBytes) {
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      if (a.used.tv_sec != b.used.tv_sec) return a.used.tv_sec < b.used.tv_sec;
+      return a.used.tv_nsec < b.used.tv_nsec;
+    });
+    uint64_t target = maxBytes / 10 * 9;
+    for (auto& entry : entries) {
+      if (total <= target) break;
+      if (::unlink((dir_ + "/" + entry.name).c_str()) == 0) total -= entry.size;
+    }
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+}
+
+void makeDirectories(const std::string& dir) {
+  if (dir.empty()) return;
+  std::string path;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    path = dir.substr(0, pos);
+    if (path.empty()) continue;
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      throw systemError("cannot create directory", path);
+    }
+  }
+}
+
+void removeTree(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d != nullptr) {
+    while (auto* entry = ::readdir(d)) {
+      std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      auto path = dir + "/" + name;
+      struct stat st;
+      if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        removeTree(path);
+      } else {
+        ::unlink(path.c_str());
+      }
+    }
+    ::closedir(d);
+  }
+  ::rmdir(dir.c_str());
+}
+
+}  // namespace colony::storage

@@ -1,0 +1,321 @@
+// node:crypto with published test vectors: FIPS 180 digests, RFC 4231 HMAC, RFC 6070 PBKDF2,
+// RFC 5869 HKDF, RFC 7914 scrypt, NIST SP 800-38A AES and the GCM spec's test cases, RFC 8032
+// Ed25519; plus key import/export, sign/verify, streams and error paths.
+import assert from "node:assert";
+import { Buffer } from "node:buffer";
+import crypto from "node:crypto";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+
+const hex = (s) => Buffer.from(s, "hex");
+
+export const hashes = {
+  async test() {
+    assert.strictEqual(crypto.createHash("md5").update("").digest("hex"), "d41d8cd98f00b204e9800998ecf8427e");
+    assert.strictEqual(crypto.createHash("md5").update("abc").digest("hex"), "900150983cd24fb0d6963f7d28e17f72");
+    assert.strictEqual(crypto.createHash("sha1").update("abc").digest("hex"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    assert.strictEqual(crypto.createHash("sha256").update("abc").digest("hex"),
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert.strictEqual(crypto.createHash("sha384").update("abc").digest("hex"),
+      "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    assert.strictEqual(crypto.createHash("sha512").update("abc").digest("hex"),
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    // piecewise updates, input encodings, output encodings
+    const h = crypto.createHash("sha256");
+    h.update("a").update(Buffer.from("b")).update("63", "hex");
+    const copy = h.copy();
+    assert.strictEqual(h.digest("base64"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+    copy.update("d");
+    assert.strictEqual(copy.digest("hex"), "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589");
+    assert.ok(Buffer.isBuffer(crypto.createHash("sha1").update("x").digest()));
+    assert.strictEqual(crypto.createHash("SHA256").update("abc").digest("hex").slice(0, 8), "ba7816bf");
+    // errors
+    const done = crypto.createHash("sha1");
+    done.digest();
+    assert.throws(() => done.update("x"), { code: "ERR_CRYPTO_HASH_FINALIZED" });
+    assert.throws(() => done.digest(), { code: "ERR_CRYPTO_HASH_FINALIZED" });
+    assert.throws(() => done.copy(), { code: "ERR_CRYPTO_HASH_FINALIZED" });
+    assert.throws(() => crypto.createHash("nope"), { message: /Digest method not supported/ });
+    assert.throws(() => crypto.createHash("sha1").update(42), { code: "ERR_INVALID_ARG_TYPE" });
+    // a Hash is a stream
+    const streamed = crypto.createHash("sha256");
+    await pipeline(Readable.from([Buffer.from("a"), Buffer.from("bc")]), streamed);
+    assert.strictEqual(streamed.read().toString("hex").slice(0, 8), "ba7816bf");
+    const written = crypto.createHash("sha1");
+    const digests = [];
+    written.on("data", (d) => digests.push(d.toString("hex")));
+    written.write("a");
+    written.end("bc");
+    await new Promise((resolve) => written.on("end", resolve));
+    assert.deepStrictEqual(digests, ["a9993e364706816aba3e25717850c26c9cd0d89d"]);
+    assert.ok(crypto.getHashes().includes("sha256"));
+    assert.ok(crypto.getHashes().includes("md5"));
+  },
+};
+
+export const hmac = {
+  test() {
+    const key = Buffer.alloc(20, 0x0b);
+    assert.strictEqual(crypto.createHmac("sha256", key).update("Hi There").digest("hex"),
+      "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    assert.strictEqual(crypto.createHmac("sha512", key).update("Hi There").digest("hex"),
+      "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854");
+    assert.strictEqual(crypto.createHmac("sha256", "Jefe").update("what do ya want ").update("for nothing?").digest("hex"),
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    const secret = crypto.createSecretKey(Buffer.from("Jefe"));
+    assert.strictEqual(crypto.createHmac("sha256", secret).update("what do ya want for nothing?").digest("hex").slice(0, 8), "5bdcc146");
+    assert.throws(() => crypto.createHmac("nope", "k"));
+  },
+};
+
+export const random = {
+  async test() {
+    const a = crypto.randomBytes(32);
+    assert.strictEqual(a.length, 32);
+    assert.ok(Buffer.isBuffer(a));
+    assert.notDeepStrictEqual(a, crypto.randomBytes(32));
+    const viaCallback = await new Promise((resolve, reject) => crypto.randomBytes(8, (e, b) => (e ? reject(e) : resolve(b))));
+    assert.strictEqual(viaCallback.length, 8);
+    const buf = Buffer.alloc(16);
+    crypto.randomFillSync(buf, 8);
+    assert.ok(buf.subarray(0, 8).every((b) => b === 0));
+    const u32 = new Uint32Array(4);
+    crypto.randomFillSync(u32, 1, 2);
+    assert.strictEqual(u32[0], 0);
+    assert.strictEqual(u32[3], 0);
+    assert.match(crypto.randomUUID(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    for (let i = 0; i < 200; i++) {
+      const n = crypto.randomInt(3, 7);
+      assert.ok(n >= 3 && n < 7 && Number.isInteger(n));
+    }
+    assert.ok(crypto.randomInt(5) < 5);
+    assert.throws(() => crypto.randomInt(5, 5), { name: "RangeError" });
+    assert.throws(() => crypto.randomBytes(-1), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => crypto.randomBytes("1"), { code: "ERR_INVALID_ARG_TYPE" });
+    const arr = crypto.getRandomValues(new Uint8Array(4));
+    assert.strictEqual(arr.length, 4);
+    assert.strictEqual(crypto.webcrypto, globalThis.crypto);
+    assert.strictEqual(crypto.subtle, globalThis.crypto.subtle);
+    assert.strictEqual(crypto.timingSafeEqual(Buffer.from("abc"), Buffer.from("abc")), true);
+    assert.strictEqual(crypto.timingSafeEqual(Buffer.from("abc"), Buffer.from("abd")), false);
+    assert.throws(() => crypto.timingSafeEqual(Buffer.from("a"), Buffer.from("ab")), (e) => e instanceof Error);
+  },
+};
+
+export const kdfs = {
+  async test() {
+    assert.strictEqual(crypto.pbkdf2Sync("password", "salt", 1, 20, "sha1").toString("hex"), "0c60c80f961f0e71f3a9b524af6012062fe037a6");
+    assert.strictEqual(crypto.pbkdf2Sync("password", "salt", 2, 20, "sha1").toString("hex"), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957");
+    assert.strictEqual(crypto.pbkdf2Sync("password", "salt", 4096, 20, "sha1").toString("hex"), "4b007901b765489abead49d926f721d065a429c1");
+    assert.strictEqual(crypto.pbkdf2Sync("password", "salt", 1, 32, "sha256").toString("hex"),
+      "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b");
+    const async = await new Promise((resolve, reject) =>
+      crypto.pbkdf2("password", "salt", 4096, 32, "sha256", (e, k) => (e ? reject(e) : resolve(k))));
+    assert.strictEqual(async.toString("hex"), "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a");
+    assert.throws(() => crypto.pbkdf2Sync("p", "s", 0, 20, "sha1"), { code: "ERR_OUT_OF_RANGE" });
+    assert.throws(() => crypto.pbkdf2Sync("p", "s", 1, 20, "nope"), { name: "TypeError" });
+
+    const okm = crypto.hkdfSync("sha256", Buffer.alloc(22, 0x0b), hex("000102030405060708090a0b0c"), hex("f0f1f2f3f4f5f6f7f8f9"), 42);
+    assert.ok(okm instanceof ArrayBuffer);
+    assert.strictEqual(Buffer.from(okm).toString("hex"),
+      "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+    const okm2 = await new Promise((resolve, reject) =>
+      crypto.hkdf("sha256", Buffer.alloc(22, 0x0b), hex("000102030405060708090a0b0c"), hex("f0f1f2f3f4f5f6f7f8f9"), 42,
+        (e, k) => (e ? reject(e) : resolve(k))));
+    assert.deepStrictEqual(Buffer.from(okm2), Buffer.from(okm));
+    assert.throws(() => crypto.hkdfSync("sha256", "k", "s", "i", 255 * 32 + 1), (e) => e instanceof Error);
+
+    assert.strictEqual(crypto.scryptSync("", "", 64, { N: 16, r: 1, p: 1 }).toString("hex"),
+      "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906");
+    const s2 = await new Promise((resolve, reject) =>
+      crypto.scrypt("password", "NaCl", 64, { cost: 1024, blockSize: 8, parallelization: 16 }, (e, k) => (e ? reject(e) : resolve(k))));
+    assert.strictEqual(s2.toString("hex"),
+      "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
+    assert.throws(() => crypto.scryptSync("p", "s", 16, { N: 3 }), (e) => e instanceof Error);
+  },
+};
+
+const nistKey = hex("2b7e151628aed2a6abf7158809cf4f3c");
+const nistIv = hex("000102030405060708090a0b0c0d0e0f");
+const block1 = hex("6bc1bee22e409f96e93d7e117393172a");
+const block2 = hex("ae2d8a571e03ac9c9eb76fac45af8e51");
+
+export const ciphers = {
+  async test() {
+    // SP 800-38A F.2.1 CBC-AES128 (padding off: exact blocks)
+    const cbc = crypto.createCipheriv("aes-128-cbc", nistKey, nistIv).setAutoPadding(false);
+    const ct = Buffer.concat([cbc.update(Buffer.concat([block1, block2])), cbc.final()]);
+    assert.strictEqual(ct.toString("hex"), "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2");
+    const dec = crypto.createDecipheriv("aes-128-cbc", nistKey, nistIv).setAutoPadding(false);
+    assert.deepStrictEqual(Buffer.concat([dec.update(ct), dec.final()]), Buffer.concat([block1, block2]));
+    // F.1.1 ECB-AES128, F.1.3 ECB-AES192, F.5.1 CTR-AES128, F.2.5 CBC-AES256
+    const ecb = crypto.createCipheriv("aes-128-ecb", nistKey, null).setAutoPadding(false);
+    assert.strictEqual(ecb.update(block1, undefined, "hex") + ecb.final("hex"), "3ad77bb40d7a3660a89ecaf32466ef97");
+    const ecb192 = crypto.createCipheriv("aes-192-ecb", hex("8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b"), null).setAutoPadding(false);
+    assert.strictEqual(ecb192.update(block1).toString("hex"), "bd334f1d6e45f25ff712a214571fa5cc");
+    const ctr = crypto.createCipheriv("aes-128-ctr", nistKey, hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"));
+    assert.strictEqual(ctr.update(block1).toString("hex"), "874d6191b620e3261bef6864990db6ce");
+    const cbc256 = crypto.createCipheriv("aes-256-cbc", hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4"), nistIv);
+    assert.strictEqual(cbc256.update(block1).toString("hex"), "f58c4c04d6e5f1ba779eabfb5f7bfbd6");
+
+    // PKCS#7 padding round trip with string encodings
+    const key = crypto.randomBytes(32), iv = crypto.randomBytes(16);
+    const enc = crypto.createCipheriv("aes-256-cbc", key, iv);
+    const hexText = enc.update("héllo padded world", "utf8", "hex") + enc.final("hex");
+    assert.strictEqual(hexText.length, 64);
+    const d2 = crypto.createDecipheriv("aes-256-cbc", key, iv);
+    assert.strictEqual(d2.update(hexText, "hex", "utf8") + d2.final("utf8"), "héllo padded world");
+    const wrong = crypto.createDecipheriv("aes-256-cbc", crypto.randomBytes(32), iv);
+    wrong.update(Buffer.from(hexText, "hex"));
+    assert.throws(() => wrong.final(), (e) => e instanceof Error);
+
+    // GCM test cases 2 and 4 (McGrew & Viega)
+    const gcm = crypto.createCipheriv("aes-128-gcm", Buffer.alloc(16), Buffer.alloc(12));
+    assert.strictEqual(Buffer.concat([gcm.update(Buffer.alloc(16)), gcm.final()]).toString("hex"), "0388dace60b6a392f328c2b971b2fe78");
+    assert.strictEqual(gcm.getAuthTag().toString("hex"), "ab6e47d42cec13bdf53a67b21257bddf");
+    const k4 = hex("feffe9928665731c6d6a8f9467308308"), iv4 = hex("cafebabefacedbaddecaf888");
+    const p4 = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39");
+    const a4 = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    const c4 = "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091";
+    const g4 = crypto.createCipheriv("aes-128-gcm", k4, iv4).setAAD(a4);
+    assert.strictEqual(Buffer.concat([g4.update(p4), g4.final()]).toString("hex"), c4);
+    assert.strictEqual(g4.getAuthTag().toString("hex"), "5bc94fbc3221a5db94fae95ae7121a47");
+    const gd = crypto.createDecipheriv("aes-128-gcm", k4, iv4).setAAD(a4).setAuthTag(hex("5bc94fbc3221a5db94fae95ae7121a47"));
+    assert.deepStrictEqual(Buffer.concat([gd.update(hex(c4)), gd.final()]), p4);
+    const bad = crypto.createDecipheriv("aes-128-gcm", k4, iv4).setAAD(a4).setAuthTag(hex("5bc94fbc3221a5db94fae95ae7121a48"));
+    bad.update(hex(c4));
+    assert.throws(() => bad.final(), (e) => e instanceof Error);
+    // an aes-256-gcm round trip
+    const g256 = crypto.createCipheriv("aes-256-gcm", key, iv.subarray(0, 12));
+    const sealed = Buffer.concat([g256.update("secret", "utf8"), g256.final()]);
+    const tag = g256.getAuthTag();
+    assert.strictEqual(tag.length, 16);
+    const open = crypto.createDecipheriv("aes-256-gcm", key, iv.subarray(0, 12)).setAuthTag(tag);
+    assert.strictEqual(Buffer.concat([open.update(sealed), open.final()]).toString(), "secret");
+
+    // ciphers are streams
+    const streamCipher = crypto.createCipheriv("aes-128-cbc", nistKey, nistIv);
+    const pieces = [];
+    streamCipher.on("data", (c) => pieces.push(c));
+    streamCipher.end(Buffer.from("stream me"));
+    await new Promise((resolve) => streamCipher.on("end", resolve));
+    const sd = crypto.createDecipheriv("aes-128-cbc", nistKey, nistIv);
+    assert.strictEqual(sd.update(Buffer.concat(pieces), undefined, "utf8") + sd.final("utf8"), "stream me");
+
+    // argument errors
+    assert.throws(() => crypto.createCipheriv("aes-128-cbc", Buffer.alloc(15), nistIv), /Invalid key length/);
+    assert.throws(() => crypto.createCipheriv("aes-128-cbc", nistKey, Buffer.alloc(8)), /Invalid initialization vector/);
+    assert.throws(() => crypto.createCipheriv("nope-128", nistKey, nistIv), (e) => e instanceof Error);
+    assert.ok(crypto.getCiphers().includes("aes-256-gcm"));
+    assert.strictEqual(crypto.getCipherInfo("aes-256-gcm").keyLength, 32);
+    assert.strictEqual(crypto.getCipherInfo("aes-128-cbc").ivLength, 16);
+    assert.strictEqual(crypto.getCipherInfo("no-such-cipher"), undefined);
+  },
+};
+
+// RFC 8032 section 7.1, test 1
+const edSecret = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+const edPublic = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+const edSig = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+
+export const keysAndSignatures = {
+  async test() {
+    const jwk = { kty: "OKP", crv: "Ed25519", d: hex(edSecret).toString("base64url"), x: hex(edPublic).toString("base64url") };
+    const edPriv = crypto.createPrivateKey({ key: jwk, format: "jwk" });
+    assert.strictEqual(edPriv.type, "private");
+    assert.strictEqual(edPriv.asymmetricKeyType, "ed25519");
+    assert.strictEqual(crypto.sign(null, Buffer.alloc(0), edPriv).toString("hex"), edSig);
+    const edPub = crypto.createPublicKey(edPriv);
+    assert.strictEqual(edPub.type, "public");
+    assert.strictEqual(crypto.verify(null, Buffer.alloc(0), edPub, hex(edSig)), true);
+    assert.strictEqual(crypto.verify(null, Buffer.from("x"), edPub, hex(edSig)), false);
+    const exportedJwk = edPub.export({ format: "jwk" });
+    assert.deepStrictEqual([exportedJwk.kty, exportedJwk.crv, exportedJwk.x, exportedJwk.d], ["OKP", "Ed25519", jwk.x, undefined]);
+    // PEM/DER round trips
+    const spkiPem = edPub.export({ type: "spki", format: "pem" });
+    assert.match(spkiPem, /^-----BEGIN PUBLIC KEY-----\n/);
+    assert.ok(crypto.createPublicKey(spkiPem).equals(edPub));
+    const pkcs8Der = edPriv.export({ type: "pkcs8", format: "der" });
+    assert.ok(crypto.createPrivateKey({ key: pkcs8Der, format: "der", type: "pkcs8" }).equals(edPriv));
+
+    // RSA: generate, export in several encodings, sign/verify with PKCS#1 v1.5 and PSS, encrypt
+    const { publicKey, privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    assert.strictEqual(privateKey.asymmetricKeyDetails.modulusLength, 2048);
+    assert.strictEqual(privateKey.asymmetricKeyDetails.publicExponent, 65537n);
+    const pkcs1 = privateKey.export({ type: "pkcs1", format: "pem" });
+    assert.match(pkcs1, /^-----BEGIN RSA PRIVATE KEY-----/);
+    assert.ok(crypto.createPrivateKey(pkcs1).equals(privateKey));
+    const encrypted = privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "top secret" });
+    assert.match(encrypted, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    assert.ok(crypto.createPrivateKey({ key: encrypted, passphrase: "top secret" }).equals(privateKey));
+    assert.throws(() => crypto.createPrivateKey(encrypted));
+    const message = Buffer.from("sign me");
+    const signer = crypto.createSign("sha256");
+    signer.update("sign ");
+    signer.update("me");
+    const sig = signer.sign(privateKey);
+    assert.strictEqual(sig.length, 256);
+    assert.ok(crypto.createVerify("RSA-SHA256").update(message).verify(publicKey, sig));
+    assert.ok(crypto.verify("sha256", message, pkcs1, sig)); // a private key PEM verifies via its public half
+    const pss = crypto.sign("sha256", message, { key: pkcs1, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+    assert.ok(crypto.verify("sha256", message, { key: publicKey.export({ type: "spki", format: "pem" }), padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pss));
+    assert.ok(!crypto.verify("sha256", Buffer.from("other"), publicKey, sig));
+    const ct = crypto.publicEncrypt(publicKey, Buffer.from("oaep secret"));
+    assert.strictEqual(crypto.privateDecrypt(privateKey, ct).toString(), "oaep secret");
+    const jwkPub = publicKey.export({ format: "jwk" });
+    assert.strictEqual(jwkPub.kty, "RSA");
+    assert.strictEqual(jwkPub.e, "AQAB");
+    assert.ok(crypto.createPublicKey({ key: jwkPub, format: "jwk" }).equals(publicKey));
+
+    // EC: P-256 with DER and IEEE P1363 signatures, SEC1 export
+    const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    assert.strictEqual(ec.privateKey.asymmetricKeyDetails.namedCurve, "prime256v1");
+    const ecSig = crypto.sign("sha256", message, { key: ec.privateKey.export({ type: "pkcs8", format: "pem" }), dsaEncoding: "ieee-p1363" });
+    assert.strictEqual(ecSig.length, 64);
+    assert.ok(crypto.verify("sha256", message, { key: ec.publicKey.export({ type: "spki", format: "pem" }), dsaEncoding: "ieee-p1363" }, ecSig));
+    assert.ok(crypto.verify("sha256", message, ec.publicKey, crypto.sign("sha256", message, ec.privateKey)));
+    assert.match(ec.privateKey.export({ type: "sec1", format: "pem" }), /^-----BEGIN EC PRIVATE KEY-----/);
+    const ecJwk = ec.privateKey.export({ format: "jwk" });
+    assert.strictEqual(ecJwk.crv, "P-256");
+    assert.ok(crypto.createPrivateKey({ key: ecJwk, format: "jwk" }).equals(ec.privateKey));
+
+    // generateKeyPairSync with encodings gives strings
+    const encoded = crypto.generateKeyPairSync("ed25519", {
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+    assert.strictEqual(typeof encoded.publicKey, "string");
+    assert.match(encoded.privateKey, /^-----BEGIN PRIVATE KEY-----/);
+
+    // secret keys
+    const sk = crypto.createSecretKey(Buffer.from("0123456789abcdef"));
+    assert.strictEqual(sk.type, "secret");
+    assert.strictEqual(sk.symmetricKeySize, 16);
+    assert.strictEqual(sk.export().toString(), "0123456789abcdef");
+    const skJwk = sk.export({ format: "jwk" });
+    assert.deepStrictEqual([skJwk.kty, skJwk.k], ["oct", "MDEyMzQ1Njc4OWFiY2RlZg"]);
+    assert.ok(sk.equals(crypto.createSecretKey(Buffer.from("0123456789abcdef"))));
+    assert.ok(!sk.equals(crypto.createSecretKey(Buffer.from("0123456789abcdeF"))));
+    assert.ok(sk instanceof crypto.KeyObject);
+
+    // KeyObject.from(CryptoKey)
+    const hmacKey = await crypto.subtle.importKey("raw", Buffer.from("0123456789abcdef"), { name: "HMAC", hash: "SHA-256" }, true, ["sign"]);
+    const fromHmac = crypto.KeyObject.from(hmacKey);
+    assert.strictEqual(fromHmac.type, "secret");
+    assert.ok(fromHmac.equals(sk));
+    const ecdsa = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+    const fromEcdsa = crypto.KeyObject.from(ecdsa.privateKey);
+    assert.strictEqual(fromEcdsa.type, "private");
+    assert.strictEqual(fromEcdsa.asymmetricKeyType, "ec");
+    const webSig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, ecdsa.privateKey, message);
+    assert.ok(crypto.verify("sha256", message, { key: crypto.KeyObject.from(ecdsa.publicKey).export({ type: "spki", format: "pem" }),
+      dsaEncoding: "ieee-p1363" }, Buffer.from(webSig)));
+    assert.throws(() => crypto.KeyObject.from({}), { name: "TypeError" });
+
+    // errors
+    assert.throws(() => crypto.createPublicKey("not a key"));
+    assert.throws(() => privateKey.export({ type: "sec1", format: "pem" }));
+    assert.throws(() => crypto.generateKeyPairSync("nope", {}), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => crypto.createSign("sha256").sign(undefined));
+  },
+};
