@@ -75,29 +75,19 @@ kj::Promise<Worker::QueueOutcome> Worker::runQueue(const std::string& entrypoint
     auto ctx = RequestContext::newJsObject(*this, kj::refcounted<RequestContext>());
     v8::Local<v8::Value> value;
     bool ok = false;
-    v8::Local<v8::Object> handler;
-    if (handlerObject(entrypoint).ToLocal(&handler)) {
-      v8::Local<v8::Value> batchArgs[] = {str(isolate_, queueName), list, stateObject};
-      v8::Local<v8::Value> batch;
-      v8::Local<v8::Object> target = handler;
-      bool built = hook("makeQueueBatch")->Call(context, v8::Undefined(isolate_), 3, batchArgs)
-                       .ToLocal(&batch);
-      if (built && handler->IsFunction()) {
-        v8::Local<v8::Value> ctorArgs[] = {ctx, env()};
-        built = handler.As<v8::Function>()->NewInstance(context, 2, ctorArgs).ToLocal(&target);
-      }
-      if (built) {
-        auto method = prop(context, target, "queue");
-        if (method.IsEmpty() || !method->IsFunction()) {
-          js::throwError(isolate_, "Handler does not export a queue() function.");
-        } else if (handler->IsFunction()) {
-          v8::Local<v8::Value> args[] = {batch};
-          ok = method.As<v8::Function>()->Call(context, target, 1, args).ToLocal(&value);
-        } else {
-          v8::Local<v8::Value> args[] = {batch, env(), ctx};
-          ok = method.As<v8::Function>()->Call(context, target, 3, args).ToLocal(&value);
-        }
-      }
+    auto makeBatch = [&]() -> v8::MaybeLocal<v8::Value> {
+      v8::Local<v8::Value> args[] = {str(isolate_, queueName), list, stateObject};
+      return hook("makeQueueBatch")->Call(context, v8::Undefined(isolate_), 3, args);
+    };
+    switch (callHandler(entrypoint, "queue", ctx, makeBatch, value)) {
+      case HandlerCall::CALLED:
+        ok = true;
+        break;
+      case HandlerCall::NO_METHOD:
+        js::throwError(isolate_, "Handler does not export a queue() function.");
+        break;
+      case HandlerCall::THREW:
+        break;
     }
     if (!ok) {
       result = KJ_EXCEPTION(FAILED, js::describeException(isolate_, context, tryCatch));

@@ -33,31 +33,19 @@ kj::Promise<Worker::ScheduledOutcome> Worker::runScheduled(double scheduledTimeM
       v8::Local<v8::Value> args[] = {time, cronText, stateObject, ctx};
       ok = hook("dispatchScheduledEvent")->Call(context, v8::Undefined(isolate_), 4, args).ToLocal(&value);
     } else {
-      v8::Local<v8::Object> handler;
-      if (handlerObject(entrypoint).ToLocal(&handler)) {
-        v8::Local<v8::Value> controllerArgs[] = {time, cronText, stateObject};
-        v8::Local<v8::Value> controller;
-        v8::Local<v8::Object> target = handler;
-        bool built = hook("makeScheduledController")
-                         ->Call(context, v8::Undefined(isolate_), 3, controllerArgs)
-                         .ToLocal(&controller);
-        if (built && handler->IsFunction()) {
-          // A class default export (WorkerEntrypoint): one instance, scheduled(controller).
-          v8::Local<v8::Value> ctorArgs[] = {ctx, env()};
-          built = handler.As<v8::Function>()->NewInstance(context, 2, ctorArgs).ToLocal(&target);
-        }
-        v8::Local<v8::Value> method;
-        if (built && target->Get(context, str(isolate_, "scheduled")).ToLocal(&method)) {
-          if (!method->IsFunction()) {
-            js::throwError(isolate_, "Handler does not export a scheduled() function.");
-          } else if (handler->IsFunction()) {
-            v8::Local<v8::Value> args[] = {controller};
-            ok = method.As<v8::Function>()->Call(context, target, 1, args).ToLocal(&value);
-          } else {
-            v8::Local<v8::Value> args[] = {controller, env(), ctx};
-            ok = method.As<v8::Function>()->Call(context, target, 3, args).ToLocal(&value);
-          }
-        }
+      auto makeController = [&]() -> v8::MaybeLocal<v8::Value> {
+        v8::Local<v8::Value> args[] = {time, cronText, stateObject};
+        return hook("makeScheduledController")->Call(context, v8::Undefined(isolate_), 3, args);
+      };
+      switch (callHandler(entrypoint, "scheduled", ctx, makeController, value)) {
+        case HandlerCall::CALLED:
+          ok = true;
+          break;
+        case HandlerCall::NO_METHOD:
+          js::throwError(isolate_, "Handler does not export a scheduled() function.");
+          break;
+        case HandlerCall::THREW:
+          break;
       }
     }
     if (!ok) {

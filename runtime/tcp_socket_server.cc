@@ -16,13 +16,6 @@ namespace {
 // A client that has not finished its TLS handshake by then is dropped.
 constexpr auto kTlsHandshakeTimeout = 30 * kj::SECONDS;
 
-v8::Local<v8::Value> property(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
-                              const char* name) {
-  v8::Local<v8::Value> value;
-  if (!object->Get(context, js::str(context->GetIsolate(), name)).ToLocal(&value)) return {};
-  return value;
-}
-
 }  // namespace
 
 TcpSocketServer::TcpSocketServer(UvAsyncIo& io, Worker& worker, std::string entrypoint,
@@ -84,41 +77,21 @@ kj::Promise<void> TcpSocketServer::serve(kj::Own<kj::AsyncIoStream> stream) {
       noHandler = true;
       return;
     }
-    auto handlerValue =
-        property(context, exports, entrypoint_.empty() ? "default" : entrypoint_.c_str());
-    if (handlerValue.IsEmpty()) return fail();
-    if (!handlerValue->IsObject()) {
-      noHandler = true;
-      return;
-    }
-    auto handler = handlerValue.As<v8::Object>();
     auto ctx = RequestContext::newJsObject(worker_, kj::refcounted<RequestContext>());
-    v8::Local<v8::Object> receiver = handler;
-    if (handler->IsFunction()) {
-      // A class-based entrypoint: one instance per connection.
-      v8::Local<v8::Value> ctorArgs[] = {ctx, worker_.env()};
-      if (!handler.As<v8::Function>()->NewInstance(context, 2, ctorArgs).ToLocal(&receiver)) {
-        return fail();
-      }
-    }
-    auto connect = property(context, receiver, "connect");
-    if (connect.IsEmpty()) return fail();
-    if (!connect->IsFunction()) {
-      noHandler = true;
-      return;
-    }
-    auto pair = api::wrapAcceptedTcpConnection(worker_, kj::mv(stream), &closeConnection);
-    v8::Local<v8::Value> socket;
-    v8::Local<v8::Value> hookArgs[] = {pair};
-    if (!worker_.hook("acceptedSocket")
-             ->Call(context, v8::Undefined(isolate), 1, hookArgs)
-             .ToLocal(&socket)) {
-      return fail();
-    }
-    v8::Local<v8::Value> args[] = {socket, worker_.env(), ctx};
+    auto makeSocket = [&]() -> v8::MaybeLocal<v8::Value> {
+      auto pair = api::wrapAcceptedTcpConnection(worker_, kj::mv(stream), &closeConnection);
+      v8::Local<v8::Value> hookArgs[] = {pair};
+      return worker_.hook("acceptedSocket")->Call(context, v8::Undefined(isolate), 1, hookArgs);
+    };
     v8::Local<v8::Value> value;
-    if (!connect.As<v8::Function>()->Call(context, receiver, 3, args).ToLocal(&value)) {
-      return fail();
+    switch (worker_.callHandler(entrypoint_, "connect", ctx, makeSocket, value)) {
+      case Worker::HandlerCall::CALLED:
+        break;
+      case Worker::HandlerCall::NO_METHOD:
+        noHandler = true;
+        return;
+      case Worker::HandlerCall::THREW:
+        return fail();
     }
     result = worker_.awaitJs(value);
   });

@@ -146,36 +146,19 @@ class Worker::Entrypoint final : public kj::HttpService {
       return responded;
     }
 
-    v8::Local<v8::Object> handler;
-    if (!worker_.handlerObject(name_).ToLocal(&handler)) return {};
-    if (handler->IsFunction()) {
-      // A class-based entrypoint (extends WorkerEntrypoint): one instance per request, with
-      // ctx and env passed to its constructor and fetch(request) called on it.
-      v8::Local<v8::Value> ctorArgs[] = {ctx, worker_.env()};
-      v8::Local<v8::Object> instance;
-      if (!handler.As<v8::Function>()->NewInstance(context, 2, ctorArgs).ToLocal(&instance)) {
+    v8::Local<v8::Value> result;
+    switch (worker_.callHandler(name_, "fetch", ctx, [&]() { return request; }, result)) {
+      case HandlerCall::CALLED:
+        return result;
+      case HandlerCall::NO_METHOD:
+        js::throwError(isolate, name_.empty()
+                                    ? "Handler does not export a fetch() function."
+                                    : "Entrypoint \"" + name_ + "\" does not export a fetch() function.");
         return {};
-      }
-      auto method = get(context, instance, "fetch");
-      if (method.IsEmpty()) return {};
-      if (!method->IsFunction()) {
-        js::throwError(isolate, "Entrypoint \"" + (name_.empty() ? std::string("default") : name_) +
-                                    "\" does not implement fetch().");
+      case HandlerCall::THREW:
         return {};
-      }
-      v8::Local<v8::Value> args[] = {request};
-      return method.As<v8::Function>()->Call(context, instance, 1, args);
     }
-    auto fetch = get(context, handler, "fetch");
-    if (fetch.IsEmpty()) return {};
-    if (!fetch->IsFunction()) {
-      js::throwError(isolate, name_.empty()
-                                  ? "Handler does not export a fetch() function."
-                                  : "Entrypoint \"" + name_ + "\" does not export a fetch() function.");
-      return {};
-    }
-    v8::Local<v8::Value> args[] = {request, worker_.env(), ctx};
-    return fetch.As<v8::Function>()->Call(context, handler, 3, args);
+    return {};
   }
 
   kj::Promise<void> sendResponse(v8::Global<v8::Value> value, Response& response) {
@@ -616,6 +599,37 @@ v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) 
     return {};
   }
   return handler.As<v8::Object>();
+}
+
+Worker::HandlerCall Worker::callHandler(const std::string& entrypoint, const char* method,
+                                        v8::Local<v8::Object> ctx,
+                                        kj::FunctionParam<v8::MaybeLocal<v8::Value>()> makeEvent,
+                                        v8::Local<v8::Value>& result) {
+  auto context = this->context();
+  v8::Local<v8::Object> handler;
+  if (!handlerObject(entrypoint).ToLocal(&handler)) return HandlerCall::THREW;
+  v8::Local<v8::Object> receiver = handler;
+  bool isClass = handler->IsFunction();
+  if (isClass) {
+    v8::Local<v8::Value> ctorArgs[] = {ctx, env()};
+    if (!handler.As<v8::Function>()->NewInstance(context, 2, ctorArgs).ToLocal(&receiver)) {
+      return HandlerCall::THREW;
+    }
+  }
+  v8::Local<v8::Value> function;
+  if (!receiver->Get(context, str(isolate_, method)).ToLocal(&function)) return HandlerCall::THREW;
+  if (!function->IsFunction()) return HandlerCall::NO_METHOD;
+  v8::Local<v8::Value> event;
+  if (!makeEvent().ToLocal(&event)) return HandlerCall::THREW;
+  bool called;
+  if (isClass) {
+    v8::Local<v8::Value> args[] = {event};
+    called = function.As<v8::Function>()->Call(context, receiver, 1, args).ToLocal(&result);
+  } else {
+    v8::Local<v8::Value> args[] = {event, env(), ctx};
+    called = function.As<v8::Function>()->Call(context, receiver, 3, args).ToLocal(&result);
+  }
+  return called ? HandlerCall::CALLED : HandlerCall::THREW;
 }
 
 kj::HttpService& Worker::entrypoint(kj::StringPtr name) {

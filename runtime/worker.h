@@ -108,6 +108,18 @@ class Worker {
   // Resolves when every ctx.waitUntil() promise so far has settled.
   kj::Promise<void> whenWaitUntilDone();
 
+  // Delivers an event to a module worker's entrypoint the way Workers do: an object export is
+  // called as method(event, env, ctx); a class export (extends WorkerEntrypoint) gets a new
+  // instance constructed with (ctx, env) and is called as method(event). `makeEvent` runs only
+  // once the method is known to exist. Inside enter(); on THREW a JS exception is pending (also
+  // when the entrypoint is not exported); on NO_METHOD nothing is thrown, so the caller words
+  // the error for its event.
+  enum class HandlerCall { CALLED, NO_METHOD, THREW };
+  HandlerCall callHandler(const std::string& entrypoint, const char* method,
+                          v8::Local<v8::Object> ctx,
+                          kj::FunctionParam<v8::MaybeLocal<v8::Value>()> makeEvent,
+                          v8::Local<v8::Value>& result);
+
   // --- used by native ops and entrypoints ---------------------------------------------------
   static Worker& from(v8::Isolate* isolate) {
     return *static_cast<Worker*>(isolate->GetData(0));

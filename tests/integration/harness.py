@@ -318,6 +318,18 @@ class Server:
         self.stop()
 
 
+def wait_until(predicate, timeout, interval=0.05):
+    """Polls `predicate` until it returns something truthy or `timeout` seconds pass; returns
+    its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
 def recv_until(sock, timeout, expect_bytes=None, predicate=None):
     """Reads from sock until close, a byte count, or predicate(data); bounded by timeout."""
     deadline = time.monotonic() + timeout

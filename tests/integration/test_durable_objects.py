@@ -11,7 +11,7 @@ import time
 import unittest
 
 import harness
-from harness import ServerTestCase, worker_config
+from harness import ServerTestCase, wait_until, worker_config
 
 COLONY = harness.is_colony()
 
@@ -119,16 +119,6 @@ def admin_status(server):
         return json.loads(conn.getresponse().read().decode())
     finally:
         conn.close()
-
-
-def wait_until(predicate, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def parallel(server, paths, clients=16):

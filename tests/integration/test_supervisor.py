@@ -17,7 +17,7 @@ import time
 import unittest
 
 import harness
-from harness import ServerTestCase, module_worker
+from harness import ServerTestCase, module_worker, wait_until
 
 COLONY = harness.is_colony()
 
@@ -44,16 +44,6 @@ def status(server):
     code, _, body = admin_get(server, "/status")
     assert code == 200, body
     return json.loads(body)
-
-
-def wait_until(predicate, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def pid_alive(pid):
@@ -260,7 +250,9 @@ class ReloadTest(ServerTestCase):
         st = status(server)
         self.assertEqual(st["generation"], 1)
         self.assertEqual(st["failedReloads"], 2)
-        self.assertEqual(len(runtime_children(server.proc.pid)), 2)
+        # The failed generation's processes are stopped once the rollback is logged.
+        self.assertTrue(wait_until(lambda: len(runtime_children(server.proc.pid)) == 2, 10),
+                        runtime_children(server.proc.pid))
         # 3. A good config after the failures goes into service.
         self.write(server, "main.js", script_answering("fixed"))
         self.reload_and_wait(server, 3)
