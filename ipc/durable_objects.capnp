@@ -21,11 +21,44 @@ struct ObjectAddress {
   name @3 :Text;        # the name the id was derived from, or empty
 }
 
+interface ByteStream {
+  # One direction of an HTTP body, in order. Each write resolves when the receiver has taken the
+  # bytes, so a sender that waits on its writes holds a bounded amount in flight.
+  write @0 (bytes :Data) -> stream;
+  end @1 ();
+  # The body is complete. A stream dropped without end() is a body cut short.
+}
+
+interface WebSocketPeer {
+  # One end of a WebSocket joined across processes: the messages for the side that offers it.
+  # A message resolves when that side has taken it.
+  text @0 (text :Text) -> stream;
+  binary @1 (data :Data) -> stream;
+  close @2 (code :UInt16, reason :Text);
+}
+
+interface ResponseSink {
+  # Where the owner sends the response of a request opened with ObjectHost.open.
+  send @0 (status :UInt16, statusText :Text, headers :List(HttpHeader), hasLength :Bool,
+           length :UInt64) -> (body :ByteStream);
+  acceptWebSocket @1 (headers :List(HttpHeader), owner :WebSocketPeer)
+      -> (caller :WebSocketPeer);
+  # The object accepted a WebSocket upgrade: `owner` takes the client's messages, `caller` the
+  # object's. The request's done() answers when the session is over.
+}
+
+interface RequestHandle {
+  done @0 ();
+  # Resolves when the object has answered and the response body has been sent whole (throws
+  # what the request threw). Dropping the handle cancels the request.
+}
+
 interface ObjectHost {
-  request @0 (object :ObjectAddress, method :Text, url :Text, headers :List(HttpHeader),
-              body :Data) -> (status :UInt16, statusText :Text, headers :List(HttpHeader),
-                              body :Data);
-  # An HTTP request to the object's fetch() (bodies whole, in memory).
+  open @0 (object :ObjectAddress, method :Text, url :Text, headers :List(HttpHeader),
+           hasBody :Bool, response :ResponseSink) -> (body :ByteStream, handle :RequestHandle);
+  # An HTTP request to the object's fetch(), bodies streamed both ways. Answers at once (before
+  # any of the body is sent), so a caller refused by a draining owner can ask the directory again
+  # and replay the request. `body` (null when hasBody is false) takes the request body.
 
   call @1 (object :ObjectAddress, method :Text, args :Data) -> (result :Data);
   # A JS RPC call: args and result are V8 structured-clone bytes (result: {ok, value}).

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <vector>
-
 #include <kj/debug.h>
 
 #include "runtime/api/ops.h"
@@ -31,49 +29,260 @@ std::string objectKey(const std::string& service, const std::string& className,
   return service + "/" + className + "/" + id;
 }
 
-// A response kept whole in memory, for answering over IPC.
-class BufferedResponse final : public kj::HttpService::Response {
- public:
-  uint status = 500;
-  kj::String statusText = kj::str("Internal Server Error");
-  std::vector<std::pair<kj::String, kj::String>> headers;
-  kj::Vector<kj::byte> body;
-  bool sent = false;
+// Bodies cross processes in pieces of at most this size.
+constexpr size_t kChunk = 64 * 1024;
 
-  kj::Own<kj::AsyncOutputStream> send(uint statusCode, kj::StringPtr text,
-                                      const kj::HttpHeaders& h,
-                                      kj::Maybe<uint64_t> expectedBodySize) override {
-    sent = true;
-    status = statusCode;
-    statusText = kj::str(text);
-    h.forEach([&](kj::StringPtr name, kj::StringPtr value) {
-      headers.emplace_back(kj::str(name), kj::str(value));
-    });
-    return kj::heap<Sink>(body);
+kj::HttpMethod parseMethod(kj::StringPtr name) {
+  KJ_IF_MAYBE(m, kj::tryParseHttpMethod(name)) {
+    return *m;
   }
-  kj::Own<kj::WebSocket> acceptWebSocket(const kj::HttpHeaders&) override {
-    KJ_FAIL_REQUIRE(
-        "a WebSocket to a Durable Object that lives in another runtime process is not supported "
-        "yet; run with --processes 1 for WebSockets to Durable Objects");
+  KJ_FAIL_REQUIRE(kj::str("unsupported HTTP method: ", name));
+}
+
+void setHeaders(capnp::List<rpc::HttpHeader>::Builder list, const kj::HttpHeaders& headers) {
+  size_t i = 0;
+  headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
+    list[i].setName(name);
+    list[i].setValue(value);
+    i++;
+  });
+}
+
+size_t countHeaders(const kj::HttpHeaders& headers) {
+  size_t count = 0;
+  headers.forEach([&](kj::StringPtr, kj::StringPtr) { count++; });
+  return count;
+}
+
+// Writes `size` bytes to a remote ByteStream in pieces; each piece waits for the stream's flow
+// control, so at most a window of bytes is in flight. `data` must live until the promise resolves.
+kj::Promise<void> writeChunks(rpc::ByteStream::Client& stream, const kj::byte* data, size_t size) {
+  size_t n = kj::min(size, kChunk);
+  auto request = stream.writeRequest(capnp::MessageSize{n / 8 + 16, 0});
+  request.setBytes(kj::arrayPtr(data, n));
+  auto sent = request.send();
+  if (n == size) return sent;
+  return sent.then([&stream, data, size, n]() { return writeChunks(stream, data + n, size - n); });
+}
+
+// Reads `in` to its end and writes it to `out`, then ends `out`.
+kj::Promise<void> pumpBody(kj::AsyncInputStream& in, rpc::ByteStream::Client& out,
+                           kj::ArrayPtr<kj::byte> buffer) {
+  return in.tryRead(buffer.begin(), 1, buffer.size())
+      .then([&in, &out, buffer](size_t n) -> kj::Promise<void> {
+        if (n == 0) return out.endRequest().send().ignoreResult();
+        auto request = out.writeRequest(capnp::MessageSize{n / 8 + 16, 0});
+        request.setBytes(buffer.slice(0, n));  // copied into the message
+        return request.send().then([&in, &out, buffer]() { return pumpBody(in, out, buffer); });
+      });
+}
+
+// --- WebSockets joined across processes: each side has a kj::WebSocket (the client's on the
+// calling side, one end of a pipe whose other end the object has on the owning side); messages
+// it receives are forwarded to the other side's WebSocketPeer, and its own WebSocketPeer sends
+// what the other side forwards.
+
+struct SharedSocket final : public kj::Refcounted {
+  explicit SharedSocket(kj::Own<kj::WebSocket> ws) : ws(kj::mv(ws)) {}
+  kj::Own<kj::WebSocket> ws;  // null once the session is over
+};
+
+class LocalPeer final : public rpc::WebSocketPeer::Server {
+ public:
+  explicit LocalPeer(kj::Own<SharedSocket> socket) : socket_(kj::mv(socket)) {}
+
+  kj::Promise<void> text(TextContext context) override {
+    auto text = context.getParams().getText();
+    return socket().send(kj::arrayPtr(text.begin(), text.size()));
+  }
+  kj::Promise<void> binary(BinaryContext context) override {
+    return socket().send(context.getParams().getData());
+  }
+  kj::Promise<void> close(CloseContext context) override {
+    auto params = context.getParams();
+    // 1006: the other side went away without a close frame; so does this one.
+    if (params.getCode() == 1006) {
+      socket().abort();
+      return kj::READY_NOW;
+    }
+    return socket().close(params.getCode(), params.getReason());
   }
 
  private:
-  class Sink final : public kj::AsyncOutputStream {
-   public:
-    explicit Sink(kj::Vector<kj::byte>& out) : out_(out) {}
-    kj::Promise<void> write(const void* buffer, size_t size) override {
-      out_.addAll(kj::arrayPtr(static_cast<const kj::byte*>(buffer), size));
-      return kj::READY_NOW;
-    }
-    kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
-      for (auto piece : pieces) out_.addAll(piece);
-      return kj::READY_NOW;
-    }
-    kj::Promise<void> whenWriteDisconnected() override { return kj::NEVER_DONE; }
+  kj::WebSocket& socket() {
+    KJ_REQUIRE(socket_->ws.get() != nullptr, "the WebSocket session is over");
+    return *socket_->ws;
+  }
+  kj::Own<SharedSocket> socket_;
+};
 
-   private:
-    kj::Vector<kj::byte>& out_;
-  };
+// Forwards what `ws` receives to `remote` until a close (a failed receive is forwarded as 1006).
+kj::Promise<void> forwardMessages(kj::WebSocket& ws, rpc::WebSocketPeer::Client& remote) {
+  return ws.receive()
+      .then(
+          [&ws, &remote](kj::WebSocket::Message&& message) -> kj::Promise<void> {
+            KJ_SWITCH_ONEOF(message) {
+              KJ_CASE_ONEOF(text, kj::String) {
+                auto request = remote.textRequest();
+                request.setText(text);
+                return request.send().then([&ws, &remote]() { return forwardMessages(ws, remote); });
+              }
+              KJ_CASE_ONEOF(data, kj::Array<kj::byte>) {
+                auto request = remote.binaryRequest();
+                request.setData(data);
+                return request.send().then([&ws, &remote]() { return forwardMessages(ws, remote); });
+              }
+              KJ_CASE_ONEOF(close, kj::WebSocket::Close) {
+                auto request = remote.closeRequest();
+                request.setCode(close.code);
+                request.setReason(close.reason);
+                return request.send().ignoreResult();
+              }
+            }
+            KJ_UNREACHABLE;
+          },
+          [&remote](kj::Exception&&) -> kj::Promise<void> {
+            auto request = remote.closeRequest();
+            request.setCode(1006);
+            return request.send().ignoreResult().catch_([](kj::Exception&&) {});
+          });
+}
+
+kj::Promise<void> startForwarding(kj::Own<SharedSocket> socket, rpc::WebSocketPeer::Client remote) {
+  auto peer = kj::heap<rpc::WebSocketPeer::Client>(kj::mv(remote));
+  auto& ws = *socket->ws;
+  auto& peerRef = *peer;
+  return forwardMessages(ws, peerRef).attach(kj::mv(peer), kj::mv(socket));
+}
+
+// --- the owning side
+
+// A response body going back to the caller over its ByteStream.
+class ByteStreamOutput final : public kj::AsyncOutputStream {
+ public:
+  explicit ByteStreamOutput(rpc::ByteStream::Client& stream) : stream_(stream) {}
+  kj::Promise<void> write(const void* buffer, size_t size) override {
+    if (size == 0) return kj::READY_NOW;
+    return writeChunks(stream_, static_cast<const kj::byte*>(buffer), size);
+  }
+  kj::Promise<void> write(kj::ArrayPtr<const kj::ArrayPtr<const kj::byte>> pieces) override {
+    size_t total = 0;
+    for (auto piece : pieces) total += piece.size();
+    if (total == 0) return kj::READY_NOW;
+    auto joined = kj::heapArray<kj::byte>(total);
+    size_t at = 0;
+    for (auto piece : pieces) {
+      memcpy(joined.begin() + at, piece.begin(), piece.size());
+      at += piece.size();
+    }
+    auto data = joined.begin();
+    return writeChunks(stream_, data, total).attach(kj::mv(joined));
+  }
+  kj::Promise<void> whenWriteDisconnected() override { return kj::NEVER_DONE; }
+
+ private:
+  rpc::ByteStream::Client& stream_;
+};
+
+// The object's response, sent to the caller's ResponseSink as it is produced.
+class StreamedResponse final : public kj::HttpService::Response {
+ public:
+  explicit StreamedResponse(rpc::ResponseSink::Client sink) : sink_(kj::mv(sink)) {}
+
+  kj::Own<kj::AsyncOutputStream> send(uint statusCode, kj::StringPtr text,
+                                      const kj::HttpHeaders& headers,
+                                      kj::Maybe<uint64_t> expectedBodySize) override {
+    KJ_REQUIRE(body_.get() == nullptr, "the Durable Object sent its response twice");
+    auto request = sink_.sendRequest();
+    request.setStatus(statusCode);
+    request.setStatusText(text);
+    setHeaders(request.initHeaders(countHeaders(headers)), headers);
+    KJ_IF_MAYBE(n, expectedBodySize) {
+      request.setHasLength(true);
+      request.setLength(*n);
+    }
+    auto pipeline = request.send();
+    body_ = kj::heap<rpc::ByteStream::Client>(pipeline.getBody());
+    sent_ = pipeline.ignoreResult().fork();
+    return kj::heap<ByteStreamOutput>(*body_);
+  }
+
+  kj::Own<kj::WebSocket> acceptWebSocket(const kj::HttpHeaders& headers) override {
+    KJ_REQUIRE(body_.get() == nullptr && forward_ == nullptr,
+               "the Durable Object sent its response twice");
+    auto pipe = kj::newWebSocketPipe();
+    auto socket = kj::refcounted<SharedSocket>(kj::mv(pipe.ends[1]));
+    auto request = sink_.acceptWebSocketRequest();
+    setHeaders(request.initHeaders(countHeaders(headers)), headers);
+    request.setOwner(kj::heap<LocalPeer>(kj::addRef(*socket)));
+    auto pipeline = request.send();
+    auto caller = pipeline.getCaller();
+    forward_ = startForwarding(kj::mv(socket), kj::mv(caller))
+                   .exclusiveJoin(pipeline.ignoreResult().then([]() -> kj::Promise<void> {
+                     return kj::NEVER_DONE;
+                   }))
+                   .fork();
+    return kj::mv(pipe.ends[0]);
+  }
+
+  // After the object's fetch() is done: the body is complete.
+  kj::Promise<void> finish() {
+    KJ_IF_MAYBE(forward, forward_) {
+      // A WebSocket session: over once the object's close (or its going away) has been sent on.
+      return forward->addBranch();
+    }
+    KJ_REQUIRE(body_.get() != nullptr, "the Durable Object sent no response");
+    auto ended = body_->endRequest().send().ignoreResult();
+    KJ_IF_MAYBE(sent, sent_) {
+      return sent->addBranch().then([ended = kj::mv(ended)]() mutable { return kj::mv(ended); });
+    }
+    return ended;
+  }
+
+ private:
+  rpc::ResponseSink::Client sink_;
+  kj::Own<rpc::ByteStream::Client> body_;
+  kj::Maybe<kj::ForkedPromise<void>> sent_;
+  kj::Maybe<kj::ForkedPromise<void>> forward_;
+};
+
+// The request body arriving from the caller, fed to the object through a pipe: a write resolves
+// when the object has read it.
+class PipeWriter final : public rpc::ByteStream::Server {
+ public:
+  explicit PipeWriter(kj::Own<kj::AsyncOutputStream> out) : out_(kj::mv(out)) {}
+
+  kj::Promise<void> write(WriteContext context) override {
+    KJ_REQUIRE(out_.get() != nullptr, "request body written after its end");
+    auto bytes = context.getParams().getBytes();
+    // An object that answered without reading its whole body has closed the pipe: the rest of
+    // the body is dropped.
+    return out_->write(bytes.begin(), bytes.size()).catch_([](kj::Exception&&) {});
+  }
+  kj::Promise<void> end(EndContext) override {
+    out_ = nullptr;
+    return kj::READY_NOW;
+  }
+
+ private:
+  kj::Own<kj::AsyncOutputStream> out_;
+};
+
+// One request in progress in this process for a caller elsewhere; counts as a call in flight
+// (a drain waits for it) until the caller lets go of it.
+class RequestHandleImpl final : public rpc::RequestHandle::Server {
+ public:
+  RequestHandleImpl(RemoteRouter& router, kj::Promise<void> request)
+      : router_(router), done_(request.fork()) {
+    router_.callStarted();
+  }
+  ~RequestHandleImpl() noexcept(false) { router_.callEnded(); }
+
+  kj::Promise<void> done(DoneContext) override { return done_.addBranch(); }
+
+ private:
+  RemoteRouter& router_;
+  kj::ForkedPromise<void> done_;
 };
 
 // How other processes reach the objects living in this one.
@@ -81,40 +290,35 @@ class ObjectHostImpl final : public rpc::ObjectHost::Server {
  public:
   explicit ObjectHostImpl(RemoteRouter& router) : router_(router) {}
 
-  kj::Promise<void> request(RequestContext context) override {
+  kj::Promise<void> open(OpenContext context) override {
     refuseWhenDraining();
     auto params = context.getParams();
-    auto address = params.getObject();
-    auto& channel = localChannel(address);
-    auto methodName = params.getMethod();
-    kj::HttpMethod method = kj::HttpMethod::GET;
-    KJ_IF_MAYBE(m, kj::tryParseHttpMethod(methodName)) {
-      method = *m;
-    } else {
-      KJ_FAIL_REQUIRE(kj::str("unsupported HTTP method: ", methodName));
-    }
+    auto& channel = localChannel(params.getObject());
+    auto method = parseMethod(params.getMethod());
     auto headers = kj::heap<kj::HttpHeaders>(router_.server().headerTable());
     for (auto h : params.getHeaders()) headers->add(h.getName(), h.getValue());
-    auto body = kj::heap<api::BytesInputStream>(kj::heapArray<kj::byte>(params.getBody()));
-    auto response = kj::heap<BufferedResponse>();
+    auto results = context.getResults();
+    kj::Own<kj::AsyncInputStream> body;
+    if (params.getHasBody()) {
+      auto pipe = kj::newOneWayPipe();
+      body = kj::mv(pipe.in);
+      results.setBody(kj::heap<PipeWriter>(kj::mv(pipe.out)));
+    } else {
+      body = kj::heap<api::BytesInputStream>(kj::Array<kj::byte>());
+    }
+    auto response = kj::heap<StreamedResponse>(params.getResponse());
     auto url = kj::str(params.getUrl());
-    router_.callStarted();
-    auto promise = channel.http().request(method, url, *headers, *body, *response);
     auto& responseRef = *response;
-    return promise
-        .then([context, &responseRef]() mutable {
-          auto results = context.getResults();
-          results.setStatus(responseRef.status);
-          results.setStatusText(responseRef.statusText);
-          auto list = results.initHeaders(responseRef.headers.size());
-          for (size_t i = 0; i < responseRef.headers.size(); i++) {
-            list[i].setName(responseRef.headers[i].first);
-            list[i].setValue(responseRef.headers[i].second);
-          }
-          results.setBody(responseRef.body.asPtr());
-        })
-        .attach(kj::mv(headers), kj::mv(body), kj::mv(response), kj::mv(url),
-                kj::defer([this]() { router_.callEnded(); }));
+    auto& headersRef = *headers;
+    auto& bodyRef = *body;
+    kj::StringPtr urlRef = url;
+    auto request = kj::evalLater([&channel, method, urlRef, &headersRef, &bodyRef, &responseRef]() {
+                     return channel.http().request(method, urlRef, headersRef, bodyRef, responseRef);
+                   })
+                       .then([&responseRef]() { return responseRef.finish(); })
+                       .attach(kj::mv(headers), kj::mv(body), kj::mv(response), kj::mv(url));
+    results.setHandle(kj::heap<RequestHandleImpl>(router_, kj::mv(request)));
+    return kj::READY_NOW;
   }
 
   kj::Promise<void> call(CallContext context) override {
@@ -151,6 +355,76 @@ class ObjectHostImpl final : public rpc::ObjectHost::Server {
   RemoteRouter& router_;
 };
 
+// --- the calling side
+
+// The caller's response while a request to another process runs; the sink and the body stream
+// given to the owner reach it through this, and lose it when the request is over.
+struct CallerResponse final : public kj::Refcounted {
+  CallerResponse(kj::HttpService::Response& response, const kj::HttpHeaderTable& table)
+      : response(&response), table(table) {}
+  kj::HttpService::Response* response;
+  const kj::HttpHeaderTable& table;
+  kj::Own<kj::AsyncOutputStream> out;
+  kj::Own<SharedSocket> socket;            // when the object accepted a WebSocket
+  kj::Maybe<kj::Promise<void>> forward;  // the client's messages to the object
+  bool committed = false;  // the owner took the request: it can no longer be sent elsewhere
+};
+
+// The response body arriving from the owner, written to the caller's response.
+class ResponseBodyWriter final : public rpc::ByteStream::Server {
+ public:
+  explicit ResponseBodyWriter(kj::Own<CallerResponse> state) : state_(kj::mv(state)) {}
+
+  kj::Promise<void> write(WriteContext context) override {
+    KJ_REQUIRE(state_->out.get() != nullptr, "response body written after its end");
+    auto bytes = context.getParams().getBytes();
+    return state_->out->write(bytes.begin(), bytes.size());
+  }
+  kj::Promise<void> end(EndContext) override {
+    state_->out = nullptr;
+    return kj::READY_NOW;
+  }
+
+ private:
+  kj::Own<CallerResponse> state_;
+};
+
+class ResponseSinkImpl final : public rpc::ResponseSink::Server {
+ public:
+  explicit ResponseSinkImpl(kj::Own<CallerResponse> state) : state_(kj::mv(state)) {}
+
+  kj::Promise<void> send(SendContext context) override {
+    KJ_REQUIRE(state_->response != nullptr, "the request is over");
+    KJ_REQUIRE(state_->out.get() == nullptr && state_->socket.get() == nullptr,
+               "response sent twice");
+    auto params = context.getParams();
+    kj::HttpHeaders headers(state_->table);
+    for (auto h : params.getHeaders()) headers.add(h.getName(), h.getValue());
+    kj::Maybe<uint64_t> length;
+    if (params.getHasLength()) length = params.getLength();
+    state_->out = state_->response->send(params.getStatus(), params.getStatusText(), headers, length);
+    context.getResults().setBody(kj::heap<ResponseBodyWriter>(kj::addRef(*state_)));
+    return kj::READY_NOW;
+  }
+
+  kj::Promise<void> acceptWebSocket(AcceptWebSocketContext context) override {
+    KJ_REQUIRE(state_->response != nullptr, "the request is over");
+    KJ_REQUIRE(state_->out.get() == nullptr && state_->socket.get() == nullptr,
+               "response sent twice");
+    auto params = context.getParams();
+    kj::HttpHeaders headers(state_->table);
+    for (auto h : params.getHeaders()) headers.add(h.getName(), h.getValue());
+    state_->socket = kj::refcounted<SharedSocket>(state_->response->acceptWebSocket(headers));
+    state_->forward = startForwarding(kj::addRef(*state_->socket), params.getOwner())
+                          .eagerlyEvaluate([](kj::Exception&&) {});
+    context.getResults().setCaller(kj::heap<LocalPeer>(kj::addRef(*state_->socket)));
+    return kj::READY_NOW;
+  }
+
+ private:
+  kj::Own<CallerResponse> state_;
+};
+
 // A channel to an object wherever it lives: asks the directory once, then goes straight to the
 // local instance or to the owner's ObjectHost; asks again when the owner is gone.
 class RoutedChannel final : public ObjectChannel, public kj::HttpService {
@@ -178,16 +452,16 @@ class RoutedChannel final : public ObjectChannel, public kj::HttpService {
 
   kj::Promise<void> request(kj::HttpMethod method, kj::StringPtr url, const kj::HttpHeaders& headers,
                             kj::AsyncInputStream& requestBody, Response& response) override {
-    return route().then([this, method, url, &headers, &requestBody,
-                         &response]() -> kj::Promise<void> {
-      if (local_ != nullptr) return local_->http().request(method, url, headers, requestBody, response);
-      return requestBody.readAllBytes().then(
-          [this, method, url, &headers, &response](kj::Array<kj::byte> body) {
-            auto shared = kj::heap<kj::Array<kj::byte>>(kj::mv(body));
-            auto& bodyRef = *shared;
-            return remoteRequest(method, url, headers, bodyRef, response, 0).attach(kj::mv(shared));
-          });
-    });
+    auto state = kj::refcounted<CallerResponse>(response, router_.server().headerTable());
+    auto& stateRef = *state;
+    return remoteRequest(method, url, headers, requestBody, stateRef, 0)
+        .attach(kj::defer([state = kj::mv(state)]() mutable {
+          // What the owner may still hold of this response can no longer reach it.
+          state->response = nullptr;
+          state->out = nullptr;
+          state->forward = nullptr;
+          if (state->socket.get() != nullptr) state->socket->ws = nullptr;
+        }));
   }
 
  private:
@@ -237,49 +511,56 @@ class RoutedChannel final : public ObjectChannel, public kj::HttpService {
         });
   }
 
+  // Sends the request to the object's owner (or runs it here when this process owns it). The
+  // request is sent again elsewhere only while the owner has not taken it (it refused it, or it
+  // was gone): nothing of the body has been read then.
   kj::Promise<void> remoteRequest(kj::HttpMethod method, kj::StringPtr url,
-                                  const kj::HttpHeaders& headers, kj::Array<kj::byte>& body,
-                                  Response& response, int attempt) {
+                                  const kj::HttpHeaders& headers, kj::AsyncInputStream& requestBody,
+                                  CallerResponse& state, int attempt) {
     return retryDelay(attempt)
         .then([this]() { return route(); })
-        .then([this, method, url, &headers, &body, &response]() -> kj::Promise<void> {
+        .then([this, method, url, &headers, &requestBody, &state]() -> kj::Promise<void> {
           if (local_ != nullptr) {
-            auto stream = kj::heap<api::BytesInputStream>(kj::heapArray<kj::byte>(body));
-            auto& streamRef = *stream;
-            return local_->http().request(method, url, headers, streamRef, response).attach(kj::mv(stream));
+            state.committed = true;
+            return local_->http().request(method, url, headers, requestBody, *state.response);
           }
-          auto request = remote_->requestRequest();
+          bool hasBody = true;
+          KJ_IF_MAYBE(length, requestBody.tryGetLength()) {
+            hasBody = *length > 0;
+          }
+          auto request = remote_->openRequest();
           setAddress(request.initObject());
           request.setMethod(kj::str(method));
           request.setUrl(url);
-          size_t count = 0;
-          headers.forEach([&](kj::StringPtr, kj::StringPtr) { count++; });
-          auto list = request.initHeaders(count);
-          size_t i = 0;
-          headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
-            list[i].setName(name);
-            list[i].setValue(value);
-            i++;
-          });
-          request.setBody(body);
+          setHeaders(request.initHeaders(countHeaders(headers)), headers);
+          request.setHasBody(hasBody);
+          request.setResponse(kj::heap<ResponseSinkImpl>(kj::addRef(state)));
           return request.send().then(
-              [this, &response](capnp::Response<rpc::ObjectHost::RequestResults> r) {
-                kj::HttpHeaders out(router_.server().headerTable());
-                for (auto h : r.getHeaders()) out.add(h.getName(), h.getValue());
-                auto bytes = r.getBody();
-                auto stream = response.send(r.getStatus(), r.getStatusText(), out, uint64_t(bytes.size()));
-                if (bytes.size() == 0) return kj::Promise<void>(kj::READY_NOW);
-                auto& streamRef = *stream;
-                return streamRef.write(bytes.begin(), bytes.size()).attach(kj::mv(stream), kj::mv(r));
+              [&requestBody, &state, hasBody](capnp::Response<rpc::ObjectHost::OpenResults> r) {
+                state.committed = true;
+                auto handle = r.getHandle();
+                auto done = handle.doneRequest().send().ignoreResult();
+                if (hasBody) {
+                  auto stream = kj::heap<rpc::ByteStream::Client>(r.getBody());
+                  auto buffer = kj::heapArray<kj::byte>(kChunk);
+                  auto pump = pumpBody(requestBody, *stream, buffer)
+                                  .attach(kj::mv(stream), kj::mv(buffer))
+                                  .then([]() -> kj::Promise<void> { return kj::NEVER_DONE; });
+                  // done() answers once the object has answered, whether or not it read the
+                  // whole body; a failed body fails the request.
+                  done = done.exclusiveJoin(kj::mv(pump));
+                }
+                return done.attach(kj::mv(handle));
               });
         })
-        .catch_([this, method, url, &headers, &body, &response,
+        .catch_([this, method, url, &headers, &requestBody, &state,
                  attempt](kj::Exception&& e) -> kj::Promise<void> {
-          if (e.getType() != kj::Exception::Type::DISCONNECTED || attempt + 1 >= kMaxAttempts) {
+          if (e.getType() != kj::Exception::Type::DISCONNECTED || state.committed ||
+              attempt + 1 >= kMaxAttempts) {
             return kj::mv(e);
           }
           forget();
-          return remoteRequest(method, url, headers, body, response, attempt + 1);
+          return remoteRequest(method, url, headers, requestBody, state, attempt + 1);
         });
   }
 

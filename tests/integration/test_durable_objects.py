@@ -3,15 +3,18 @@ enters, crash of the owner, reload during traffic, localDisk storage surviving r
 counter, a rate limiter and a chat room giving the same results on one process and on two.
 """
 
+import http.client
 import json
 import os
 import signal
+import socket
 import threading
 import time
 import unittest
 
 import harness
 from harness import ServerTestCase, wait_until, worker_config
+from test_websocket import ws_connect
 
 COLONY = harness.is_colony()
 
@@ -61,10 +64,72 @@ export class ChatRoom extends DurableObject {
   async history() { return (await this.ctx.storage.get("messages")) ?? []; }
 }
 
+// One per runtime process: tells which process ran what.
+const PROCESS_TAG = crypto.randomUUID();
+
+export class Echo extends DurableObject {
+  // The request body streamed back as the response body.
+  async fetch(request) {
+    return new Response(request.body, { headers: { "x-owner": PROCESS_TAG } });
+  }
+}
+
+export class Room extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sockets = new Set();
+  }
+  async fetch(request) {
+    const front = new URL(request.url).searchParams.get("front");
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+    this.sockets.add(server);
+    server.send(JSON.stringify({ front, owner: PROCESS_TAG }));
+    server.addEventListener("message", (event) => {
+      for (const other of this.sockets) if (other !== server) other.send(event.data);
+    });
+    server.addEventListener("close", (event) => {
+      this.sockets.delete(server);
+      for (const other of this.sockets) other.send(`left ${event.code} ${event.reason}`);
+      server.close(event.code, event.reason);
+    });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+}
+
+// The same room on the hibernation API.
+export class HibernatingRoom extends DurableObject {
+  async fetch(request) {
+    const front = new URL(request.url).searchParams.get("front");
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    server.send(JSON.stringify({ front, owner: PROCESS_TAG }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketMessage(ws, message) {
+    for (const other of this.ctx.getWebSockets()) if (other !== ws) other.send(message);
+  }
+  webSocketClose(ws, code, reason) {
+    for (const other of this.ctx.getWebSockets()) if (other !== ws) other.send(`left ${code} ${reason}`);
+    ws.close(code, reason);
+  }
+}
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const name = url.searchParams.get("name") ?? "a";
+    if (url.pathname === "/room" || url.pathname === "/hibernating-room") {
+      const ns = url.pathname === "/room" ? env.ROOM : env.HROOM;
+      return ns.getByName(name).fetch(
+        `http://do/?front=${PROCESS_TAG}`, { headers: request.headers });
+    }
+    if (url.pathname === "/echo") {
+      const response = await env.ECHO.getByName(name).fetch(request);
+      const headers = new Headers(response.headers);
+      headers.set("x-front", PROCESS_TAG);
+      return new Response(response.body, { status: response.status, headers });
+    }
     if (url.pathname === "/count") {
       const stub = env.COUNTER.getByName(name);
       // Half of the requests go through fetch(), half through RPC.
@@ -99,13 +164,19 @@ def config(storage):
     (className = "Counter", uniqueKey = "it-counter"),
     (className = "RateLimiter", uniqueKey = "it-limiter"),
     (className = "ChatRoom", uniqueKey = "it-chat"),
+    (className = "Echo", uniqueKey = "it-echo"),
+    (className = "Room", uniqueKey = "it-room"),
+    (className = "HibernatingRoom", uniqueKey = "it-hroom"),
   ],
   durableObjectStorage = %s,
 """ % storage
     services = '(name = "do-disk", disk = (path = "do-data", writable = true)),' if "localDisk" in storage else ""
     bindings = """(name = "COUNTER", durableObjectNamespace = "Counter"),
       (name = "LIMITER", durableObjectNamespace = "RateLimiter"),
-      (name = "CHAT", durableObjectNamespace = "ChatRoom")"""
+      (name = "CHAT", durableObjectNamespace = "ChatRoom"),
+      (name = "ECHO", durableObjectNamespace = "Echo"),
+      (name = "ROOM", durableObjectNamespace = "Room"),
+      (name = "HROOM", durableObjectNamespace = "HibernatingRoom")"""
     text = worker_config(modules=[("main.js", "esModule", "main.js")], bindings=bindings,
                          extra_worker=extra, services=services)
     return text, {"main.js": SCRIPT, "do-data/.keep": ""}
@@ -181,6 +252,102 @@ class DurableObjectsMultiProcessTest(ServerTestCase):
         self.assertEqual(sorted(b["n"] for b in bodies), list(range(1, len(bodies) + 1)))
         self.assertEqual(len({b["instance"] for b in bodies}), 1)
         self.assertFalse(any(b["conflict"] for b in bodies))
+
+    def peak_rss(self, server):
+        peaks = {}
+        for pid in self.runtime_pids(server):
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = int(line.split()[1]) * 1024
+        return peaks
+
+    def test_large_body_streams_through_object_in_other_process(self):
+        server = self.start()
+        size = 128 * 1024 * 1024
+        body = bytes(range(256)) * (size // 256)
+        # Warm both processes up (isolates, the object) so that the peaks below measure the body.
+        for _ in range(8):
+            status, _, _ = server.request("POST", "/echo?name=big", body=b"warm up")
+            self.assertEqual(status, 200)
+        before = self.peak_rss(server)
+        remote = 0
+        # New connections until one lands in the process that does not own the object.
+        for _ in range(20):
+            # The object answers while the body is still arriving: send from a thread and read
+            # at the same time, as a full-duplex client does.
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+            head = ("POST /echo?name=big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                    "Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n" % size)
+            sender = threading.Thread(target=lambda: sock.sendall(head.encode() + body))
+            sender.start()
+            try:
+                response = http.client.HTTPResponse(sock)
+                response.begin()
+                echoed = response.read()
+                sender.join(60)
+                self.assertEqual(response.status, 200, echoed[:500])
+                self.assertEqual(len(echoed), size)
+                self.assertTrue(echoed == body, "the echoed body differs")
+                if response.getheader("x-front") != response.getheader("x-owner"):
+                    remote += 1
+                    break
+            finally:
+                sock.close()
+        self.assertEqual(remote, 1, "no request landed in the process that does not own the object")
+        after = self.peak_rss(server)
+        # 128 MiB went each way through both processes; neither held it whole (what they grow
+        # by is the slack of the garbage collector, the same for much smaller bodies).
+        for pid, peak in after.items():
+            self.assertLess(peak - before.get(pid, 0), size // 2,
+                            "process %d grew by %d bytes" % (pid, peak - before.get(pid, 0)))
+
+    def test_websocket_chat_through_object_in_other_process(self):
+        self.chat_through_object_in_other_process("/room")
+
+    def test_hibernation_websocket_chat_through_object_in_other_process(self):
+        self.chat_through_object_in_other_process("/hibernating-room")
+
+    def chat_through_object_in_other_process(self, path):
+        server = self.start()
+        remote = local = None
+        extras = []
+        # New connections until one client is in the object's process and one in the other.
+        for _ in range(40):
+            ws, status, _ = ws_connect(server.port, path + "?name=lobby")
+            self.assertEqual(status, 101)
+            hello = json.loads(ws.recv_text())
+            if hello["front"] != hello["owner"] and remote is None:
+                remote = ws
+            elif hello["front"] == hello["owner"] and local is None:
+                local = ws
+            else:
+                extras.append(ws)
+            if remote and local:
+                break
+        self.assertIsNotNone(remote, "no client landed in the process that does not own the room")
+        self.assertIsNotNone(local, "no client landed in the process that owns the room")
+
+        def chat(ws):
+            # What the other clients said (the extra connections stay silent).
+            return ws.recv_text()
+
+        remote.send_text("from the other process")
+        self.assertEqual(chat(local), "from the other process")
+        local.send_text("from the owner's process")
+        self.assertEqual(chat(remote), "from the owner's process")
+        for extra in extras:
+            self.assertEqual(extra.recv_text(), "from the other process")
+            self.assertEqual(extra.recv_text(), "from the owner's process")
+        # A close code goes to the object and comes back.
+        remote.send_close(4001, b"bye")
+        self.assertEqual(remote.recv_close(), (4001, b"bye"))
+        self.assertEqual(chat(local), "left 4001 bye")
+        # and one from the object reaches a client in the other process.
+        local.send_close(4002, b"later")
+        self.assertEqual(local.recv_close(), (4002, b"later"))
+        for ws in [remote, local] + extras:
+            ws.sock.close()
 
     def test_crash_of_owner_restarts_object_and_memory_state_is_lost(self):
         server = self.start()
