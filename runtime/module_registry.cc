@@ -21,12 +21,11 @@ ModuleRegistry::ModuleRegistry(Worker& worker) : worker_(worker) {
 
 std::string ModuleRegistry::resolveSpecifier(const std::string& referrer,
                                              const std::string& specifier) {
-  bool relative = specifier.rfind("./", 0) == 0 || specifier.rfind("../", 0) == 0;
+  // A bare name is relative to the referrer's directory, like "./name".
   bool absolute = !specifier.empty() && specifier[0] == '/';
-  if (!relative && !absolute) return specifier;
 
   std::vector<std::string> parts;
-  if (relative) {
+  if (!absolute) {
     // Start from the referrer's directory.
     size_t start = 0;
     for (size_t slash; (slash = referrer.find('/', start)) != std::string::npos; start = slash + 1) {
@@ -255,32 +254,54 @@ v8::Local<v8::Function> ModuleRegistry::makeRequire(const std::string& referrer)
 
 void ModuleRegistry::requireCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
-  auto& registry = *Worker::from(isolate).modules_;
   std::string referrer = js::toStdString(isolate, info.Data());
   if (info.Length() < 1 || !info[0]->IsString()) {
     js::throwTypeError(isolate, "require() expects a module name string");
     return;
   }
-  std::string specifier = js::toStdString(isolate, info[0]);
-  auto* entry = registry.find(resolveSpecifier(referrer, specifier));
-  if (entry == nullptr) {
-    v8::Local<v8::Module> builtin;
-    if (registry.builtinModule(specifier).ToLocal(&builtin)) {
-      // A built-in with a default export (the node:* modules) is required as that object, as in
-      // workerd; others (cloudflare:workers) as their exports.
-      auto exports = registry.builtins_[specifier].exports.Get(isolate);
-      v8::Local<v8::Value> defaultExport;
-      auto key = str(isolate, "default");
-      if (exports->HasOwnProperty(isolate->GetCurrentContext(), key).FromMaybe(false) &&
-          exports->Get(isolate->GetCurrentContext(), key).ToLocal(&defaultExport)) {
-        info.GetReturnValue().Set(defaultExport);
-      } else {
-        info.GetReturnValue().Set(exports);
-      }
-      return;
-    }
-    return registry.throwNoSuchModule(specifier, referrer);
+  Worker::from(isolate).modules_->require(info, referrer, js::toStdString(isolate, info[0]));
+}
+
+void ModuleRegistry::requireOp(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  if (info.Length() < 2 || !info[0]->IsString() || !info[1]->IsString()) {
+    js::throwTypeError(isolate, "moduleRequire(referrer, specifier) expects two strings");
+    return;
   }
+  auto& worker = Worker::from(isolate);
+  if (!worker.modules_) {
+    js::throwError(isolate, "require() of a worker module before the worker's modules are loaded");
+    return;
+  }
+  worker.modules_->require(info, js::toStdString(isolate, info[0]),
+                           js::toStdString(isolate, info[1]));
+}
+
+bool ModuleRegistry::isBuiltin(const std::string& specifier) {
+  v8::Local<v8::Module> builtin;
+  return builtinModule(specifier).ToLocal(&builtin);
+}
+
+void ModuleRegistry::require(const v8::FunctionCallbackInfo<v8::Value>& info,
+                             const std::string& referrer, const std::string& specifier) {
+  auto* isolate = info.GetIsolate();
+  auto& registry = *this;
+  if (registry.isBuiltin(specifier)) {
+    // A built-in with a default export (the node:* modules) is required as that object, as in
+    // workerd; others (cloudflare:workers) as their exports.
+    auto exports = registry.builtins_[specifier].exports.Get(isolate);
+    v8::Local<v8::Value> defaultExport;
+    auto key = str(isolate, "default");
+    if (exports->HasOwnProperty(isolate->GetCurrentContext(), key).FromMaybe(false) &&
+        exports->Get(isolate->GetCurrentContext(), key).ToLocal(&defaultExport)) {
+      info.GetReturnValue().Set(defaultExport);
+    } else {
+      info.GetReturnValue().Set(exports);
+    }
+    return;
+  }
+  auto* entry = registry.find(resolveSpecifier(referrer, specifier));
+  if (entry == nullptr) return registry.throwNoSuchModule(specifier, referrer);
   v8::Local<v8::Value> value;
   if (registry.requireValue(*entry).ToLocal(&value)) info.GetReturnValue().Set(value);
 }
@@ -305,10 +326,10 @@ v8::MaybeLocal<v8::Module> ModuleRegistry::resolve(v8::Local<v8::String> specifi
   auto* from = registry.findByModule(referrer);
   std::string referrerName = from != nullptr ? from->source->name : "";
   std::string spec = js::toStdString(isolate, specifier);
+  v8::Local<v8::Module> builtin;
+  if (builtinModule(spec).ToLocal(&builtin)) return builtin;
   auto* entry = registry.find(resolveSpecifier(referrerName, spec));
   if (entry == nullptr) {
-    v8::Local<v8::Module> builtin;
-    if (builtinModule(spec).ToLocal(&builtin)) return builtin;
     registry.throwNoSuchModule(spec, referrerName);
     return {};
   }
@@ -398,10 +419,9 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::dynamicImport(v8::Local<v8::Context>
   std::string referrer = resourceName->IsString() ? js::toStdString(isolate, resourceName) : "";
   std::string spec = js::toStdString(isolate, specifier);
   v8::TryCatch tryCatch(isolate);
-  auto* entry = registry.find(resolveSpecifier(referrer, spec));
   v8::Local<v8::Value> ns;
   v8::Local<v8::Module> builtin;
-  if (entry == nullptr && registry.builtinModule(spec).ToLocal(&builtin)) {
+  if (registry.builtinModule(spec).ToLocal(&builtin)) {
     if (builtin->GetStatus() == v8::Module::kUninstantiated) {
       (void)builtin->InstantiateModule(context, &resolveCallback);
     }
@@ -409,6 +429,7 @@ v8::MaybeLocal<v8::Promise> ModuleRegistry::dynamicImport(v8::Local<v8::Context>
     (void)resolver->Resolve(context, builtin->GetModuleNamespace());
     return resolver->GetPromise();
   }
+  auto* entry = registry.find(resolveSpecifier(referrer, spec));
   if (entry == nullptr) {
     registry.throwNoSuchModule(spec, referrer);
   } else if (registry.namespaceOf(*entry).ToLocal(&ns)) {

@@ -23,8 +23,13 @@ class ModuleRegistry {
   // namespace. Throws WorkerStartError naming the module and the error.
   v8::Local<v8::Object> evaluateMain();
 
-  // "./b.js" from "lib/a.js" -> "lib/b.js"; bare names stay as they are.
+  // Worker module names, as workerd resolves them: "./b.js" and the bare "b.js" from "lib/a.js" are
+  // both "lib/b.js"; "../b.js" is "b.js"; "/b.js" is "b.js" from anywhere.
   static std::string resolveSpecifier(const std::string& referrer, const std::string& specifier);
+
+  // The `moduleRequire(referrer, specifier)` op behind node:module's createRequire(): require() as
+  // a CommonJS module named `referrer` would do it.
+  static void requireOp(const v8::FunctionCallbackInfo<v8::Value>& info);
 
  private:
   struct Entry {
@@ -77,6 +82,11 @@ class ModuleRegistry {
   static void initImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
                              v8::Local<v8::Object> meta);
   static void requireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
+  void require(const v8::FunctionCallbackInfo<v8::Value>& info, const std::string& referrer,
+               const std::string& specifier);
+  // Whether `specifier` names a built-in module (these win over the worker's own modules, as in
+  // workerd).
+  bool isBuiltin(const std::string& specifier);
 
   Worker& worker_;
   std::map<std::string, Entry> entries_;

@@ -16,12 +16,21 @@
 //   ops.nodeKeyGenerate(kind, modulusLength, publicExponent, namedCurve) -> [pkcs8, spki]
 //   ops.nodeSign(digest, pkcs8, data, padding, saltLength, p1363) / nodeVerify(..., spki, data, sig)
 //   ops.nodeKeyEquals(derA, derB, isPrivate) -> bool
+//   ops.nodeEcdhGenerate(curve) -> [private, uncompressedPublic]
+//   ops.nodeEcdhPublic(curve, private) -> uncompressedPublic | throws for a key outside the curve
+//   ops.nodeEcdhCompute(curve, private, peerPoint) -> shared secret (the x coordinate)
+//   ops.nodeDhGroup(name) -> the group's prime | undefined; ops.nodeDhPrime(bits) -> a safe prime
+//   ops.nodeDhKeys(prime, generator, private | undefined) -> [private, public]
+//   ops.nodeDhCompute(prime, private, peerPublic) -> shared secret, as long as the prime
+//   ops.nodeEcPointConvert(curve, point, form) -> the point re-encoded (POINT_CONVERSION_*)
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
 #include <openssl/ec.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/objects.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -778,6 +787,221 @@ void rsaCrypt(const Info& info) {
   returnBytes(info, out);
 }
 
+// ---- ECDH ----------------------------------------------------------------------------------------
+// Raw elliptic-curve Diffie-Hellman over EC_GROUP/EC_POINT: private keys are big-endian scalars,
+// public keys SEC1 points (uncompressed or compressed).
+
+struct GroupFree { void operator()(EC_GROUP* g) const { EC_GROUP_free(g); } };
+struct PointFree { void operator()(EC_POINT* p) const { EC_POINT_free(p); } };
+struct BnFree { void operator()(BIGNUM* b) const { BN_clear_free(b); } };
+struct BnCtxFree { void operator()(BN_CTX* c) const { BN_CTX_free(c); } };
+using Group = std::unique_ptr<EC_GROUP, GroupFree>;
+using Point = std::unique_ptr<EC_POINT, PointFree>;
+using Bn = std::unique_ptr<BIGNUM, BnFree>;
+using BnCtx = std::unique_ptr<BN_CTX, BnCtxFree>;
+
+Group groupArg(const Info& info, int i) {
+  std::string name = text(info, i);
+  int nid = OBJ_sn2nid(name.c_str());
+  if (nid == NID_undef) nid = EC_curve_nist2nid(name.c_str());
+  if (nid == NID_undef) return nullptr;
+  return Group(EC_GROUP_new_by_curve_name(nid));
+}
+
+std::vector<unsigned char> encodePoint(const EC_GROUP* group, const EC_POINT* point,
+                                       point_conversion_form_t form, BN_CTX* ctx) {
+  size_t n = EC_POINT_point2oct(group, point, form, nullptr, 0, ctx);
+  std::vector<unsigned char> out(n);
+  if (n == 0 || EC_POINT_point2oct(group, point, form, out.data(), n, ctx) != n) out.clear();
+  return out;
+}
+
+// The scalar in [1, order - 1], or null.
+Bn privateScalar(const EC_GROUP* group, Bytes bytes) {
+  Bn k(BN_bin2bn(bytes.data, static_cast<int>(bytes.size), nullptr));
+  if (!k || BN_is_zero(k.get()) || BN_cmp(k.get(), EC_GROUP_get0_order(group)) >= 0) return nullptr;
+  return k;
+}
+
+// Answers [privateKeyBytes, publicKeyBytes].
+void returnKeyPair(const Info& info, const std::vector<unsigned char>& priv,
+                   const std::vector<unsigned char>& pub) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  auto result = v8::Array::New(isolate, 2);
+  (void)result->Set(context, 0, js::newBytes(isolate, kj::arrayPtr(priv.data(), priv.size())));
+  (void)result->Set(context, 1, js::newBytes(isolate, kj::arrayPtr(pub.data(), pub.size())));
+  info.GetReturnValue().Set(result);
+}
+
+Point publicPoint(const EC_GROUP* group, const BIGNUM* k, BN_CTX* ctx) {
+  Point p(EC_POINT_new(group));
+  if (!p || EC_POINT_mul(group, p.get(), k, nullptr, nullptr, ctx) != 1) return nullptr;
+  return p;
+}
+
+Point parsePoint(const EC_GROUP* group, Bytes bytes, BN_CTX* ctx) {
+  Point p(EC_POINT_new(group));
+  if (!p || EC_POINT_oct2point(group, p.get(), bytes.data, bytes.size, ctx) != 1 ||
+      EC_POINT_is_at_infinity(group, p.get()) || EC_POINT_is_on_curve(group, p.get(), ctx) != 1) {
+    return nullptr;
+  }
+  return p;
+}
+
+void ecdhGenerate(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  Group group = groupArg(info, 0);
+  if (!group) return js::throwTypeError(isolate, "Invalid EC curve name");
+  BnCtx ctx(BN_CTX_new());
+  Bn k(BN_new());
+  do {
+    if (BN_priv_rand_range(k.get(), EC_GROUP_get0_order(group.get())) != 1) {
+      return throwCryptoError(isolate, "ECDH key generation failed");
+    }
+  } while (BN_is_zero(k.get()));
+  Point pub = publicPoint(group.get(), k.get(), ctx.get());
+  if (!pub) return throwCryptoError(isolate, "ECDH key generation failed");
+  std::vector<unsigned char> priv((EC_GROUP_order_bits(group.get()) + 7) / 8);
+  BN_bn2binpad(k.get(), priv.data(), static_cast<int>(priv.size()));
+  auto pubBytes = encodePoint(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, ctx.get());
+  returnKeyPair(info, priv, pubBytes);
+}
+
+void ecdhPublic(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  Group group = groupArg(info, 0);
+  if (!group) return js::throwTypeError(isolate, "Invalid EC curve name");
+  BnCtx ctx(BN_CTX_new());
+  Bn k = privateScalar(group.get(), bytesArg(info[1]));
+  if (!k) return js::throwError(isolate, "Private key is not valid for specified curve.");
+  Point pub = publicPoint(group.get(), k.get(), ctx.get());
+  if (!pub) return throwCryptoError(isolate, "Failed to derive the public key");
+  returnBytes(info, encodePoint(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, ctx.get()));
+}
+
+void ecdhCompute(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  Group group = groupArg(info, 0);
+  if (!group) return js::throwTypeError(isolate, "Invalid EC curve name");
+  BnCtx ctx(BN_CTX_new());
+  Bn k = privateScalar(group.get(), bytesArg(info[1]));
+  if (!k) return js::throwError(isolate, "Private key is not valid for specified curve.");
+  Point peer = parsePoint(group.get(), bytesArg(info[2]), ctx.get());
+  if (!peer) return js::throwError(isolate, "Public key is not valid for specified curve");
+  Point shared(EC_POINT_new(group.get()));
+  Bn x(BN_new());
+  if (!shared || EC_POINT_mul(group.get(), shared.get(), nullptr, peer.get(), k.get(), ctx.get()) != 1 ||
+      EC_POINT_get_affine_coordinates(group.get(), shared.get(), x.get(), nullptr, ctx.get()) != 1) {
+    return throwCryptoError(isolate, "Failed to compute ECDH key");
+  }
+  std::vector<unsigned char> out((EC_GROUP_get_degree(group.get()) + 7) / 8);
+  BN_bn2binpad(x.get(), out.data(), static_cast<int>(out.size()));
+  returnBytes(info, out);
+}
+
+void ecPointConvert(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  Group group = groupArg(info, 0);
+  if (!group) return js::throwTypeError(isolate, "Invalid EC curve name");
+  BnCtx ctx(BN_CTX_new());
+  Point p = parsePoint(group.get(), bytesArg(info[1]), ctx.get());
+  if (!p) return js::throwError(isolate, "Public key is not valid for specified curve");
+  int form = static_cast<int>(num(info, 2));
+  if (form != POINT_CONVERSION_COMPRESSED && form != POINT_CONVERSION_UNCOMPRESSED &&
+      form != POINT_CONVERSION_HYBRID) {
+    return js::throwTypeError(isolate, "Invalid ECDH format");
+  }
+  returnBytes(info, encodePoint(group.get(), p.get(), static_cast<point_conversion_form_t>(form),
+                                ctx.get()));
+}
+
+// ---- finite-field Diffie-Hellman ---------------------------------------------------------------
+// Big-endian integers throughout: prime, generator, keys.
+
+Bn bnOf(Bytes bytes) { return Bn(BN_bin2bn(bytes.data, static_cast<int>(bytes.size), nullptr)); }
+
+void returnBn(const Info& info, const BIGNUM* bn, size_t width = 0) {
+  std::vector<unsigned char> out(width != 0 ? width : static_cast<size_t>(BN_num_bytes(bn)));
+  BN_bn2binpad(bn, out.data(), static_cast<int>(out.size()));
+  returnBytes(info, out);
+}
+
+void dhGroup(const Info& info) {
+  std::string name = text(info, 0);
+  BIGNUM* (*get)(BIGNUM*) = nullptr;
+  // The groups workerd offers (RFC 3526, 2048 bits and up).
+  if (name == "modp14") get = BN_get_rfc3526_prime_2048;
+  else if (name == "modp15") get = BN_get_rfc3526_prime_3072;
+  else if (name == "modp16") get = BN_get_rfc3526_prime_4096;
+  else if (name == "modp17") get = BN_get_rfc3526_prime_6144;
+  else if (name == "modp18") get = BN_get_rfc3526_prime_8192;
+  if (get == nullptr) return;
+  Bn p(get(nullptr));
+  if (!p) return throwCryptoError(info.GetIsolate(), "DH group failed");
+  returnBn(info, p.get());
+}
+
+void dhPrime(const Info& info) {
+  int bits = static_cast<int>(num(info, 0));
+  if (bits < 2 || bits > 10000) return js::throwError(info.GetIsolate(), "Invalid prime length");
+  Bn p(BN_new());
+  BnCtx ctx(BN_CTX_new());
+  if (BN_generate_prime_ex2(p.get(), bits, 1, nullptr, nullptr, nullptr, ctx.get()) != 1) {
+    return throwCryptoError(info.GetIsolate(), "Prime generation failed");
+  }
+  returnBn(info, p.get());
+}
+
+void dhKeys(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  Bn p = bnOf(bytesArg(info[0]));
+  Bn g = bnOf(bytesArg(info[1]));
+  BnCtx ctx(BN_CTX_new());
+  if (!p || !g || BN_num_bits(p.get()) < 2) return js::throwError(isolate, "Invalid DH prime");
+  Bn x;
+  if (info[2]->IsUndefined()) {
+    // A private exponent in [1, p - 2].
+    Bn range(BN_dup(p.get()));
+    BN_sub_word(range.get(), 2);
+    x.reset(BN_new());
+    if (BN_is_zero(range.get()) || BN_priv_rand_range(x.get(), range.get()) != 1) {
+      return throwCryptoError(isolate, "DH key generation failed");
+    }
+    BN_add_word(x.get(), 1);
+  } else {
+    x = bnOf(bytesArg(info[2]));
+  }
+  Bn y(BN_new());
+  if (!x || BN_mod_exp(y.get(), g.get(), x.get(), p.get(), ctx.get()) != 1) {
+    return throwCryptoError(isolate, "DH key generation failed");
+  }
+  std::vector<unsigned char> priv(static_cast<size_t>(BN_num_bytes(x.get())));
+  BN_bn2bin(x.get(), priv.data());
+  std::vector<unsigned char> pub(static_cast<size_t>(BN_num_bytes(y.get())));
+  BN_bn2bin(y.get(), pub.data());
+  returnKeyPair(info, priv, pub);
+}
+
+void dhCompute(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  Bn p = bnOf(bytesArg(info[0]));
+  Bn x = bnOf(bytesArg(info[1]));
+  Bn peer = bnOf(bytesArg(info[2]));
+  BnCtx ctx(BN_CTX_new());
+  if (!p || !x || !peer) return throwCryptoError(isolate, "DH compute failed");
+  // The peer's key must be in [2, p - 2].
+  Bn limit(BN_dup(p.get()));
+  BN_sub_word(limit.get(), 1);
+  if (BN_cmp(peer.get(), BN_value_one()) <= 0) return js::throwError(isolate, "Supplied key is too small");
+  if (BN_cmp(peer.get(), limit.get()) >= 0) return js::throwError(isolate, "Supplied key is too large");
+  Bn z(BN_new());
+  if (BN_mod_exp(z.get(), peer.get(), x.get(), p.get(), ctx.get()) != 1) {
+    return throwCryptoError(isolate, "DH compute failed");
+  }
+  returnBn(info, z.get(), static_cast<size_t>(BN_num_bytes(p.get())));
+}
+
 }  // namespace
 
 void installNodeCryptoOps(Worker& worker, v8::Local<v8::Object> ops) {
@@ -806,6 +1030,14 @@ void installNodeCryptoOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "nodeSign", &sign);
   setOp(worker, ops, "nodeVerify", &verify);
   setOp(worker, ops, "nodeRsaCrypt", &rsaCrypt);
+  setOp(worker, ops, "nodeEcdhGenerate", &ecdhGenerate);
+  setOp(worker, ops, "nodeEcdhPublic", &ecdhPublic);
+  setOp(worker, ops, "nodeEcdhCompute", &ecdhCompute);
+  setOp(worker, ops, "nodeEcPointConvert", &ecPointConvert);
+  setOp(worker, ops, "nodeDhGroup", &dhGroup);
+  setOp(worker, ops, "nodeDhPrime", &dhPrime);
+  setOp(worker, ops, "nodeDhKeys", &dhKeys);
+  setOp(worker, ops, "nodeDhCompute", &dhCompute);
 }
 
 }  // namespace colony::api

@@ -3,6 +3,7 @@
 // continuation-preserved embedder data (V8 carries it across promise reactions by itself).
 #include "runtime/api/ops.h"
 #include "runtime/js_util.h"
+#include "runtime/module_registry.h"
 #include "runtime/worker.h"
 
 namespace colony::api {
@@ -114,6 +115,7 @@ void installNodeOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "getAsyncContext", &getAsyncContext);
   setOp(worker, ops, "setAsyncContext", &setAsyncContext);
   setOp(worker, ops, "nodeProcessEnv", &nodeProcessEnv);
+  setOp(worker, ops, "moduleRequire", &ModuleRegistry::requireOp);
   installNodeZlibOps(worker, ops);
   installNodeCryptoOps(worker, ops);
 }

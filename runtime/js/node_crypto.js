@@ -960,6 +960,187 @@ function unsupported(name) {
   return { [name]() { throw registry.notImplemented(`crypto.${name}`); } }[name];
 }
 
+// ---- ECDH ----------------------------------------------------------------------------------------
+
+const kEcdhState = SymbolCtor("kEcdhState");
+function ecdhForm(format) {
+  if (format === undefined || format === "uncompressed") return 4;
+  if (format === "compressed") return 2;
+  // workerd's BoringSSL has no hybrid encoding; it fails the same way here.
+  if (format === "hybrid") throw new ErrorCtor("Failed to get public key length");
+  throw codedError(TypeErrorCtor, "ERR_INVALID_ARG_VALUE",
+    `The argument 'format' must be one of: 'compressed', 'uncompressed', 'hybrid'. Received '${format}'`);
+}
+function ecdhInput(key, enc, name) {
+  if (typeof key === "string") return Buffer.from(key, enc || "utf8");
+  if (isBytesLike(key)) return viewBytes(key);
+  throw invalidArgType(name, "of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView", key);
+}
+function ecdhPoint(curve, point, format) {
+  const form = ecdhForm(format);
+  return form === 4 ? point : ops.nodeEcPointConvert(curve, point, form);
+}
+function invalidPeerKey() {
+  return codedError(ErrorCtor, "ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY", "Failed to set point");
+}
+
+class ECDH {
+  constructor(curve) {
+    validateString(curve, "curve");
+    try {
+      ops.nodeEcdhGenerate(curve);
+    } catch {
+      throw codedError(ErrorCtor, "ERR_CRYPTO_INVALID_CURVE", "Invalid curve");
+    }
+    this[kEcdhState] = { curve, privateKey: undefined, publicKey: undefined };
+  }
+  generateKeys(encoding, format) {
+    const state = this[kEcdhState];
+    const [priv, pub] = ops.nodeEcdhGenerate(state.curve);
+    state.privateKey = priv;
+    state.publicKey = pub;
+    return this.getPublicKey(encoding, format);
+  }
+  getPublicKey(encoding, format) {
+    const state = this[kEcdhState];
+    if (state.publicKey === undefined) throw codedError(ErrorCtor, "ERR_CRYPTO_INVALID_STATE", "Failed to get ECDH public key");
+    return encodeOutput(ecdhPoint(state.curve, state.publicKey, format), encoding);
+  }
+  getPrivateKey(encoding) {
+    const state = this[kEcdhState];
+    if (state.privateKey === undefined) throw codedError(ErrorCtor, "ERR_CRYPTO_INVALID_STATE", "Failed to get ECDH private key");
+    return encodeOutput(state.privateKey, encoding);
+  }
+  setPrivateKey(key, encoding) {
+    const state = this[kEcdhState];
+    const bytes = ecdhInput(key, encoding, "key");
+    let pub;
+    try {
+      pub = ops.nodeEcdhPublic(state.curve, bytes);
+    } catch {
+      throw codedError(ErrorCtor, "ERR_CRYPTO_INVALID_KEYTYPE", "Private key is not valid for specified curve.");
+    }
+    state.privateKey = new Uint8ArrayCtor(bytes);
+    state.publicKey = pub;
+  }
+  setPublicKey(key, encoding) {
+    const state = this[kEcdhState];
+    const bytes = ecdhInput(key, encoding, "key");
+    try {
+      state.publicKey = ops.nodeEcPointConvert(state.curve, bytes, 4);
+    } catch {
+      throw invalidPeerKey();
+    }
+  }
+  computeSecret(key, inputEncoding, outputEncoding) {
+    const state = this[kEcdhState];
+    const peer = ecdhInput(key, inputEncoding, "key");
+    if (state.privateKey === undefined) throw codedError(ErrorCtor, "ERR_CRYPTO_INVALID_STATE", "Failed to compute ECDH key");
+    let secret;
+    try {
+      secret = ops.nodeEcdhCompute(state.curve, state.privateKey, peer);
+    } catch {
+      throw invalidPeerKey();
+    }
+    return encodeOutput(secret, outputEncoding);
+  }
+  static convertKey(key, curve, inputEncoding, outputEncoding, format) {
+    validateString(curve, "curve");
+    const bytes = ecdhInput(key, inputEncoding, "key");
+    let point;
+    try {
+      point = ops.nodeEcPointConvert(curve, bytes, ecdhForm(format));
+    } catch (e) {
+      if (e.code === "ERR_INVALID_ARG_VALUE") throw e;
+      throw invalidPeerKey();
+    }
+    return encodeOutput(point, outputEncoding);
+  }
+}
+function createECDH(curve) { return new ECDH(curve); }
+
+// ---- Diffie-Hellman -------------------------------------------------------------------------------
+
+const kDhState = SymbolCtor("kDhState");
+function dhBytes(value, enc, name) {
+  if (typeof value === "number") {
+    const out = [];
+    for (let v = value; v > 0; v = MathFloor(v / 256)) ArrayPrototypePush(out, v % 256);
+    return Uint8ArrayCtor.from(out.reverse());
+  }
+  return ecdhInput(value, enc, name);
+}
+
+class DiffieHellman {
+  constructor(sizeOrKey, keyEncoding, generator, genEncoding) {
+    if (typeof sizeOrKey !== "number" && typeof sizeOrKey !== "string" && !isBytesLike(sizeOrKey)) {
+      throw invalidArgType("sizeOrKey", "of type number or string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView", sizeOrKey);
+    }
+    if (typeof keyEncoding === "number" || isBytesLike(keyEncoding)) {
+      genEncoding = generator;
+      generator = keyEncoding;
+      keyEncoding = undefined;
+    }
+    const prime = typeof sizeOrKey === "number" ? ops.nodeDhPrime(sizeOrKey) : dhBytes(sizeOrKey, keyEncoding, "sizeOrKey");
+    const gen = dhBytes(generator === undefined ? 2 : generator, genEncoding, "generator");
+    this[kDhState] = { prime: new Uint8ArrayCtor(prime), generator: new Uint8ArrayCtor(gen), privateKey: undefined, publicKey: undefined };
+    ObjectDefineProperty(this, "verifyError", { value: 0, enumerable: true });
+  }
+  generateKeys(encoding) {
+    const state = this[kDhState];
+    const [priv, pub] = ops.nodeDhKeys(state.prime, state.generator, state.privateKey);
+    state.privateKey = priv;
+    state.publicKey = pub;
+    return encodeOutput(pub, encoding);
+  }
+  computeSecret(key, inputEncoding, outputEncoding) {
+    const state = this[kDhState];
+    const peer = ecdhInput(key, inputEncoding, "key");
+    if (state.privateKey === undefined) throw new ErrorCtor("No private key");
+    let secret;
+    try {
+      secret = ops.nodeDhCompute(state.prime, state.privateKey, peer);
+    } catch (e) {
+      throw new RangeErrorCtor(`DiffieHellman computeSecret() failed: ${e.message}`);
+    }
+    return encodeOutput(secret, outputEncoding);
+  }
+  getPrime(encoding) { return encodeOutput(this[kDhState].prime, encoding); }
+  getGenerator(encoding) { return encodeOutput(this[kDhState].generator, encoding); }
+  getPublicKey(encoding) {
+    const key = this[kDhState].publicKey;
+    if (key === undefined) throw new ErrorCtor("No public key");
+    return encodeOutput(key, encoding);
+  }
+  getPrivateKey(encoding) {
+    const key = this[kDhState].privateKey;
+    if (key === undefined) throw new ErrorCtor("No private key");
+    return encodeOutput(key, encoding);
+  }
+  setPublicKey(key, encoding) { this[kDhState].publicKey = new Uint8ArrayCtor(ecdhInput(key, encoding, "key")); }
+  setPrivateKey(key, encoding) { this[kDhState].privateKey = new Uint8ArrayCtor(ecdhInput(key, encoding, "key")); }
+}
+
+class DiffieHellmanGroup {
+  constructor(name) {
+    validateString(name, "name");
+    const prime = ops.nodeDhGroup(name);
+    if (prime === undefined) {
+      throw new ErrorCtor("Failed to init DiffieHellmanGroup: invalid group. Only groups {modp14, modp15, modp16, modp17, modp18} are supported.");
+    }
+    this[kDhState] = { prime, generator: Uint8ArrayCtor.of(2), privateKey: undefined, publicKey: undefined };
+    // DH_NOT_SUITABLE_GENERATOR, as workerd reports for these groups.
+    ObjectDefineProperty(this, "verifyError", { value: 8, enumerable: true });
+  }
+}
+for (const name of ["generateKeys", "computeSecret", "getPrime", "getGenerator", "getPublicKey", "getPrivateKey"]) {
+  DiffieHellmanGroup.prototype[name] = DiffieHellman.prototype[name];
+}
+function createDiffieHellman(sizeOrKey, keyEncoding, generator, genEncoding) {
+  return new DiffieHellman(sizeOrKey, keyEncoding, generator, genEncoding);
+}
+function getDiffieHellman(name) { return new DiffieHellmanGroup(name); }
+
 function build() {
   const webcrypto = cryptoGlobal.crypto;
   const mod = {
@@ -983,11 +1164,10 @@ function build() {
     setFips(v) { if (v) throw registry.notImplemented("crypto.setFips"); },
     secureHeapUsed() { return { total: 0, min: 0, used: 0, utilization: 0 }; },
     setEngine: unsupported("setEngine"),
-    createDiffieHellman: unsupported("createDiffieHellman"),
-    createDiffieHellmanGroup: unsupported("createDiffieHellmanGroup"),
-    getDiffieHellman: unsupported("getDiffieHellman"),
+    DiffieHellman, DiffieHellmanGroup, createDiffieHellman,
+    createDiffieHellmanGroup: getDiffieHellman, getDiffieHellman,
     diffieHellman: unsupported("diffieHellman"),
-    createECDH: unsupported("createECDH"),
+    ECDH, createECDH,
     generatePrime: unsupported("generatePrime"),
     generatePrimeSync: unsupported("generatePrimeSync"),
     checkPrime: unsupported("checkPrime"),

@@ -1,9 +1,9 @@
 "use strict";
-// node:module (createRequire for built-ins, builtinModules, isBuiltin) and node:constants (the
+// node:module (createRequire, builtinModules, isBuiltin) and node:constants (the
 // Linux os/fs/crypto constants Node publishes there).
 
 const { ObjectFreeze, ArrayPrototypeIncludes, StringPrototypeStartsWith, StringPrototypeSlice,
-  Error: ErrorCtor } = internal.primordials;
+  Error: ErrorCtor, TypeError: TypeErrorCtor } = internal.primordials;
 const registry = internal.require("node_registry");
 
 // Node's own list (what `require("module").builtinModules` gives in Node 22).
@@ -28,22 +28,35 @@ function isBuiltin(moduleName) {
   return ArrayPrototypeIncludes(builtinModules, name);
 }
 
-// A require() for built-in modules: the same objects `import` gives (subject to the worker's
-// compatibility flags). Modules of the worker itself are reached with import or a CommonJS
-// module's own require().
-function createRequire(filename) {
-  if (typeof filename !== "string" && !(filename instanceof URL)) {
-    throw registry.invalidArgType("filename", "of type string or an instance of URL", filename);
+// createRequire(filename): a require() that resolves as a CommonJS module at `filename` would,
+// where the worker's modules are files under "/" (file:///lib/x.js and /lib/x.js are the module
+// "lib/x.js"). Built-in modules win over the worker's own, as in a CommonJS module's require().
+function requirePath(filename) {
+  let url;
+  if (filename instanceof URL) {
+    url = filename;
+  } else if (typeof filename === "string" && StringPrototypeStartsWith(filename, "file:")) {
+    try { url = new URL(filename); } catch { url = undefined; }
+  } else if (typeof filename === "string" && StringPrototypeStartsWith(filename, "/")) {
+    return filename;
   }
+  if (url === undefined || url.protocol !== "file:") {
+    throw registry.codedError(TypeErrorCtor, "ERR_INVALID_ARG_VALUE",
+      "The argument 'path' The argument must be a file URL object, a file URL string, or an absolute " +
+      `path string.. Received '${String(filename)}'`);
+  }
+  return decodeURIComponent(url.pathname);
+}
+
+function createRequire(filename) {
+  const referrer = StringPrototypeSlice(requirePath(filename), 1);
   function require(id) {
     if (typeof id !== "string") throw registry.invalidArgType("id", "of type string", id);
     const table = internal.hooks.builtinModules;
     const key = StringPrototypeStartsWith(id, "node:") ? id : `node:${id}`;
     const ns = table[key];
     if (ns !== undefined) return ns.default;
-    const err = new ErrorCtor(`Cannot find module '${id}' (createRequire() in Colony loads built-in modules only)`);
-    err.code = "MODULE_NOT_FOUND";
-    throw err;
+    return internal.ops.moduleRequire(referrer, id);
   }
   require.resolve = (id) => {
     if (isBuiltin(id) || isBuiltin(`node:${id}`)) return id;

@@ -319,3 +319,90 @@ export const keysAndSignatures = {
     assert.throws(() => crypto.createSign("sha256").sign(undefined));
   },
 };
+
+// createECDH with the RFC 5903 section 8.1 (P-256) vector: i, g^i, r, g^r and the shared g^ir.
+export const ecdh = {
+  test() {
+    const i = "c88f01f510d9ac3f70a292daa2316de544e9aab8afe84049c62a9c57862d1433";
+    const gi = "04dad0b65394221cf9b051e1feca5787d098dfe637fc90b9ef945d0c37725811805271a0461cdb8252d61f1c456fa3e59ab1f45b33accf5f58389e0577b8990bb3";
+    const r = "c6ef9c5d78ae012a011164acb397ce2088685d8f06bf9be0b283ab46476bee53";
+    const gr = "04d12dfb5289c8d4f81208b70270398c342296970a0bccb74c736fc7554494bf6356fbf3ca366cc23e8157854c13c58d6aac23f046ada30f8353e74f33039872ab";
+    const gir = "d6840f6b42f6edafd13116e0e12565202fef8e9ece7dce03812464d04b9442de";
+    const a = crypto.createECDH("prime256v1");
+    assert.strictEqual(a.setPrivateKey(i, "hex"), undefined);
+    assert.strictEqual(a.getPublicKey("hex"), gi);
+    assert.strictEqual(a.getPrivateKey("hex"), i);
+    assert.strictEqual(a.getPublicKey("hex", "compressed"), "03" + gi.slice(2, 66));
+    const b = crypto.createECDH("prime256v1");
+    b.setPrivateKey(Buffer.from(r, "hex"));
+    assert.strictEqual(b.getPublicKey().toString("hex"), gr);
+    assert.strictEqual(a.computeSecret(b.getPublicKey()).toString("hex"), gir);
+    // The peer's key in compressed form, as hex in and out.
+    assert.strictEqual(b.computeSecret(a.getPublicKey("hex", "compressed"), "hex", "hex"), gir);
+    assert.strictEqual(crypto.ECDH.convertKey(a.getPublicKey("hex", "compressed"), "prime256v1", "hex", "hex", "uncompressed"), gi);
+    assert.strictEqual(crypto.ECDH.convertKey(gr, "prime256v1", "hex", "hex", "compressed"), "03" + gr.slice(2, 66));
+
+    // Generated keys agree with each other.
+    const c = crypto.createECDH("secp384r1");
+    const d = crypto.createECDH("secp384r1");
+    assert.strictEqual(c.generateKeys().length, 97);
+    assert.strictEqual(d.generateKeys("hex", "compressed").length, 98);
+    assert.strictEqual(c.getPrivateKey().length, 48);
+    assert.deepStrictEqual(c.computeSecret(d.getPublicKey()), d.computeSecret(c.getPublicKey()));
+
+    assert.throws(() => crypto.createECDH("no-such-curve"), { name: "Error", message: "Invalid curve" });
+    assert.throws(() => a.computeSecret(Buffer.from("04aabb", "hex")), { name: "Error", message: "Failed to set point" });
+    assert.throws(() => a.computeSecret(Buffer.from(c.getPublicKey())), { name: "Error", message: "Failed to set point" });
+    assert.throws(() => b.setPrivateKey(Buffer.alloc(32)), { message: "Private key is not valid for specified curve." });
+    assert.throws(() => crypto.createECDH("prime256v1").getPublicKey(), { message: "Failed to get ECDH public key" });
+    assert.throws(() => a.getPublicKey("hex", "weird"), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
+  },
+};
+
+// Diffie-Hellman over the RFC 3526 groups and over a prime given by the caller. The fixed values
+// (SHA-256 prefixes of the 2048-bit MODP prime, and of the public key and secret from fixed private
+// keys) were checked against workerd.
+export const diffieHellman = {
+  test() {
+    const h = (b) => crypto.createHash("sha256").update(b).digest("hex").slice(0, 16);
+    const group = crypto.getDiffieHellman("modp14");
+    assert.strictEqual(group.getPrime().length, 256);
+    assert.strictEqual(h(group.getPrime()), "d66436f79bbd6b2e");
+    assert.strictEqual(group.getGenerator("hex"), "02");
+    assert.strictEqual(group.verifyError, 8);
+    assert.strictEqual(typeof group.setPrivateKey, "undefined");
+    assert.strictEqual(crypto.createDiffieHellmanGroup("modp15").getPrime().length, 384);
+    assert.throws(() => crypto.getDiffieHellman("modp2"), /Only groups \{modp14, modp15, modp16, modp17, modp18\}/);
+
+    const peer = crypto.getDiffieHellman("modp14");
+    group.generateKeys();
+    peer.generateKeys();
+    assert.ok(group.computeSecret(peer.getPublicKey()).equals(peer.computeSecret(group.getPublicKey())));
+
+    const p = group.getPrime();
+    const a = crypto.createDiffieHellman(p, 2);
+    a.setPrivateKey(Buffer.from("0123456789abcdef", "hex"));
+    assert.strictEqual(h(a.generateKeys()), "09d81facdec14600");
+    assert.strictEqual(a.getPrivateKey("hex"), "0123456789abcdef");
+    const b = crypto.createDiffieHellman(p.toString("hex"), "hex", Buffer.from([5]));
+    b.setPrivateKey(Buffer.from("fedcba", "hex"));
+    b.generateKeys();
+    assert.strictEqual(b.getGenerator("hex"), "05");
+    assert.strictEqual(h(b.getPublicKey()), "41de2fc45501f101");
+    const secret = a.computeSecret(b.getPublicKey("hex"), "hex");
+    assert.strictEqual(secret.length, 256);
+    assert.strictEqual(h(secret), "f318d19632bbe240");
+
+    assert.throws(() => a.computeSecret(Buffer.from([1])), { name: "RangeError", message: /Supplied key is too small/ });
+    assert.throws(() => a.computeSecret(p), { name: "RangeError", message: /Supplied key is too large/ });
+    assert.throws(() => crypto.createDiffieHellman(p).getPublicKey(), { message: "No public key" });
+
+    // A generated (safe) prime.
+    const small = crypto.createDiffieHellman(256);
+    assert.strictEqual(small.getPrime().length, 32);
+    const other = crypto.createDiffieHellman(small.getPrime(), small.getGenerator());
+    small.generateKeys();
+    other.generateKeys();
+    assert.deepStrictEqual(small.computeSecret(other.getPublicKey()), other.computeSecret(small.getPublicKey()));
+  },
+};
