@@ -58,6 +58,7 @@ constexpr std::string_view kImplemented[] = {
     "Worker.compatibilityFlags",
     "Worker.bindings",
     "Worker.globalOutbound",
+    "Worker.cacheApiOutbound",  // the Cache API speaks workerd's cache protocol to it (runtime/js/cache.js)
     "Worker.cronTriggers",  // Colony extension (config/cron_expression.h)
 
     "Worker.Module.name",
@@ -601,6 +602,9 @@ class MeaningChecks {
       }
     }
     checkDesignator(worker.getGlobalOutbound(), where, "globalOutbound");
+    if (worker.hasCacheApiOutbound()) {
+      checkDesignator(worker.getCacheApiOutbound(), where, "cacheApiOutbound");
+    }
     for (auto trigger : worker.getCronTriggers()) {
       try {
         CronExpression::parse(trigger.cStr());

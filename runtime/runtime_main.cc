@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 #include <uv.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <vector>
 
 #include <kj/debug.h>
 
+#include "config/cron_schedule.h"
+#include "runtime/scheduled.h"
 #include "runtime/test_runner.h"
 #include "runtime/v8_system.h"
 
@@ -36,9 +40,46 @@ void closeLoop(uv_loop_t* loop) {
   uv_run(loop, UV_RUN_DEFAULT);
 }
 
+// Cron triggers under --single-process: each due tick runs in this process, logged as the
+// supervisor logs it.
+class InProcessCron : private kj::TaskSet::ErrorHandler {
+ public:
+  InProcessCron(uv_loop_t* loop, Server& server, config::Config::Reader config)
+      : loop_(loop), server_(server), runner_(loop, [this](const CronDue& due) { fire(due); }) {
+    runner_.setTriggers(cronTriggersOf(config));
+  }
+  void stop() { runner_.stop(); }
+
+ private:
+  void fire(const CronDue& due) {
+    std::string label = cronTickLabel(due);
+    uint64_t started = uv_now(loop_);
+    int pid = getpid();
+    tasks_.add(runScheduled(server_, due.service, static_cast<double>(due.scheduledTime) * 1000.0,
+                            due.cron)
+                   .then(
+                       [this, label, started, pid](Worker::ScheduledOutcome outcome) {
+                         logCronOutcome(label, uv_now(loop_) - started, pid, outcome.ok,
+                                        outcome.noRetry, outcome.error);
+                       },
+                       [label, pid](kj::Exception&& e) {
+                         logCronUnfinished(label, pid, e.getDescription().cStr());
+                       }));
+  }
+  void taskFailed(kj::Exception&& e) override {
+    spdlog::error("cron: {}", e.getDescription().cStr());
+  }
+
+  uv_loop_t* loop_;
+  Server& server_;
+  kj::TaskSet tasks_{*this};
+  CronRunner runner_;
+};
+
 struct SignalState {
   Server* server;
   UvAsyncIo* io;
+  InProcessCron* cron;
   int received = 0;
   kj::Maybe<kj::Promise<void>> draining;
 };
@@ -52,6 +93,7 @@ void onStopSignal(uv_signal_t* handle, int signum) {
     return;
   }
   spdlog::info("received {}: finishing in-flight requests, then stopping", strsignal(signum));
+  state->cron->stop();  // no new ticks while stopping
   auto* loop = handle->loop;
   state->draining = state->server->drain()
                         .then([loop]() {
@@ -88,7 +130,8 @@ int serveInProcess(config::Config::Reader config, ServerOptions options) {
       exitCode = 1;
     }
     if (exitCode == 0) {
-      SignalState state{&server, &io};
+      InProcessCron cron(&loop, server, config);
+      SignalState state{&server, &io, &cron};
       uv_signal_t sigterm, sigint;
       uv_signal_init(&loop, &sigterm);
       uv_signal_init(&loop, &sigint);

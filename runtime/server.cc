@@ -233,6 +233,10 @@ WorkerSource workerSource(kj::StringPtr name, WorkerConfig::Reader worker,
   for (auto flag : worker.getCompatibilityFlags()) source.compatibilityFlags.push_back(s(flag));
   source.globalOutbound = s(worker.getGlobalOutbound().getName());
   source.globalOutboundEntrypoint = s(worker.getGlobalOutbound().getEntrypoint());
+  if (worker.hasCacheApiOutbound()) {
+    source.cacheApiOutbound = s(worker.getCacheApiOutbound().getName());
+    source.cacheApiOutboundEntrypoint = s(worker.getCacheApiOutbound().getEntrypoint());
+  }
   addDurableObjectConfig(source, worker);
   return source;
 }

@@ -72,6 +72,8 @@ struct WorkerSource {
   std::vector<std::string> compatibilityFlags;
   std::string globalOutbound = "internet";  // service name; empty = none
   std::string globalOutboundEntrypoint;
+  std::string cacheApiOutbound;  // service name; empty = Colony's built-in cache
+  std::string cacheApiOutboundEntrypoint;
   std::vector<DurableObjectNamespace> durableObjectNamespaces;
   std::string durableObjectUniqueKeyModifier;
   DurableObjectStorage durableObjectStorage = DurableObjectStorage::NONE;

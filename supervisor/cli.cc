@@ -12,7 +12,6 @@
 #include "runtime/runtime_main.h"
 #include "runtime/runtime_process.h"
 #include "supervisor/cpu_count.h"
-#include "supervisor/cron.h"
 #include "supervisor/logging.h"
 #include "supervisor/supervisor.h"
 
@@ -194,10 +193,6 @@ int runCli(int argc, char** argv) {
     auto config = load(options);
     if (!config) return 1;
     if (singleProcess) {
-      for (auto& trigger : cronTriggersOf(config->get())) {
-        spdlog::warn("service \"{}\": cronTriggers \"{}\" do not fire under --single-process "
-                     "(the supervisor fires them)", trigger.service, trigger.expression.text());
-      }
       ServerOptions serverOptions;
       serverOptions.socketFds = config->socketFds();
       serverOptions.controlFd = controlFd;

@@ -20,13 +20,13 @@
 #include <capnp/rpc-twoparty.h>
 #include <kj/debug.h>
 
+#include "config/cron_schedule.h"
 #include "ipc/control_fd.h"
 #include "ipc/load_table.h"
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
 #include "runtime/storage/cache_dir.h"
 #include "supervisor/admin_server.h"
-#include "supervisor/cron.h"
 #include "supervisor/object_directory.h"
 #include "supervisor/socket_set.h"
 #include "supervisor/status.h"
@@ -249,7 +249,7 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   std::unique_ptr<AdminServer> admin_;
   std::vector<uv_signal_t*> signals_;
   uv_timer_t* reapTimer_ = nullptr;
-  // Cron triggers of the serving generation (supervisor/cron.h).
+  // Cron triggers of the serving generation (config/cron_schedule.h).
   void fireCron(const CronDue& due);
   CronRunner cron_{loop_, [this](const CronDue& due) { fireCron(due); }};
   size_t cronTurn_ = 0;
@@ -259,14 +259,7 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
 
 // A cron trigger came due: one serving process (taking turns) runs it; the outcome is logged.
 void Supervisor::fireCron(const CronDue& due) {
-  char when[32];
-  std::tm tm;
-  gmtime_r(&due.scheduledTime, &tm);
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::string label = "cron \"" + due.cron + "\" of service \"" + due.service + "\" at " + when;
-  if (due.skipped > 0) {
-    spdlog::warn("{}: {} earlier tick(s) were missed and are not run", label, due.skipped);
-  }
+  std::string label = cronTickLabel(due);
   std::vector<Process*> serving;
   if (current_ && !stopping_) {
     for (uint64_t id : current_->processes) {
@@ -289,17 +282,11 @@ void Supervisor::fireCron(const CronDue& due) {
   int pid = p->pid;
   p->tasks->add(request.send().then(
       [this, label, started, pid](capnp::Response<rpc::Runtime::ScheduledResults> response) {
-        auto ms = uv_now(loop_) - started;
-        if (response.getOk()) {
-          spdlog::info("{}: ok in {} ms (runtime pid {})", label, ms, pid);
-        } else {
-          spdlog::error("{}: failed in {} ms (runtime pid {}){}: {}", label, ms, pid,
-                        response.getNoRetry() ? " (noRetry)" : "", response.getError().cStr());
-        }
+        logCronOutcome(label, uv_now(loop_) - started, pid, response.getOk(), response.getNoRetry(),
+                       response.getError().cStr());
       },
       [label, pid](kj::Exception&& e) {
-        spdlog::error("{}: runtime pid {} did not finish it: {}", label, pid,
-                      e.getDescription().cStr());
+        logCronUnfinished(label, pid, e.getDescription().cStr());
       }));
 }
 

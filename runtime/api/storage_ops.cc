@@ -18,8 +18,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <kj/debug.h>
+
 #include "runtime/api/ops.h"
 #include "runtime/api/storage_bindings.h"
+#include "runtime/http_status.h"
 #include "runtime/js_util.h"
 #include "runtime/storage/cache_dir.h"
 #include "runtime/storage/file_store.h"
@@ -90,6 +93,34 @@ void storeEvict(const Info& info) {
 
 void cacheDirectory(const Info& info) {
   guarded(info, [&] { info.GetReturnValue().Set(js::str(info.GetIsolate(), storage::cacheDirectory())); });
+}
+
+// The target of the worker's cacheApiOutbound service, or undefined when the Cache API uses the
+// built-in cache.
+void cacheOutbound(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  auto& worker = Worker::from(isolate);
+  const auto& source = worker.source();
+  if (source.cacheApiOutbound.empty()) return;
+  kj::HttpService* service = nullptr;
+  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
+                service = &worker.host().findService(source.cacheApiOutbound)
+                               .entrypoint(source.cacheApiOutboundEntrypoint);
+              })) {
+    return js::throwTypeError(
+        isolate, kj::str("the Cache API cannot reach its cacheApiOutbound service \"",
+                         source.cacheApiOutbound.c_str(), "\": ", e->getDescription())
+                     .cStr());
+  }
+  info.GetReturnValue().Set(wrapServiceTarget(worker, *service));
+}
+
+// The standard reason phrase of an HTTP status ("" when there is none).
+void httpReasonPhrase(const Info& info) {
+  auto* isolate = info.GetIsolate();
+  int status = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+  auto phrase = reasonPhrase(status);
+  info.GetReturnValue().Set(js::str(isolate, std::string(phrase)));
 }
 
 void cacheMaxBytes(const Info& info) {
@@ -195,6 +226,8 @@ void installStorageOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "storeEvict", storeEvict);
   setOp(worker, ops, "cacheDirectory", cacheDirectory);
   setOp(worker, ops, "cacheMaxBytes", cacheMaxBytes);
+  setOp(worker, ops, "cacheOutbound", cacheOutbound);
+  setOp(worker, ops, "httpReasonPhrase", httpReasonPhrase);
   setOp(worker, ops, "memoryCacheOpen", memoryCacheOpen);
   setOp(worker, ops, "memoryCacheGet", memoryCacheGet);
   setOp(worker, ops, "memoryCachePut", memoryCachePut);

@@ -5,18 +5,25 @@
 // follow Cloudflare's cache: Cache-Control (no-store, private, no-cache, max-age, s-maxage),
 // Expires, Set-Cookie, Vary, conditional requests (ETag / Last-Modified, answered with 304) and
 // single byte ranges (206 / 416).
+//
+// A worker with `cacheApiOutbound` uses that service instead, with workerd's protocol: match is
+// a GET of the URL (the request's headers plus `Cache-Control: only-if-cached`), a hit only when
+// the answer carries `CF-Cache-Status: HIT` (that response is the result); put is a PUT of the
+// URL whose body is the response serialized as HTTP/1.1 (status line, headers, body); delete is a
+// PURGE of the URL, true when the answer is 200. A named cache adds `CF-Cache-Namespace: NAME`.
 
 const {
   ArrayPrototypePush, DateNow, DateParse, JSONParse, JSONStringify, MathMin, NumberIsNaN,
   NumberParseInt, ObjectFreeze, Promise: PromiseCtor, PromiseResolve, RegExpPrototypeExec,
   StringPrototypeSplit, StringPrototypeToLowerCase, StringPrototypeTrim, Symbol: SymbolCtor,
   TypeError: TypeErrorCtor, RangeError: RangeErrorCtor, Uint8Array: Uint8ArrayCtor, TypedArrayPrototypeSubarray,
-  TypedArrayPrototypeGetByteLength,
+  TypedArrayPrototypeGetByteLength, TypedArrayPrototypeSet,
 } = internal.primordials;
 const ops = internal.ops;
 const fetch = internal.require("fetch");
 const { Request, Response } = fetch;
 const { Headers } = internal.require("headers");
+const encoding = internal.require("encoding");
 
 const kToken = SymbolCtor("cache");
 
@@ -29,6 +36,45 @@ function dir() {
     maxBytes = ops.cacheMaxBytes();
   }
   return cacheDir;
+}
+
+// The Fetcher of the worker's cacheApiOutbound service, or null for the built-in cache.
+let outbound;
+function outboundFetcher() {
+  if (outbound === undefined) {
+    const target = ops.cacheOutbound();
+    outbound = target === undefined ? null : fetch.makeFetcher(target);
+  }
+  return outbound;
+}
+
+let encoder = null;
+// `response` as HTTP/1.1 bytes, the body of a PUT to cacheApiOutbound.
+async function serializeResponse(response) {
+  const body = new Uint8ArrayCtor(await response.arrayBuffer());
+  const reason = response.statusText !== "" ? response.statusText : ops.httpReasonPhrase(response.status);
+  let head = `HTTP/1.1 ${response.status} ${reason}\r\nContent-Length: ${TypedArrayPrototypeGetByteLength(body)}\r\n`;
+  for (const [name, value] of response.headers) {
+    if (name === "content-length" || name === "transfer-encoding") continue;
+    head += `${name}: ${value}\r\n`;
+  }
+  head += "\r\n";
+  if (encoder === null) encoder = new encoding.TextEncoder();
+  const headBytes = encoder.encode(head);
+  const out = new Uint8ArrayCtor(TypedArrayPrototypeGetByteLength(headBytes) + TypedArrayPrototypeGetByteLength(body));
+  TypedArrayPrototypeSet(out, headBytes, 0);
+  TypedArrayPrototypeSet(out, body, TypedArrayPrototypeGetByteLength(headBytes));
+  return out;
+}
+
+function outboundHeaders(namespace, from) {
+  const headers = new Headers(from);
+  if (namespace !== null) headers.set("CF-Cache-Namespace", namespace);
+  return headers;
+}
+
+async function discardBody(response) {
+  if (response.body !== null) await response.arrayBuffer();
 }
 
 function toRequest(input) {
@@ -137,14 +183,25 @@ function parseRange(header, length) {
 
 class Cache {
   #name;
-  constructor(token, name) {
+  #namespace;  // caches.open()'s name, null for caches.default
+  constructor(token, name, namespace) {
     if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
     this.#name = name;
+    this.#namespace = namespace;
   }
 
   async match(input, options) {
     const request = toRequest(input);
     if (request.method !== "GET" && !(options && options.ignoreMethod)) return undefined;
+    const service = outboundFetcher();
+    if (service !== null) {
+      const headers = outboundHeaders(this.#namespace, request.headers);
+      headers.set("Cache-Control", "only-if-cached");
+      const response = await service.fetch(request.url, { method: "GET", headers });
+      if (response.headers.get("cf-cache-status") === "HIT") return response;
+      await discardBody(response);
+      return undefined;
+    }
     const key = cacheKey(this.#name, request.url);
     const record = ops.storeRead(dir(), key, true);
     if (record === undefined) return undefined;
@@ -195,6 +252,15 @@ class Cache {
     const vary = varyNames(response);
     if (vary.indexOf("*") !== -1) throw new TypeErrorCtor("Cannot cache response with 'Vary: *' header.");
     if (response.bodyUsed) throw new TypeErrorCtor("Body has already been used. It can only be used once. Use tee() first if you need to read it twice.");
+    const service = outboundFetcher();
+    if (service !== null) {
+      const body = await serializeResponse(response);
+      const answer = await service.fetch(request.url, {
+        method: "PUT", headers: outboundHeaders(this.#namespace, request.headers), body,
+      });
+      await discardBody(answer);
+      return undefined;
+    }
     const now = DateNow();
     const expires = expiry(response, now);
     const body = new Uint8ArrayCtor(await response.arrayBuffer());
@@ -227,6 +293,14 @@ class Cache {
   async delete(input, options) {
     const request = toRequest(input);
     if (request.method !== "GET" && !(options && options.ignoreMethod)) return false;
+    const service = outboundFetcher();
+    if (service !== null) {
+      const answer = await service.fetch(request.url, {
+        method: "PURGE", headers: outboundHeaders(this.#namespace, undefined),
+      });
+      await discardBody(answer);
+      return answer.status === 200;
+    }
     return ops.storeDelete(dir(), cacheKey(this.#name, request.url));
   }
 }
@@ -235,14 +309,14 @@ class CacheStorage {
   #default;
   constructor(token) {
     if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
-    this.#default = new Cache(kToken, "");
+    this.#default = new Cache(kToken, "", null);
   }
   get default() { return this.#default; }
   async open(cacheName) {
     if (typeof cacheName !== "string") {
       throw new TypeErrorCtor("Failed to execute 'open' on 'CacheStorage': parameter 1 is not of type 'string'.");
     }
-    return new Cache(kToken, "named:" + cacheName);
+    return new Cache(kToken, "named:" + cacheName, cacheName);
   }
 }
 

@@ -429,7 +429,7 @@ TEST(ConfigValidation, UnsupportedBindingKindNamesServiceBindingAndLine) {
 TEST(ConfigValidation, UnsupportedFeaturesAreRefusedByName) {
   TempDir dir;
   auto path = dir.write("config.capnp", simpleConfig(
-      "      cacheApiOutbound = \"main\",\n"
+      "      cacheApiOutbound = \"main\",\n"  // implemented: not refused
       "      durableObjectNamespaces = [ (className = \"Counter\", uniqueKey = \"k\",\n"
       "                                   container = (imageName = \"img\")) ],\n"
       "      durableObjectStorage = (inMemory = void),\n"
@@ -437,7 +437,7 @@ TEST(ConfigValidation, UnsupportedFeaturesAreRefusedByName) {
       "  v8Flags = [\"--expose-gc\"],\n"
       "  extensions = [ (modules = [ (name = \"ext:x\", esModule = \"\") ]) ],\n"));
   std::string error = loadError(path);
-  EXPECT_CONTAINS(error, "service \"main\": worker.cacheApiOutbound is not supported yet");
+  EXPECT_EQ(error.find("cacheApiOutbound"), std::string::npos) << error;
   // Durable Objects are implemented, their containers are not.
   EXPECT_CONTAINS(error, "container is not supported yet");
   EXPECT_EQ(error.find("durableObjectStorage"), std::string::npos) << error;
@@ -486,14 +486,17 @@ TEST(ConfigValidation, UnknownServiceReferences) {
       "const config :Workerd.Config = (\n"
       "  services = [ (name = \"main\", worker = (serviceWorkerScript = \"\",\n"
       "      compatibilityDate = \"2024-01-01\", globalOutbound = \"proxy\",\n"
+      "      cacheApiOutbound = \"cache\",\n"
       "      bindings = [ (name = \"API\", service = \"api\"),\n"
       "                   (name = \"NET\", service = (name = \"internet\", entrypoint = \"x\")) ])) ],\n"
       "  sockets = [ (name = \"http\", address = \"*:8080\", http = (), service = \"mian\") ]);\n");
   std::string error = loadError(path);
-  EXPECT_CONTAINS(error, path + ":7:");
+  EXPECT_CONTAINS(error, path + ":8:");
   EXPECT_CONTAINS(error, "socket \"http\": service names service \"mian\", which is not defined in services");
   EXPECT_CONTAINS(error, "service \"main\": binding \"API\": service names service \"api\", which is not defined");
   EXPECT_CONTAINS(error, "service \"main\": globalOutbound names service \"proxy\"");
+  EXPECT_CONTAINS(error, "service \"main\": cacheApiOutbound names service \"cache\", which is not "
+                         "defined in services");
   EXPECT_CONTAINS(error, "binding \"NET\": service names entrypoint \"x\" but service \"internet\" is not a worker");
 }
 

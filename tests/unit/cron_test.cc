@@ -1,11 +1,11 @@
-// Cron expressions (config/cron_expression.h) and the cron planner (supervisor/cron.h), on a
+// Cron expressions (config/cron_expression.h) and the cron planner (config/cron_schedule.h), on a
 // clock the tests pass in.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
 #include "config/cron_expression.h"
-#include "supervisor/cron.h"
+#include "config/cron_schedule.h"
 
 namespace colony {
 namespace {

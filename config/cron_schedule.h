@@ -1,14 +1,17 @@
-// Cron triggers (Worker.cronTriggers, a Colony extension): which schedules are due when, and a
-// once-a-second check on the supervisor's loop that fires each due tick in exactly one runtime
-// process. The planner's state lives in the supervisor, which outlives generations and runtime
-// processes: a tick is marked fired before it is dispatched, so a reload (the new generation
-// takes over the same state) or a runtime crash (the tick is not retried) never fires it twice.
-// Ticks missed while nothing could run them (e.g. the machine was suspended) are not replayed:
-// only the most recent due tick of a trigger fires, and the others are counted in the log.
+// Cron triggers (Worker.cronTriggers, a Colony extension): which schedules are due when, a
+// once-a-second check on a libuv loop that hands each due tick to whoever runs it, and the log
+// lines for a tick's outcome. Used by the supervisor (`colony serve`: each due tick runs in exactly
+// one runtime process) and by `colony serve --single-process` (the tick runs in that process).
+// The planner's state lives with its owner, which outlives generations and runtime processes: a
+// tick is marked fired before it is dispatched, so a reload (the new generation takes over the
+// same state) or a runtime crash (the tick is not retried) never fires it twice. Ticks missed
+// while nothing could run them (e.g. the machine was suspended) are not replayed: only the most
+// recent due tick of a trigger fires, and the others are counted in the log.
 #pragma once
 
 #include <uv.h>
 
+#include <cstdint>
 #include <ctime>
 #include <functional>
 #include <map>
@@ -52,7 +55,8 @@ class CronPlanner {
   std::map<std::string, State> states_;
 };
 
-// Checks the planner once a second on `loop` and hands each due tick to `fire`.
+// Checks the planner once a second on `loop` and hands each due tick to `fire`. The timer does
+// not keep the loop alive on its own.
 class CronRunner {
  public:
   CronRunner(uv_loop_t* loop, std::function<void(const CronDue&)> fire);
@@ -71,5 +75,12 @@ class CronRunner {
   CronPlanner planner_;
   uv_timer_t* timer_ = nullptr;
 };
+
+// The log lines of a tick, the same under the supervisor and under --single-process.
+// `cron "* * * * *" of service "main" at 2026-03-04T10:05:00Z`; logs the missed ticks, if any.
+std::string cronTickLabel(const CronDue& due);
+void logCronOutcome(const std::string& label, uint64_t ms, int pid, bool ok, bool noRetry,
+                    const std::string& error);
+void logCronUnfinished(const std::string& label, int pid, const std::string& why);
 
 }  // namespace colony

@@ -1,4 +1,6 @@
-#include "supervisor/cron.h"
+#include "config/cron_schedule.h"
+
+#include <spdlog/spdlog.h>
 
 namespace colony {
 
@@ -60,7 +62,7 @@ void CronRunner::setTriggers(std::vector<CronTrigger> triggers) {
   timer_->data = this;
   uv_timer_start(
       timer_, [](uv_timer_t* t) { static_cast<CronRunner*>(t->data)->check(); }, 1000, 1000);
-  // The schedule alone does not keep the supervisor running.
+  // The schedule alone does not keep the loop running.
   uv_unref(reinterpret_cast<uv_handle_t*>(timer_));
 }
 
@@ -74,6 +76,32 @@ void CronRunner::stop() {
 
 void CronRunner::check() {
   for (auto& due : planner_.due(std::time(nullptr))) fire_(due);
+}
+
+std::string cronTickLabel(const CronDue& due) {
+  char when[32];
+  std::tm tm;
+  gmtime_r(&due.scheduledTime, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string label = "cron \"" + due.cron + "\" of service \"" + due.service + "\" at " + when;
+  if (due.skipped > 0) {
+    spdlog::warn("{}: {} earlier tick(s) were missed and are not run", label, due.skipped);
+  }
+  return label;
+}
+
+void logCronOutcome(const std::string& label, uint64_t ms, int pid, bool ok, bool noRetry,
+                    const std::string& error) {
+  if (ok) {
+    spdlog::info("{}: ok in {} ms (runtime pid {})", label, ms, pid);
+  } else {
+    spdlog::error("{}: failed in {} ms (runtime pid {}){}: {}", label, ms, pid,
+                  noRetry ? " (noRetry)" : "", error);
+  }
+}
+
+void logCronUnfinished(const std::string& label, int pid, const std::string& why) {
+  spdlog::error("{}: runtime pid {} did not finish it: {}", label, pid, why);
 }
 
 }  // namespace colony
