@@ -79,16 +79,7 @@ kj::Promise<Worker::QueueOutcome> Worker::runQueue(const std::string& entrypoint
       v8::Local<v8::Value> args[] = {str(isolate_, queueName), list, stateObject};
       return hook("makeQueueBatch")->Call(context, v8::Undefined(isolate_), 3, args);
     };
-    switch (callHandler(entrypoint, "queue", ctx, makeBatch, value)) {
-      case HandlerCall::CALLED:
-        ok = true;
-        break;
-      case HandlerCall::NO_METHOD:
-        js::throwError(isolate_, "Handler does not export a queue() function.");
-        break;
-      case HandlerCall::THREW:
-        break;
-    }
+    ok = callHandler(entrypoint, "queue", ctx, makeBatch, value) == HandlerCall::CALLED;
     if (!ok) {
       result = KJ_EXCEPTION(FAILED, js::describeException(isolate_, context, tryCatch));
     } else {

@@ -37,16 +37,7 @@ kj::Promise<Worker::ScheduledOutcome> Worker::runScheduled(double scheduledTimeM
         v8::Local<v8::Value> args[] = {time, cronText, stateObject};
         return hook("makeScheduledController")->Call(context, v8::Undefined(isolate_), 3, args);
       };
-      switch (callHandler(entrypoint, "scheduled", ctx, makeController, value)) {
-        case HandlerCall::CALLED:
-          ok = true;
-          break;
-        case HandlerCall::NO_METHOD:
-          js::throwError(isolate_, "Handler does not export a scheduled() function.");
-          break;
-        case HandlerCall::THREW:
-          break;
-      }
+      ok = callHandler(entrypoint, "scheduled", ctx, makeController, value) == HandlerCall::CALLED;
     }
     if (!ok) {
       result = KJ_EXCEPTION(FAILED, js::describeException(isolate_, context, tryCatch));

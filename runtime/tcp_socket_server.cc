@@ -88,6 +88,7 @@ kj::Promise<void> TcpSocketServer::serve(kj::Own<kj::AsyncIoStream> stream) {
       case Worker::HandlerCall::CALLED:
         break;
       case Worker::HandlerCall::NO_METHOD:
+        tryCatch.Reset();  // reported below in workerd's words
         noHandler = true;
         return;
       case Worker::HandlerCall::THREW:

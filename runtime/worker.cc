@@ -147,18 +147,11 @@ class Worker::Entrypoint final : public kj::HttpService {
     }
 
     v8::Local<v8::Value> result;
-    switch (worker_.callHandler(name_, "fetch", ctx, [&]() { return request; }, result)) {
-      case HandlerCall::CALLED:
-        return result;
-      case HandlerCall::NO_METHOD:
-        js::throwError(isolate, name_.empty()
-                                    ? "Handler does not export a fetch() function."
-                                    : "Entrypoint \"" + name_ + "\" does not export a fetch() function.");
-        return {};
-      case HandlerCall::THREW:
-        return {};
+    if (worker_.callHandler(name_, "fetch", ctx, [&]() { return request; }, result) !=
+        HandlerCall::CALLED) {
+      return {};
     }
-    return {};
+    return result;
   }
 
   kj::Promise<void> sendResponse(v8::Global<v8::Value> value, Response& response) {
@@ -618,7 +611,11 @@ Worker::HandlerCall Worker::callHandler(const std::string& entrypoint, const cha
   }
   v8::Local<v8::Value> function;
   if (!receiver->Get(context, str(isolate_, method)).ToLocal(&function)) return HandlerCall::THREW;
-  if (!function->IsFunction()) return HandlerCall::NO_METHOD;
+  if (!function->IsFunction()) {
+    auto what = entrypoint.empty() ? std::string("Handler") : "Entrypoint \"" + entrypoint + "\"";
+    js::throwError(isolate_, what + " does not export a " + method + "() function.");
+    return HandlerCall::NO_METHOD;
+  }
   v8::Local<v8::Value> event;
   if (!makeEvent().ToLocal(&event)) return HandlerCall::THREW;
   bool called;

@@ -111,9 +111,8 @@ class Worker {
   // Delivers an event to a module worker's entrypoint the way Workers do: an object export is
   // called as method(event, env, ctx); a class export (extends WorkerEntrypoint) gets a new
   // instance constructed with (ctx, env) and is called as method(event). `makeEvent` runs only
-  // once the method is known to exist. Inside enter(); on THREW a JS exception is pending (also
-  // when the entrypoint is not exported); on NO_METHOD nothing is thrown, so the caller words
-  // the error for its event.
+  // once the method is known to exist. Inside enter(); unless CALLED a JS exception is pending:
+  // on NO_METHOD "Handler does not export a METHOD() function." (naming a named entrypoint).
   enum class HandlerCall { CALLED, NO_METHOD, THREW };
   HandlerCall callHandler(const std::string& entrypoint, const char* method,
                           v8::Local<v8::Object> ctx,

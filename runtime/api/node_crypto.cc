@@ -99,10 +99,20 @@ void hashNew(const Info& info) {
   info.GetReturnValue().Set(wrapHandle(Worker::from(isolate), kHashHandle, std::move(state)));
 }
 
+// The state behind the handle in info[0] while its OpenSSL context is live; otherwise throws
+// `finished` (the context is released once the digest or final block was taken) and answers null.
+template <typename State>
+State* liveState(const Info& info, const HandleKind& kind, const char* finished) {
+  auto* state = unwrapHandle<State>(info[0], kind);
+  if (state == nullptr || !state->ctx) {
+    js::throwError(info.GetIsolate(), finished);
+    return nullptr;
+  }
+  return state;
+}
+
 HashState* hashArg(const Info& info) {
-  auto* h = unwrapHandle<HashState>(info[0], kHashHandle);
-  if (h == nullptr || !h->ctx) js::throwError(info.GetIsolate(), "Digest already called");
-  return h == nullptr || !h->ctx ? nullptr : h;
+  return liveState<HashState>(info, kHashHandle, "Digest already called");
 }
 
 void hashUpdate(const Info& info) {
@@ -173,12 +183,7 @@ void hmacNew(const Info& info) {
 }
 
 HmacState* hmacArg(const Info& info) {
-  auto* h = unwrapHandle<HmacState>(info[0], kHmacHandle);
-  if (h == nullptr || !h->ctx) {
-    js::throwError(info.GetIsolate(), "Digest already called");
-    return nullptr;
-  }
-  return h;
+  return liveState<HmacState>(info, kHmacHandle, "Digest already called");
 }
 
 void hmacUpdate(const Info& info) {
@@ -280,12 +285,7 @@ void cipherNew(const Info& info) {
 }
 
 CipherState* cipherArg(const Info& info) {
-  auto* c = unwrapHandle<CipherState>(info[0], kCipherHandle);
-  if (c == nullptr || !c->ctx) {
-    js::throwError(info.GetIsolate(), "Unsupported state");
-    return nullptr;
-  }
-  return c;
+  return liveState<CipherState>(info, kCipherHandle, "Unsupported state");
 }
 
 void cipherUpdate(const Info& info) {

@@ -227,7 +227,7 @@ class ReadableStream {
   tee() {
     const s = rsState(this, "tee");
     if (s.reader !== null) throw new TypeErrorCtor("Failed to execute 'tee' on 'ReadableStream': the stream is locked to a reader.");
-    return s.controller.byte ? byteTee(s) : defaultTee(s);
+    return teeStream(s);
   }
 
   values(options = undefined) {
@@ -1167,58 +1167,10 @@ function streamFromPull(read, cancel) {
   }), (reason) => PromiseResolve(cancel(reason)), 0);
 }
 
-function defaultTee(s) {
-  const reader = acquireReaderRecord(s);
-  let reading = false, readAgain = false, canceled1 = false, canceled2 = false;
-  let reason1, reason2, branch1, branch2;
-  const cancelDone = deferred();
-  const pull = () => {
-    if (reading) { readAgain = true; return resolved(); }
-    reading = true;
-    readerRead(reader, {
-      chunk: (chunk) => {
-        // Deliver in a microtask, so that a close or error queued in the same turn is seen after it.
-        ops.queueMicrotask(() => {
-          readAgain = false;
-          if (!canceled1) defaultControllerEnqueue(RS.state(branch1).controller, chunk);
-          if (!canceled2) defaultControllerEnqueue(RS.state(branch2).controller, chunk);
-          reading = false;
-          if (readAgain) pull();
-        });
-      },
-      close: () => {
-        reading = false;
-        if (!canceled1) defaultControllerClose(RS.state(branch1).controller);
-        if (!canceled2) defaultControllerClose(RS.state(branch2).controller);
-        if (!canceled1 || !canceled2) cancelDone.resolve(undefined);
-      },
-      error: () => { reading = false; },
-    });
-    return resolved();
-  };
-  const cancelBoth = () => {
-    then(streamCancel(s, [reason1, reason2]), cancelDone.resolve, cancelDone.reject);
-  };
-  branch1 = createStream(() => undefined, pull, (reason) => {
-    canceled1 = true; reason1 = reason;
-    if (canceled2) cancelBoth();
-    return cancelDone.promise;
-  });
-  branch2 = createStream(() => undefined, pull, (reason) => {
-    canceled2 = true; reason2 = reason;
-    if (canceled1) cancelBoth();
-    return cancelDone.promise;
-  });
-  then(reader.closed.promise, undefined, (e) => {
-    readableControllerError(RS.state(branch1).controller, e);
-    readableControllerError(RS.state(branch2).controller, e);
-    if (!canceled1 || !canceled2) cancelDone.resolve(undefined);
-  });
-  return [branch1, branch2];
-}
-
-// Tee of a byte stream: both branches are byte streams; the second gets copies of the chunks.
-function byteTee(s) {
+// Tee: two branches of the kind of `s` (default or byte). A byte stream's second branch gets
+// copies of the chunks, so neither branch sees the other's transfers.
+function teeStream(s) {
+  const byte = s.controller.byte;
   const reader = acquireReaderRecord(s);
   let reading = false, readAgain = false, canceled1 = false, canceled2 = false;
   let reason1, reason2, branch1, branch2;
@@ -1230,18 +1182,16 @@ function byteTee(s) {
     reading = true;
     readerRead(reader, {
       chunk: (chunk) => {
+        // Deliver in a microtask, so that a close or error queued in the same turn is seen after it.
         ops.queueMicrotask(() => {
           readAgain = false;
-          const info = viewInfo(chunk);
-          if (!canceled1 && !canceled2) {
-            const copy = new Uint8ArrayCtor(ArrayBufferPrototypeSlice(info.buffer, info.byteOffset, info.byteOffset + info.byteLength));
-            controllerEnqueue(c1(), chunk);
-            controllerEnqueue(c2(), copy);
-          } else if (!canceled1) {
-            controllerEnqueue(c1(), chunk);
-          } else if (!canceled2) {
-            controllerEnqueue(c2(), chunk);
+          let second = chunk;
+          if (byte && !canceled1 && !canceled2) {
+            const info = viewInfo(chunk);
+            second = new Uint8ArrayCtor(ArrayBufferPrototypeSlice(info.buffer, info.byteOffset, info.byteOffset + info.byteLength));
           }
+          if (!canceled1) controllerEnqueue(c1(), chunk);
+          if (!canceled2) controllerEnqueue(c2(), second);
           reading = false;
           if (readAgain) pull();
         });
@@ -1250,8 +1200,8 @@ function byteTee(s) {
         reading = false;
         for (const [c, canceled] of [[c1(), canceled1], [c2(), canceled2]]) {
           if (canceled) continue;
-          byteControllerClose(c);
-          if (c.pendingPullIntos.length > 0) byteControllerRespondInternal(c, 0);
+          controllerClose(c);
+          if (byte && c.pendingPullIntos.length > 0) byteControllerRespondInternal(c, 0);
         }
         if (!canceled1 || !canceled2) cancelDone.resolve(undefined);
       },
@@ -1262,12 +1212,13 @@ function byteTee(s) {
   const cancelBoth = () => {
     then(streamCancel(s, [reason1, reason2]), cancelDone.resolve, cancelDone.reject);
   };
-  branch1 = createByteStream(() => undefined, pull, (reason) => {
+  const create = byte ? createByteStream : createStream;
+  branch1 = create(() => undefined, pull, (reason) => {
     canceled1 = true; reason1 = reason;
     if (canceled2) cancelBoth();
     return cancelDone.promise;
   });
-  branch2 = createByteStream(() => undefined, pull, (reason) => {
+  branch2 = create(() => undefined, pull, (reason) => {
     canceled2 = true; reason2 = reason;
     if (canceled1) cancelBoth();
     return cancelDone.promise;
@@ -2241,7 +2192,7 @@ exports.createWritableStream = createWritableStream;
 exports.controllerEnqueue = controllerEnqueue;
 exports.controllerClose = controllerClose;
 exports.controllerError = readableControllerError;
-exports.teeStream = (stream) => { const s = RS.state(stream); return s.controller.byte ? byteTee(s) : defaultTee(s); };
+exports.teeStream = (stream) => teeStream(RS.state(stream));
 exports.acquireInternalReader = acquireInternalReader;
 exports.cancelStream = (stream, reason) => streamCancel(RS.state(stream), reason);
 exports.makeTransform = makeTransform;

@@ -309,6 +309,24 @@ class ErrorsTest(ServerTestCase):
         if harness.is_colony():
             self.assertIn("boom from the worker", s.wait_for_stderr("boom from the worker"))
 
+    def test_handler_without_the_event_method_gives_500_naming_it(self):
+        config, files = harness.module_worker("""
+            import { WorkerEntrypoint } from "cloudflare:workers";
+            export default { scheduled() {} };
+            export class Admin extends WorkerEntrypoint {}
+        """, sockets="""
+            (name = "http", address = "127.0.0.1:0", http = (), service = "main"),
+            (name = "admin", address = "127.0.0.1:0", http = (), service = (name = "main", entrypoint = "Admin"))
+        """)
+        s = self.serve(config, files, sockets=("http", "admin"))
+        self.assertEqual(s.get("/")[0], 500)
+        self.assertEqual(s.get("/", socket_name="admin")[0], 500)
+        self.assertTrue(s.alive())
+        if harness.is_colony():
+            for text in ("Handler does not export a fetch() function.",
+                         'Entrypoint "Admin" does not export a fetch() function.'):
+                self.assertIn(text, s.wait_for_stderr(text))
+
     def test_pass_through_on_exception(self):
         config, files = harness.module_worker("""
             export default {
