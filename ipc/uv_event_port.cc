@@ -193,4 +193,14 @@ void UvEventPort::onAsync(uv_async_t* handle) {
   static_cast<UvEventPort*>(handle->data)->runKjFromUv();
 }
 
+void closeLoopHandles(uv_loop_t* loop) {
+  uv_walk(
+      loop,
+      [](uv_handle_t* handle, void*) {
+        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+      },
+      nullptr);
+  uv_run(loop, UV_RUN_DEFAULT);
+}
+
 }  // namespace colony

@@ -103,4 +103,8 @@ class UvEventPort final : public kj::EventPort {
   kj::Own<kj::WaitScope> waitScope_;
 };
 
+// Closes every handle left on `loop` and runs it until their close callbacks have run, so the
+// loop can be closed (the end of a runtime's life).
+void closeLoopHandles(uv_loop_t* loop);
+
 }  // namespace colony

@@ -11,6 +11,7 @@
 #include <kj/debug.h>
 
 #include "config/cron_schedule.h"
+#include "ipc/uv_event_port.h"
 #include "runtime/scheduled.h"
 #include "runtime/test_runner.h"
 #include "runtime/v8_system.h"
@@ -28,17 +29,6 @@ std::vector<std::string> v8Flags(config::Config::Reader config, bool predictable
 }
 
 namespace {
-
-// Closes every handle left on the loop and lets the close callbacks run.
-void closeLoop(uv_loop_t* loop) {
-  uv_walk(
-      loop,
-      [](uv_handle_t* handle, void*) {
-        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
-      },
-      nullptr);
-  uv_run(loop, UV_RUN_DEFAULT);
-}
 
 // Cron triggers under --single-process: each due tick runs in this process, logged as the
 // supervisor logs it.
@@ -144,7 +134,7 @@ int serveInProcess(config::Config::Reader config, ServerOptions options) {
       state.draining = nullptr;
     }
   }
-  closeLoop(&loop);
+  closeLoopHandles(&loop);
   uv_loop_close(&loop);
   return exitCode;
 }
@@ -174,7 +164,7 @@ int withStartedServer(config::Config::Reader config, ServerOptions options, bool
       exitCode = 1;
     }
   }
-  closeLoop(&loop);
+  closeLoopHandles(&loop);
   uv_loop_close(&loop);
   return exitCode;
 }

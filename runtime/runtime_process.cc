@@ -21,6 +21,7 @@
 #include "ipc/load_table.h"
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
+#include "ipc/uv_event_port.h"
 #include "runtime/durable_objects/remote_router.h"
 #include "runtime/runtime_main.h"
 #include "runtime/scheduled.h"
@@ -311,17 +312,6 @@ class RuntimeImpl final : public rpc::Runtime::Server {
   RuntimeHost& host_;
 };
 
-// Closes every handle left on the loop and lets the close callbacks run.
-void closeLoop(uv_loop_t* loop) {
-  uv_walk(
-      loop,
-      [](uv_handle_t* handle, void*) {
-        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
-      },
-      nullptr);
-  uv_run(loop, UV_RUN_DEFAULT);
-}
-
 }  // namespace
 
 int runRuntimeProcess(const RuntimeProcessOptions& options) {
@@ -368,7 +358,7 @@ int runRuntimeProcess(const RuntimeProcessOptions& options) {
       }
     }
   }
-  closeLoop(&loop);
+  closeLoopHandles(&loop);
   uv_loop_close(&loop);
   spdlog::default_logger()->flush();
   return 0;

@@ -431,17 +431,7 @@ void Server::listen() {
     if (fdIt != options_.socketFds.end()) {
       fd = fdIt->second;
     } else {
-      auto address = s(socket.getAddress());
-      if (address.empty()) {
-        throw std::runtime_error("socket \"" + name +
-                                 "\" has no address; give one in the config or with -s " + name +
-                                 "=ADDR or -S " + name + "=FD");
-      }
-      try {
-        fd = http::openListenSocket(address);
-      } catch (std::exception& e) {
-        throw std::runtime_error("socket \"" + name + "\": " + e.what());
-      }
+      fd = http::openNamedListenSocket(name, s(socket.getAddress()));
     }
     if (rawTcp) {
       listenTcp(name, serviceName, s(designator.getEntrypoint()), fd, options.tls);

@@ -136,16 +136,7 @@ std::shared_ptr<ListeningSocket> SocketSet::acquire(const std::string& name,
     fcntl(inheritedFd, F_SETFD, FD_CLOEXEC);
     fd = inheritedFd;
   } else {
-    if (address.empty()) {
-      throw std::runtime_error("socket \"" + name +
-                               "\" has no address; give one in the config or with -s " + name +
-                               "=ADDR or -S " + name + "=FD");
-    }
-    try {
-      fd = http::openListenSocket(address);
-    } catch (std::exception& e) {
-      throw std::runtime_error("socket \"" + name + "\": " + e.what());
-    }
+    fd = http::openNamedListenSocket(name, address);
   }
   auto socket = std::make_shared<ListeningSocket>(name, key, fd, origin);
   held_[key] = socket;

@@ -858,7 +858,7 @@ int Supervisor::run(config::LoadedConfig first) {
     if (options_.controlFd) writeListenEvent(*options_.controlFd, "admin", admin_->port());
   }
 
-  for (int signum : {SIGTERM, SIGINT, SIGHUP}) {
+  auto watchSignal = [this](int signum) {
     auto* handle = new uv_signal_t;
     uv_signal_init(loop_, handle);
     handle->data = this;
@@ -867,16 +867,10 @@ int Supervisor::run(config::LoadedConfig first) {
         [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->onSignal(signum); },
         signum);
     signals_.push_back(handle);
-  }
+  };
+  for (int signum : {SIGTERM, SIGINT, SIGHUP}) watchSignal(signum);
   if (getpid() == 1) {
-    auto* handle = new uv_signal_t;
-    uv_signal_init(loop_, handle);
-    handle->data = this;
-    uv_signal_start(
-        handle,
-        [](uv_signal_t* h, int signum) { static_cast<Supervisor*>(h->data)->onSignal(signum); },
-        SIGCHLD);
-    signals_.push_back(handle);
+    watchSignal(SIGCHLD);
     reapTimer_ = new uv_timer_t;
     uv_timer_init(loop_, reapTimer_);
     reapTimer_->data = this;

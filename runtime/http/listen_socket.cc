@@ -229,6 +229,19 @@ int openListenSocket(const ListenAddress& address, std::string_view text, int ba
   return openUnix(address, text, backlog);
 }
 
+int openNamedListenSocket(const std::string& name, const std::string& address) {
+  if (address.empty()) {
+    throw std::runtime_error("socket \"" + name +
+                             "\" has no address; give one in the config or with -s " + name +
+                             "=ADDR or -S " + name + "=FD");
+  }
+  try {
+    return openListenSocket(address);
+  } catch (std::exception& e) {
+    throw std::runtime_error("socket \"" + name + "\": " + e.what());
+  }
+}
+
 uint16_t boundPort(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);

@@ -37,6 +37,10 @@ int openListenSocket(std::string_view address, int backlog = kDefaultListenBackl
 int openListenSocket(const ListenAddress& address, std::string_view text,
                      int backlog = kDefaultListenBacklog);
 
+// Opens the listening socket of the config socket `name` at `address` (from the config or -s);
+// errors (an empty address included, with how to give one) name the socket. std::runtime_error.
+int openNamedListenSocket(const std::string& name, const std::string& address);
+
 // The local TCP port a socket is bound to (0 for Unix sockets). Throws ListenSocketError.
 uint16_t boundPort(int fd);
 

@@ -13,6 +13,8 @@
 #include <kj/compat/url.h>
 #include <kj/debug.h>
 
+#include "ipc/control_fd.h"
+
 namespace colony {
 
 namespace fs = std::filesystem;
@@ -27,23 +29,6 @@ kj::String httpDate(time_t t) {
   char buf[64];
   strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   return kj::str(buf);
-}
-
-std::string jsonEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
 }
 
 // Closes the descriptor when the response is done with it.
