@@ -79,7 +79,7 @@ constexpr std::string_view kImplemented[] = {
     "Worker.Binding.cryptoKey",
     // Storage bindings and the Cache API (runtime/storage/README.md).
     "Worker.Binding.kvNamespace",
-    "Worker.Binding.r2Bucket",  // disk services only (checked below)
+    "Worker.Binding.r2Bucket",  // a disk service, or any service speaking workerd's R2 protocol
     "Worker.Binding.queue",  // producers (runtime/js/queue.js)
     "Worker.Binding.memoryCache",
     "Worker.Binding.memoryCache.id",
@@ -135,8 +135,7 @@ constexpr std::string_view kImplemented[] = {
     "DiskDirectory.writable",
     "DiskDirectory.allowDotfiles",
 
-    // Durable Objects (runtime/durable_objects). preventEviction asks for nothing more: objects
-    // are never evicted while their process lives.
+    // Durable Objects (runtime/durable_objects).
     "Worker.durableObjectNamespaces",
     "Worker.durableObjectUniqueKeyModifier",
     "Worker.durableObjectStorage",
@@ -586,13 +585,8 @@ class MeaningChecks {
       } else if (binding.isKvNamespace()) {
         checkDesignator(binding.getKvNamespace(), bindingWhere, "kvNamespace");
       } else if (binding.isR2Bucket()) {
+        // A disk service is Colony's local backend; any other gets workerd's R2 protocol.
         checkDesignator(binding.getR2Bucket(), bindingWhere, "r2Bucket");
-        auto target = services.find(binding.getR2Bucket().getName().cStr());
-        if (target != services.end() && target->second.kind != Service::DISK) {
-          problems.add(bindingWhere, "r2Bucket",
-                       "r2Bucket must name a disk service (Colony keeps the bucket in its "
-                       "directory); workerd's R2 protocol to other services is not supported yet");
-        }
       } else if (binding.isQueue()) {
         checkDesignator(binding.getQueue(), bindingWhere, "queue");
       } else if (binding.isWasmModule() && worker.isModules()) {

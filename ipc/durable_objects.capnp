@@ -60,8 +60,20 @@ interface ObjectHost {
   # any of the body is sent), so a caller refused by a draining owner can ask the directory again
   # and replay the request. `body` (null when hasBody is false) takes the request body.
 
-  call @1 (object :ObjectAddress, method :Text, args :Data) -> (result :Data);
-  # A JS RPC call: args and result are V8 structured-clone bytes (result: {ok, value}).
+  call @1 (object :ObjectAddress, method :Text, args :Data, caps :List(RpcStub))
+      -> (result :Data, caps :List(RpcStub));
+  # A JS RPC call: args and result are V8 structured-clone bytes (result: {ok, value}); functions
+  # and RpcTargets inside them travel as the capabilities in `caps` (see RpcStub).
+}
+
+interface RpcStub {
+  # A JS value passed by reference in a JS RPC call (a function, an RpcTarget, a stream's source,
+  # a worker's entrypoint): calls on it run in the isolate that holds the value, wherever that is
+  # (runtime/api/rpc.cc, runtime/js/rpc.js). Dropping the last reference releases the value.
+  call @0 (path :List(Text), get :Bool, args :Data, caps :List(RpcStub))
+      -> (result :Data, caps :List(RpcStub));
+  # Calls the method at `path` with the argument array in `args` (or, when `get`, reads the
+  # property at `path`). Bytes as in ObjectHost.call; the i-th stub inside them is caps[i].
 }
 
 interface ObjectDirectory {

@@ -1,5 +1,6 @@
 #include "runtime/js_util.h"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace colony::js {
@@ -19,6 +20,23 @@ std::string toStdString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 }
 
 kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  if (value->IsString()) {
+    auto s = value.As<v8::String>();
+    if (s->IsOneByte()) {
+      // Latin-1 text that is all ASCII is its own UTF-8: one copy, no measuring pass.
+      int length = s->Length();
+      auto out = kj::heapString(length);
+      s->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out.begin()), 0, length,
+                      v8::String::NO_NULL_TERMINATION);
+      bool ascii = true;
+      for (char c : out) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+      if (ascii) return out;
+    }
+    auto out = kj::heapString(s->Utf8Length(isolate));
+    s->WriteUtf8(isolate, out.begin(), static_cast<int>(out.size()), nullptr,
+                 v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+    return out;
+  }
   auto s = toStdString(isolate, value);
   return kj::heapString(s.data(), s.size());
 }
@@ -32,6 +50,17 @@ v8::Local<v8::ArrayBuffer> newArrayBuffer(v8::Isolate* isolate,
 
 v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes) {
   return v8::Uint8Array::New(newArrayBuffer(isolate, bytes), 0, bytes.size());
+}
+
+v8::MaybeLocal<v8::Uint8Array> serializeToBytes(v8::Isolate* isolate, v8::ValueSerializer& serializer,
+                                                v8::Local<v8::Value> value) {
+  serializer.WriteHeader();
+  bool wrote = false;
+  if (!serializer.WriteValue(isolate->GetCurrentContext(), value).To(&wrote) || !wrote) return {};
+  auto [data, size] = serializer.Release();
+  auto bytes = newBytes(isolate, kj::arrayPtr(data, size));
+  free(data);
+  return bytes;
 }
 
 kj::ArrayPtr<kj::byte> bytesOf(v8::Local<v8::Value> value) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <v8.h>
+#include <v8-value-serializer.h>
 
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value);
 
 // A new Uint8Array holding a copy of `bytes`.
 v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes);
+// `value` in V8's serialization format (header included) as a new Uint8Array; empty when the
+// serializer threw (the exception is pending in the isolate).
+v8::MaybeLocal<v8::Uint8Array> serializeToBytes(v8::Isolate* isolate, v8::ValueSerializer& serializer,
+                                                v8::Local<v8::Value> value);
 // A new ArrayBuffer holding a copy of `bytes`.
 v8::Local<v8::ArrayBuffer> newArrayBuffer(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes);
 // The bytes an ArrayBuffer or ArrayBufferView covers (valid until JS runs again).

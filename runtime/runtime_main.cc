@@ -120,6 +120,7 @@ int serveInProcess(config::Config::Reader config, ServerOptions options) {
       exitCode = 1;
     }
     if (exitCode == 0) {
+      server.consumeQueues();
       InProcessCron cron(&loop, server, config);
       SignalState state{&server, &io, &cron};
       uv_signal_t sigterm, sigint;
@@ -175,6 +176,7 @@ int testInProcess(config::Config::Reader config, ServerOptions options, const st
                   bool predictable) {
   return withStartedServer(config, std::move(options), predictable,
                            [&](Server& server, UvAsyncIo& io, uv_loop_t* loop) {
+                             server.consumeQueues();
                              auto summary = runTests(server, io.waitScope(), loop, filter);
                              if (summary.failed > 0) {
                                fprintf(stderr, "%d tests failed, %d passed\n", summary.failed,

@@ -141,6 +141,7 @@ class RuntimeHost {
     if (!server_ || draining_) return;
     table_.setParticipating(slot_, true);
     server_->setAccepting(true);
+    server_->consumeQueues();
     balance();
     if (balanceTimer_ == nullptr) {
       balanceTimer_ = new uv_timer_t;
@@ -315,6 +316,8 @@ class RuntimeImpl final : public rpc::Runtime::Server {
 }  // namespace
 
 int runRuntimeProcess(const RuntimeProcessOptions& options) {
+  // Started through a descriptor (/proc/self/fd/N), this process would be named "N" in ps and top.
+  prctl(PR_SET_NAME, "colony-runtime");
   // Die with the supervisor, even when it is killed with SIGKILL. If it is already gone, stop.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (options.supervisorPid != 0 && getppid() != options.supervisorPid) {

@@ -12,6 +12,7 @@
 #include "runtime/durable_objects/object_host.h"
 #include "runtime/http/listen_socket.h"
 #include "runtime/http/tls_server.h"
+#include "runtime/queue_consumer.h"
 #include "runtime/services/disk_service.h"
 #include "runtime/services/http_client_service.h"
 #include "runtime/services/worker_service.h"
@@ -55,6 +56,7 @@ void addDurableObjectConfig(WorkerSource& source, WorkerConfig::Reader worker) {
     n.ephemeralLocal = ns.isEphemeralLocal();
     if (ns.isUniqueKey()) n.uniqueKey = s(ns.getUniqueKey());
     n.enableSql = ns.getEnableSql();
+    n.preventEviction = ns.getPreventEviction();
     source.durableObjectNamespaces.push_back(std::move(n));
   }
   source.durableObjectUniqueKeyModifier = s(worker.getDurableObjectUniqueKeyModifier());
@@ -266,6 +268,7 @@ Server::Server(config::Config::Reader config, UvAsyncIo& io, ServerOptions optio
             }} {}
 
 Server::~Server() noexcept(false) {
+  queueConsumers_.reset();
   httpServers_.clear();
   tcpServers_.clear();
   for (int fd : listenFds_) ::close(fd);
@@ -383,6 +386,11 @@ void Server::start() {
     failures += problems;
   }
   if (!failures.empty()) throw WorkerStartError(failures);
+  queueConsumers_ = std::make_unique<QueueConsumers>(*this, io_.timer(), io_.uvLoop());
+}
+
+void Server::consumeQueues() {
+  if (queueConsumers_) queueConsumers_->start();
 }
 
 std::vector<Worker*> Server::workers() {
@@ -533,7 +541,9 @@ kj::Promise<void> Server::drain() {
   for (auto& server : tcpServers_) promises.add(server->drain());
   for (auto* worker : workers()) api::closeWebSocketsGoingAway(*worker);
   for (auto* worker : workers()) promises.add(worker->whenWaitUntilDone());
-  return kj::joinPromises(promises.finish());
+  auto done = kj::joinPromises(promises.finish());
+  if (!queueConsumers_) return done;
+  return queueConsumers_->drain().then([done = kj::mv(done)]() mutable { return kj::mv(done); });
 }
 
 }  // namespace colony

@@ -20,6 +20,8 @@
 
 namespace colony {
 
+class QueueConsumers;
+
 struct ServerOptions {
   std::map<std::string, int> socketFds;  // -S NAME=FD: already-listening sockets by name
   std::optional<int> controlFd;          // --control-fd: one JSON line per listening socket
@@ -42,6 +44,9 @@ class Server {
   void listen();
   // Stops accepting and finishes in-flight requests and waitUntil work.
   kj::Promise<void> drain();
+  // Starts delivering queue messages to queue() handlers (runtime/queue_consumer.h); call once
+  // this process serves (or runs tests).
+  void consumeQueues();
 
   // Pauses or resumes accepting on every socket; the listening sockets stay open (a paused
   // process leaves new connections in the shared kernel queue to the others). Resuming is
@@ -78,6 +83,7 @@ class Server {
   // pausing closes the duplicate and leaves this one, and the kernel's queue, untouched.
   std::vector<int> listenFds_;
   std::vector<std::unique_ptr<TcpSocketServer>> tcpServers_;
+  std::unique_ptr<QueueConsumers> queueConsumers_;  // destroyed before the workers
   bool accepting_ = false;
   bool draining_ = false;
   std::function<void()> acceptHook_;

@@ -11,6 +11,7 @@
 #include "config/embedded_file.h"
 #include "runtime/api/fetch_encoding.h"
 #include "runtime/api/ops.h"
+#include "runtime/api/rpc.h"
 #include "runtime/api/storage_bindings.h"
 #include "runtime/api/websocket.h"
 #include "runtime/builtins.h"
@@ -44,6 +45,139 @@ static bool hasRequestBody(const kj::HttpHeaders& headers) {
   return headers.get(kj::HttpHeaderId::TRANSFER_ENCODING) != nullptr;
 }
 
+namespace {
+
+// What hooks.responseParts (runtime/js/fetch.js) hands over for a handler's Response. The hook
+// calls the sink with the parts as arguments, which native code reads without property lookups:
+// sink(status, statusText, body kind, body, known length or -1, encodeBody is "manual",
+// webSocket or null, header name, header value, ...), or with very many headers the names and
+// values as one array in place of the last ones.
+struct ResponseParts {
+  enum class Kind { NONE = 0, STRING = 1, BYTES = 2, STREAM = 3, NATIVE = 4 };
+
+  ResponseParts(kj::HttpHeaders& headers, bool brotli) : headers(headers), brotli(brotli) {}
+
+  kj::HttpHeaders& headers;
+  bool brotli;  // brotliContentEncoding: br is a coding compressed here
+  bool collected = false;
+  int status = 500;
+  kj::String statusText;
+  Kind kind = Kind::NONE;
+  double length = -1;
+  bool manual = false;
+  kj::Maybe<api::ContentCoding> headerCoding;
+  // The body, by kind: STRING and BYTES as `bytes` (kept alive by `encoded` or `store`), STREAM
+  // as its reader, NATIVE as its handle.
+  kj::ArrayPtr<const kj::byte> bytes;
+  kj::Array<kj::byte> encoded;
+  std::shared_ptr<v8::BackingStore> store;
+  v8::Global<v8::Object> reader;
+  std::shared_ptr<api::BodyHandle> handle;
+  v8::Global<v8::Value> webSocket;
+
+  // The parts the sink fills while hooks.responseParts runs (one at a time: it does not nest).
+  static ResponseParts* current;
+  struct Collecting {
+    explicit Collecting(ResponseParts& parts) { current = &parts; }
+    ~Collecting() { current = nullptr; }
+  };
+
+  static void sink(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* isolate = info.GetIsolate();
+    ResponseParts* self = current;
+    if (self == nullptr || self->collected || info.Length() < 7) {
+      return js::throwTypeError(isolate, "Illegal invocation");
+    }
+    auto context = isolate->GetCurrentContext();
+    self->status = info[0]->Int32Value(context).FromMaybe(500);
+    self->statusText = js::toKjString(isolate, info[1]);
+    int kind = info[2]->Int32Value(context).FromMaybe(0);
+    if (kind < 0 || kind > static_cast<int>(Kind::NATIVE)) kind = 0;
+    self->kind = static_cast<Kind>(kind);
+    auto body = info[3];
+    self->length = info[4]->NumberValue(context).FromMaybe(-1);
+    self->manual = info[5]->IsTrue();
+    if (info[6]->IsObject()) self->webSocket.Reset(isolate, info[6]);
+    auto addHeader = [&](v8::Local<v8::Value> nameValue, v8::Local<v8::Value> valueValue) {
+      auto name = js::toKjString(isolate, nameValue);
+      auto value = js::toKjString(isolate, valueValue);
+      if (strcasecmp(name.cStr(), "content-encoding") == 0) {
+        self->headerCoding = api::parseContentCoding(value, self->brotli);
+      }
+      self->headers.add(kj::mv(name), kj::mv(value));
+    };
+    if (info.Length() == 8 && info[7]->IsArray()) {
+      // Very many headers come as one array of name, value, ... (a header name is a string).
+      auto list = info[7].As<v8::Array>();
+      for (uint32_t i = 0; i + 1 < list->Length(); i += 2) {
+        v8::Local<v8::Value> name, value;
+        if (!list->Get(context, i).ToLocal(&name) || !list->Get(context, i + 1).ToLocal(&value)) {
+          return;
+        }
+        addHeader(name, value);
+      }
+    } else {
+      for (int i = 7; i + 1 < info.Length(); i += 2) addHeader(info[i], info[i + 1]);
+    }
+    switch (self->kind) {
+      case Kind::NONE:
+        break;
+      case Kind::STRING:
+        if (body->IsString()) {
+          auto text = body.As<v8::String>();
+          self->encoded = kj::heapArray<kj::byte>(text->Utf8Length(isolate));
+          text->WriteUtf8(isolate, reinterpret_cast<char*>(self->encoded.begin()),
+                          static_cast<int>(self->encoded.size()), nullptr,
+                          v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+        } else {
+          auto text = js::toStdString(isolate, body);
+          self->encoded = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(text.data()),
+                                                  text.size());
+        }
+        self->bytes = self->encoded;
+        break;
+      case Kind::BYTES:
+        if (body->IsArrayBufferView()) {
+          auto view = body.As<v8::ArrayBufferView>();
+          self->store = view->Buffer()->GetBackingStore();
+          self->bytes = kj::arrayPtr(
+              static_cast<const kj::byte*>(self->store->Data()) + view->ByteOffset(),
+              view->ByteLength());
+        } else {
+          self->encoded = kj::heapArray<kj::byte>(js::bytesOf(body));
+          self->bytes = self->encoded;
+        }
+        break;
+      case Kind::STREAM:
+        if (!body->IsObject()) return js::throwTypeError(isolate, "responseParts: no body reader");
+        self->reader.Reset(isolate, body.As<v8::Object>());
+        break;
+      case Kind::NATIVE:
+        self->handle = api::BodyHandle::unwrap(body);
+        if (self->handle == nullptr) {
+          return js::throwTypeError(isolate, "responseParts: a native body without a body handle");
+        }
+        break;
+    }
+    self->collected = true;
+  }
+};
+
+ResponseParts* ResponseParts::current = nullptr;
+
+}  // namespace
+
+v8::Local<v8::Function> Worker::responsePartsSink() {
+  if (responsePartsSink_.IsEmpty()) {
+    auto fn = v8::FunctionTemplate::New(isolate_, &ResponseParts::sink, {}, {}, 0,
+                                        v8::ConstructorBehavior::kThrow)
+                  ->GetFunction(context())
+                  .ToLocalChecked();
+    responsePartsSink_.Reset(isolate_, fn);
+  }
+  return responsePartsSink_.Get(isolate_);
+}
+
 class Worker::Entrypoint final : public kj::HttpService {
  public:
   Entrypoint(Worker& worker, std::string name) : worker_(worker), name_(kj::mv(name)) {}
@@ -64,7 +198,8 @@ class Worker::Entrypoint final : public kj::HttpService {
       auto context = worker_.context();
       v8::TryCatch tryCatch(isolate);
       v8::Local<v8::Value> value;
-      bool ok = invoke(method, url, headers, requestBody, bodyState, kj::mv(state)).ToLocal(&value);
+      bool ok = invoke(method, url, headers, requestBody, bodyState, kj::addRef(stateRef))
+                    .ToLocal(&value);
       if (!ok) {
         result = KJ_EXCEPTION(FAILED, js::describeException(isolate, context, tryCatch));
       } else {
@@ -87,7 +222,7 @@ class Worker::Entrypoint final : public kj::HttpService {
               }
               return sendInternalError(response);
             })
-        .attach(kj::addRef(stateRef), kj::defer([bodyState]() {
+        .attach(kj::mv(state), kj::defer([bodyState]() {
                 if (bodyState) bodyState->detach();
               }));
   }
@@ -111,11 +246,11 @@ class Worker::Entrypoint final : public kj::HttpService {
     v8::Local<v8::Value> bodyValue = v8::Null(isolate);
     if (bodyState) bodyValue = api::BodyHandle::wrap(worker_, bodyState);
 
-    auto methodName = kj::str(method);
+    kj::StringPtr methodName = kj::toCharSequence(method);
     v8::Local<v8::Value> request;
-    if (!worker_.hook("makeRequest")
+    if (!worker_.hook(HotHook::MAKE_REQUEST)
              ->Call(context, v8::Undefined(isolate), 4,
-                    std::array<v8::Local<v8::Value>, 4>{str(isolate, methodName.cStr()),
+                    std::array<v8::Local<v8::Value>, 4>{worker_.key(methodName.cStr()),
                                                         str(isolate, url.cStr()), headerArray,
                                                         bodyValue}
                         .data())
@@ -134,7 +269,7 @@ class Worker::Entrypoint final : public kj::HttpService {
     if (worker_.source_.syntax == WorkerSource::Syntax::SERVICE_WORKER) {
       v8::Local<v8::Value> args[] = {request, ctx};
       v8::Local<v8::Value> responded;
-      if (!worker_.hook("dispatchFetchEvent")
+      if (!worker_.hook(HotHook::DISPATCH_FETCH_EVENT)
                ->Call(context, v8::Undefined(isolate), 2, args)
                .ToLocal(&responded)) {
         return {};
@@ -159,52 +294,40 @@ class Worker::Entrypoint final : public kj::HttpService {
       auto* isolate = worker_.isolate_;
       auto context = worker_.context();
       v8::TryCatch tryCatch(isolate);
-      v8::Local<v8::Value> partsValue;
-      v8::Local<v8::Value> args[] = {value.Get(isolate)};
-      if (!worker_.hook("responseParts")->Call(context, v8::Undefined(isolate), 1, args)
-               .ToLocal(&partsValue)) {
-        worker_.logError("Uncaught " + js::describeException(isolate, context, tryCatch));
-        return sendInternalError(response);
-      }
-      auto parts = partsValue.As<v8::Object>();
-      int status = get(context, parts, "status")->Int32Value(context).FromMaybe(500);
-      auto statusText = js::toKjString(isolate, get(context, parts, "statusText"));
-      if (statusText.size() == 0) statusText = kj::str(reasonPhrase(status).data());
-
       kj::HttpHeaders headers(worker_.host_.headerTable);
-      auto headerList = get(context, parts, "headers").As<v8::Array>();
+      ResponseParts parts(headers, worker_.compatFlags().enabled("brotliContentEncoding"));
+      {
+        // hooks.responseParts(response, sink) hands the parts to the sink as its arguments.
+        ResponseParts::Collecting collecting(parts);
+        v8::Local<v8::Value> args[] = {value.Get(isolate), worker_.responsePartsSink()};
+        if (worker_.hook(HotHook::RESPONSE_PARTS)->Call(context, v8::Undefined(isolate), 2, args)
+                .IsEmpty() ||
+            !parts.collected) {
+          worker_.logError("Uncaught " + js::describeException(isolate, context, tryCatch));
+          return sendInternalError(response);
+        }
+      }
+      int status = parts.status;
+      auto statusText = kj::mv(parts.statusText);
+      if (statusText.size() == 0) statusText = kj::str(reasonPhrase(status).data());
       // A Content-Encoding of gzip or br (unless encodeBody is "manual") means the body is to be
       // compressed here; its length is then unknown.
-      bool automatic = js::toStdString(isolate, get(context, parts, "encodeBody")) != "manual";
-      kj::Maybe<api::ContentCoding> headerCoding;
-      for (uint32_t i = 0; i + 1 < headerList->Length(); i += 2) {
-        auto name = js::toKjString(isolate, headerList->Get(context, i).ToLocalChecked());
-        auto value = js::toKjString(isolate, headerList->Get(context, i + 1).ToLocalChecked());
-        if (strcasecmp(name.cStr(), "content-encoding") == 0) {
-          headerCoding = api::parseContentCoding(
-              value, worker_.compatFlags().enabled("brotliContentEncoding"));
-        }
-        headers.add(kj::mv(name), kj::mv(value));
-      }
-      kj::Maybe<api::ContentCoding> encodeAs = automatic ? headerCoding : nullptr;
-      auto webSocket = get(context, parts, "webSocket");
-      if (!webSocket.IsEmpty() && webSocket->IsObject()) {
+      kj::Maybe<api::ContentCoding> encodeAs = parts.manual ? nullptr : parts.headerCoding;
+      if (!parts.webSocket.IsEmpty()) {
         // status 101 with a webSocket: the connection becomes that WebSocket's.
-        return api::serveWebSocketResponse(worker_, webSocket, response, headers);
+        return api::serveWebSocketResponse(worker_, parts.webSocket.Get(isolate), response,
+                                           headers);
       }
-      auto kind = js::toStdString(isolate, get(context, parts, "bodyKind"));
-      auto body = get(context, parts, "body");
-      if (kind == "native") {
+      using Kind = ResponseParts::Kind;
+      if (parts.kind == Kind::NATIVE) {
         // A fetched body returned unread. Bytes still encoded as this response's Content-Encoding
         // says go out as they came, with their length (as in workerd); otherwise they are
         // decoded, and encoded again if the headers ask for it.
-        auto handle = api::BodyHandle::unwrap(body);
-        KJ_REQUIRE(handle != nullptr, "responseParts gave a native body without a body handle");
         kj::Maybe<api::ContentCoding> coding;
-        auto stream = api::takeBodyStream(kj::mv(handle), coding);
+        auto stream = api::takeBodyStream(kj::mv(parts.handle), coding);
         bool asItCame = true;
         KJ_IF_MAYBE(c, coding) {
-          KJ_IF_MAYBE(h, headerCoding) { asItCame = *c == *h; } else { asItCame = false; }
+          KJ_IF_MAYBE(h, parts.headerCoding) { asItCame = *c == *h; } else { asItCame = false; }
           if (!asItCame) stream = api::newDecodingStream(kj::mv(stream), *c);
         }
         if (!asItCame || coding == nullptr) {
@@ -223,70 +346,38 @@ class Worker::Entrypoint final : public kj::HttpService {
         auto& outRef = *out;
         return api::pumpBody(kj::mv(stream), outRef).attach(kj::mv(out), kj::mv(statusText));
       }
-      if (encodeAs != nullptr && (kind == "string" || kind == "bytes" || kind == "stream")) {
+      if (encodeAs != nullptr && parts.kind != Kind::NONE) {
         headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
         auto stream = response.send(status, statusText, headers);
         auto encoder = api::newEncodingStream(*stream, KJ_ASSERT_NONNULL(encodeAs));
         auto& encoderRef = *encoder;
         kj::Promise<void> written = nullptr;
-        if (kind == "stream") {
-          auto reader = v8::Global<v8::Object>(isolate, body.As<v8::Object>());
-          written = api::pumpJsBody(worker_, kj::mv(reader), encoderRef);
+        if (parts.kind == Kind::STREAM) {
+          written = api::pumpJsBody(worker_, kj::mv(parts.reader), encoderRef);
         } else {
-          kj::Array<kj::byte> bytes;
-          if (kind == "string") {
-            auto s = js::toStdString(isolate, body);
-            bytes = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-          } else {
-            bytes = kj::heapArray<kj::byte>(js::bytesOf(body));
-          }
-          auto& bytesRef = bytes;
-          written = encoderRef.write(bytesRef.begin(), bytesRef.size()).attach(kj::mv(bytes));
+          written = encoderRef.write(parts.bytes.begin(), parts.bytes.size())
+                        .attach(kj::mv(parts.encoded), kj::mv(parts.store));
         }
         return written.then([&encoderRef]() { return encoderRef.end(); })
             .attach(kj::mv(encoder), kj::mv(stream), kj::mv(statusText));
       }
-      if (kind == "string" || kind == "bytes") {
-        // Straight from the JS value to the socket: a string is encoded once into the buffer
+      if (parts.kind == Kind::STRING || parts.kind == Kind::BYTES) {
+        // Straight from the JS value to the socket: a string was encoded once into the buffer
         // written, and bytes (the Response's own copy, which nothing else can change) are written
         // from their backing store.
-        kj::ArrayPtr<const kj::byte> bytes;
-        kj::Array<kj::byte> encoded;
-        std::shared_ptr<v8::BackingStore> store;
-        if (kind == "string" && body->IsString()) {
-          auto text = body.As<v8::String>();
-          encoded = kj::heapArray<kj::byte>(text->Utf8Length(isolate));
-          text->WriteUtf8(isolate, reinterpret_cast<char*>(encoded.begin()),
-                          static_cast<int>(encoded.size()), nullptr,
-                          v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-          bytes = encoded;
-        } else if (kind == "string") {
-          auto text = js::toStdString(isolate, body);
-          encoded = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(text.data()),
-                                            text.size());
-          bytes = encoded;
-        } else if (body->IsArrayBufferView()) {
-          auto view = body.As<v8::ArrayBufferView>();
-          store = view->Buffer()->GetBackingStore();
-          bytes = kj::arrayPtr(static_cast<const kj::byte*>(store->Data()) + view->ByteOffset(),
-                               view->ByteLength());
-        } else {
-          encoded = kj::heapArray<kj::byte>(js::bytesOf(body));
-          bytes = encoded;
-        }
+        auto bytes = parts.bytes;
         auto stream = response.send(status, statusText, headers, uint64_t(bytes.size()));
         if (bytes.size() == 0) return kj::READY_NOW;
         auto write = stream->write(bytes.begin(), bytes.size());
-        return write.attach(kj::mv(encoded), kj::mv(store), kj::mv(stream), kj::mv(statusText));
+        return write.attach(kj::mv(parts.encoded), kj::mv(parts.store), kj::mv(stream),
+                            kj::mv(statusText));
       }
-      if (kind == "stream") {
+      if (parts.kind == Kind::STREAM) {
         // A FixedLengthStream's readable side says how long it is.
-        double known = get(context, parts, "length")->NumberValue(context).FromMaybe(-1);
         kj::Maybe<uint64_t> length;
-        if (known >= 0) length = static_cast<uint64_t>(known);
+        if (parts.length >= 0) length = static_cast<uint64_t>(parts.length);
         auto stream = response.send(status, statusText, headers, length);
-        auto reader = v8::Global<v8::Object>(isolate, body.As<v8::Object>());
-        auto pump = api::pumpJsBody(worker_, kj::mv(reader), *stream);
+        auto pump = api::pumpJsBody(worker_, kj::mv(parts.reader), *stream);
         return pump.attach(kj::mv(stream), kj::mv(statusText));
       }
       response.send(status, statusText, headers, uint64_t(0));
@@ -360,6 +451,7 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
 }
 
 Worker::~Worker() noexcept(false) {
+  api::rpcWorkerGone(*this);
   api::cancelAllTimers(*this);
   api::closeAllWebSockets(*this);
   unregisterScheduledTargets(*this);
@@ -375,6 +467,11 @@ Worker::~Worker() noexcept(false) {
   unhandledRejections_.clear();
   reportedRejections_.clear();
   handledLater_.clear();
+  // Requests still holding their state outlive this worker: they no longer reach it.
+  for (auto& [id, state] : liveContexts_) state->worker_ = nullptr;
+  liveContexts_.clear();
+  for (auto& hook : hotHooks_) hook.Reset();
+  responsePartsSink_.Reset();
   hooks_.Reset();
   env_.Reset();
   exports_.Reset();
@@ -420,6 +517,15 @@ v8::Local<v8::Function> Worker::hook(const char* name) {
   auto value = hooks()->Get(context(), key(name)).ToLocalChecked();
   KJ_ASSERT(value->IsFunction(), "built-ins did not provide the hook", name);
   return value.As<v8::Function>();
+}
+
+v8::Local<v8::Function> Worker::hook(HotHook which) {
+  static constexpr const char* kNames[] = {"makeRequest", "responseParts", "settle",
+                                           "dispatchFetchEvent"};
+  static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(HotHook::COUNT));
+  auto& slot = hotHooks_[static_cast<int>(which)];
+  if (slot.IsEmpty()) slot.Reset(isolate_, hook(kNames[static_cast<int>(which)]));
+  return slot.Get(isolate_);
 }
 
 v8::Local<v8::Value> Worker::callHook(const char* name,
@@ -585,7 +691,7 @@ v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) 
   auto exports = exports_.Get(isolate_);
   const std::string& exportName = entrypoint.empty() ? std::string("default") : entrypoint;
   v8::Local<v8::Value> handler;
-  if (!exports->Get(context, str(isolate_, exportName)).ToLocal(&handler)) return {};
+  if (!exports->Get(context, key(exportName)).ToLocal(&handler)) return {};
   if (!handler->IsObject()) {
     js::throwError(isolate_, "service \"" + source_.serviceName + "\" has no exported handler \"" +
                                  exportName + "\"");
@@ -610,7 +716,7 @@ Worker::HandlerCall Worker::callHandler(const std::string& entrypoint, const cha
     }
   }
   v8::Local<v8::Value> function;
-  if (!receiver->Get(context, str(isolate_, method)).ToLocal(&function)) return HandlerCall::THREW;
+  if (!receiver->Get(context, key(method)).ToLocal(&function)) return HandlerCall::THREW;
   if (!function->IsFunction()) {
     auto what = entrypoint.empty() ? std::string("Handler") : "Entrypoint \"" + entrypoint + "\"";
     js::throwError(isolate_, what + " does not export a " + method + "() function.");
@@ -726,7 +832,7 @@ kj::Promise<v8::Global<v8::Value>> Worker::awaitJs(v8::Local<v8::Value> value) {
   uint64_t id = nextSettleId_++;
   settling_.emplace(id, kj::mv(paf.fulfiller));
   v8::Local<v8::Value> args[] = {promise, v8::Number::New(isolate_, static_cast<double>(id))};
-  if (hook("settle")->Call(context(), v8::Undefined(isolate_), 2, args).IsEmpty()) {
+  if (hook(HotHook::SETTLE)->Call(context(), v8::Undefined(isolate_), 2, args).IsEmpty()) {
     settling_.erase(id);
     return KJ_EXCEPTION(FAILED, "awaiting a JavaScript promise failed");
   }

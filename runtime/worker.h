@@ -98,8 +98,10 @@ class Worker {
     std::string error;
     bool ackAll = false;
     bool retryAll = false;
+    double retryAllDelaySeconds = 0;
     std::vector<std::string> acked;
     std::vector<std::string> retried;
+    std::vector<double> retryDelaySeconds;  // for each of `retried`
   };
   bool hasQueueHandler(const std::string& entrypoint);
   kj::Promise<QueueOutcome> runQueue(const std::string& entrypoint, const std::string& queueName,
@@ -130,6 +132,11 @@ class Worker {
   // The built-ins' hooks object (hooks.makeRequest etc.).
   v8::Local<v8::Object> hooks() { return hooks_.Get(isolate_); }
   v8::Local<v8::Function> hook(const char* name);
+  // The hooks every request calls, looked up once.
+  enum class HotHook { MAKE_REQUEST, RESPONSE_PARTS, SETTLE, DISPATCH_FETCH_EVENT, COUNT };
+  v8::Local<v8::Function> hook(HotHook which);
+  // The native function hooks.responseParts hands a Response's parts to (runtime/worker.cc).
+  v8::Local<v8::Function> responsePartsSink();
   // `name` as an internalized string, made once per isolate.
   v8::Local<v8::String> key(std::string_view name);
   // Calls a hook; on a JS exception throws a kj::Exception with its description.
@@ -200,6 +207,11 @@ class Worker {
   v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
   v8::Global<v8::FunctionTemplate> contextTemplate_;
   v8::Global<v8::ObjectTemplate> handleTemplate_;
+  v8::Global<v8::Function> hotHooks_[static_cast<int>(HotHook::COUNT)];
+  v8::Global<v8::Function> responsePartsSink_;
+  // Requests in flight by the id their `ctx` object holds (runtime/request_context.cc).
+  std::unordered_map<uint64_t, RequestContext*> liveContexts_;
+  uint64_t nextContextId_ = 1;
   std::map<uint32_t, api::Timer*> timers_;
   uint32_t nextTimerId_ = 1;
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> unhandledRejections_;

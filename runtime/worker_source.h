@@ -60,6 +60,7 @@ struct WorkerSource {
     std::string uniqueKey;  // empty for ephemeralLocal
     bool ephemeralLocal = false;
     bool enableSql = false;
+    bool preventEviction = false;
   };
   enum class DurableObjectStorage { NONE, IN_MEMORY, LOCAL_DISK };
 

@@ -9,10 +9,9 @@
 #include <vector>
 
 #include "config/config_loader.h"
-#include "runtime/runtime_main.h"
-#include "runtime/runtime_process.h"
 #include "supervisor/cpu_count.h"
 #include "supervisor/logging.h"
+#include "supervisor/runtime_binary.h"
 #include "supervisor/supervisor.h"
 
 namespace colony {
@@ -85,7 +84,7 @@ std::optional<config::LoadedConfig> load(const config::LoadOptions& options) {
 
 }  // namespace
 
-int runCli(int argc, char** argv) {
+int runCli(int argc, char** argv, const InProcessCommands* inProcess) {
   CLI::App app{"Colony: a multi-process server runtime for Cloudflare Workers applications, "
                "configured with workerd's Cap'n Proto config format.",
                "colony"};
@@ -179,12 +178,16 @@ int runCli(int argc, char** argv) {
     return 2;
   }
 
+  bool runsWorkers = runtimeProcess->parsed() || (serve->parsed() && singleProcess) ||
+                     test->parsed() || check->parsed();
+  if (runsWorkers && inProcess == nullptr) return execRuntimeBinary(argv);
+
   logging::KjLogRedirect kjLogs;
   if (runtimeProcess->parsed()) {
     logging::setUp(runtimeVerbose, logging::parseFormat(runtimeLogFormat).value_or(logging::Format::kText),
                    "runtime#" + std::to_string(runtimeIndex));
     logging::setGeneration(runtimeOptions.generation);
-    return runRuntimeProcess(runtimeOptions);
+    return inProcess->runtimeProcess(runtimeOptions);
   }
   if (serve->parsed()) {
     auto format = logging::parseFormat(logFormat).value_or(logging::Format::kText);
@@ -197,7 +200,7 @@ int runCli(int argc, char** argv) {
       serverOptions.socketFds = config->socketFds();
       serverOptions.controlFd = controlFd;
       serverOptions.verbose = serveArgs.verbose;
-      return serveInProcess(config->get(), std::move(serverOptions));
+      return inProcess->serve(config->get(), std::move(serverOptions));
     }
     SupervisorOptions supervisorOptions;
     supervisorOptions.load = options;
@@ -216,13 +219,13 @@ int runCli(int argc, char** argv) {
     if (!config) return 1;
     ServerOptions options;
     options.compatDateOverride = compatDate;
-    return testInProcess(config->get(), std::move(options), filter, predictable);
+    return inProcess->test(config->get(), std::move(options), filter, predictable);
   }
   if (check->parsed()) {
     logging::setUp(checkArgs.verbose, logging::Format::kText, "check");
     auto config = load(loadOptions(checkArgs));
     if (!config) return 1;
-    int code = checkInProcess(config->get());
+    int code = inProcess->check(config->get());
     if (code == 0) fprintf(stderr, "%s: OK\n", checkArgs.configPath.c_str());
     return code;
   }

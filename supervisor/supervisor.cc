@@ -26,8 +26,10 @@
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
 #include "runtime/storage/cache_dir.h"
+#include "runtime/storage/queue_spool.h"
 #include "supervisor/admin_server.h"
 #include "supervisor/object_directory.h"
+#include "supervisor/runtime_binary.h"
 #include "supervisor/socket_set.h"
 #include "supervisor/status.h"
 
@@ -244,7 +246,9 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   bool reloadPending_ = false;
   bool stopping_ = false;
   int exitCode_ = 0;
-  std::string exePath_;
+  std::string runtimePath_;  // the runtime binary, for argv[0] and messages
+  std::string runtimeExec_;  // what is executed: /proc/self/fd/N of the binary opened at start
+  int runtimeFd_ = -1;
   uint64_t reloads_ = 0, failedReloads_ = 0, crashes_ = 0, servedByExited_ = 0;
   std::unique_ptr<AdminServer> admin_;
   std::vector<uv_signal_t*> signals_;
@@ -456,7 +460,7 @@ void Supervisor::spawn(const std::shared_ptr<Generation>& generation, unsigned i
   freeSlots_.pop_back();
   table_.clear(process->slot);
 
-  std::vector<std::string> args = {exePath_,
+  std::vector<std::string> args = {runtimePath_,
                                    "runtime-process",
                                    "--control-fd",
                                    "3",
@@ -482,8 +486,8 @@ void Supervisor::spawn(const std::shared_ptr<Generation>& generation, unsigned i
   stdio[3].flags = UV_INHERIT_FD;
   stdio[3].data.fd = pair[1];
   uv_process_options_t spawnOptions{};
-  // The running binary itself, even if the file was replaced on disk since.
-  spawnOptions.file = "/proc/self/exe";
+  // The runtime binary as it was at start, even if the file was replaced on disk since.
+  spawnOptions.file = runtimeExec_.c_str();
   spawnOptions.args = argv.data();
   spawnOptions.stdio = stdio;
   spawnOptions.stdio_count = 4;
@@ -503,7 +507,7 @@ void Supervisor::spawn(const std::shared_ptr<Generation>& generation, unsigned i
     uv_close(reinterpret_cast<uv_handle_t*>(handle),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
     freeSlots_.push_back(process->slot);
-    failGeneration(generation, std::string("cannot start a runtime process (") + exePath_ +
+    failGeneration(generation, std::string("cannot start a runtime process (") + runtimePath_ +
                                    "): " + uv_strerror(rc));
     return;
   }
@@ -829,10 +833,16 @@ SupervisorStatus Supervisor::status() {
 
 int Supervisor::run(config::LoadedConfig first) {
   loop_->data = this;
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  exePath_ = n > 0 ? std::string(exe, n) : std::string("colony");
-  // Deleted-on-disk binaries read as "path (deleted)"; argv[0] is only a label.
+  // Runtime processes run the runtime binary (supervisor/runtime_binary.h). It is held open, so
+  // that a package upgrade replacing it on disk does not mix versions within one supervisor.
+  runtimePath_ = runtimeBinaryPath();
+  runtimeFd_ = open(runtimePath_.c_str(), O_PATH | O_CLOEXEC);
+  if (runtimeFd_ < 0) {
+    spdlog::error("cannot find the runtime binary {}: {} (it is installed next to colony)",
+                  runtimePath_, strerror(errno));
+    return 1;
+  }
+  runtimeExec_ = "/proc/self/fd/" + std::to_string(runtimeFd_);
   table_ = LoadTable::create();
   for (uint32_t i = LoadTable::kSlots; i > 0; --i) freeSlots_.push_back(i - 1);
 
@@ -909,6 +919,7 @@ int Supervisor::run(config::LoadedConfig first) {
   current_ = nullptr;
   starting_ = nullptr;
   if (!options_.pidFile.empty()) unlink(options_.pidFile.c_str());
+  ::close(runtimeFd_);
   return exitCode_;
 }
 
@@ -930,8 +941,11 @@ int runSupervisor(SupervisorOptions options, config::LoadedConfig first) {
   }
   // The Cache API's directory, shared by every runtime process (runtime/storage/cache_dir.h).
   std::unique_ptr<storage::SupervisorCacheDirectory> cacheDirectory;
+  // Queue spools, likewise shared (runtime/storage/queue_spool.h).
+  std::unique_ptr<storage::SupervisorQueueDirectory> queueDirectory;
   try {
     cacheDirectory = std::make_unique<storage::SupervisorCacheDirectory>();
+    queueDirectory = std::make_unique<storage::SupervisorQueueDirectory>();
   } catch (std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -214,7 +214,18 @@ def run_js(binary, filters, verbose, totals):
             # Filtering case names needs a run; the file is selected only by name.
             continue
         start = time.monotonic()
-        rc, out = run_bounded([binary, "test", path], JS_TIMEOUT, cwd=os.path.dirname(path))
+        cmd = [binary, "test", path]
+        scratch = None
+        with open(path) as f:
+            if "TEST_TMPDIR" in f.read():
+                # A disk service named TEST_TMPDIR gets a fresh directory, as in workerd's tests.
+                scratch = tempfile.mkdtemp(prefix="colony-wd-test-")
+                cmd += ["--directory-path", "TEST_TMPDIR=" + scratch]
+        try:
+            rc, out = run_bounded(cmd, JS_TIMEOUT, cwd=os.path.dirname(path))
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
         elapsed = time.monotonic() - start
         passed, failed = [], []
         for line in out.splitlines():

@@ -4,7 +4,7 @@ namespace colony::api {
 
 namespace {
 
-class CloneSerializerDelegate final : public v8::ValueSerializer::Delegate {
+class CloneSerializerDelegate : public v8::ValueSerializer::Delegate {
  public:
   CloneSerializerDelegate(v8::Isolate* isolate, v8::Local<v8::Function> makeError)
       : isolate_(isolate), makeError_(makeError) {}
@@ -45,6 +45,57 @@ class CloneSerializerDelegate final : public v8::ValueSerializer::Delegate {
   v8::Local<v8::Function> makeError_;
 };
 
+class RpcSerializerDelegate final : public CloneSerializerDelegate {
+ public:
+  RpcSerializerDelegate(v8::Isolate* isolate, v8::Local<v8::Function> makeError,
+                        v8::ValueSerializer** slot)
+      : CloneSerializerDelegate(isolate, makeError), slot_(slot) {}
+
+  v8::Maybe<bool> WriteHostObject(v8::Isolate* isolate, v8::Local<v8::Object> object) override {
+    auto context = isolate->GetCurrentContext();
+    v8::Local<v8::Value> index;
+    if (object->GetPrivate(context, rpcCapKey(isolate)).ToLocal(&index) && index->IsUint32()) {
+      v8::Local<v8::Value> meta;
+      if (!object->GetPrivate(context, rpcMetaKey(isolate)).ToLocal(&meta)) return v8::Nothing<bool>();
+      (*slot_)->WriteUint32(index.As<v8::Uint32>()->Value());
+      return (*slot_)->WriteValue(context, meta);
+    }
+    return CloneSerializerDelegate::WriteHostObject(isolate, object);
+  }
+
+ private:
+  v8::ValueSerializer** slot_;
+};
+
+class RpcDeserializerDelegate final : public v8::ValueDeserializer::Delegate {
+ public:
+  RpcDeserializerDelegate(v8::ValueDeserializer** slot, uint32_t* count) : slot_(slot), count_(count) {}
+
+  v8::MaybeLocal<v8::Object> ReadHostObject(v8::Isolate* isolate) override {
+    auto context = isolate->GetCurrentContext();
+    uint32_t index;
+    v8::Local<v8::Value> meta;
+    if (!(*slot_)->ReadUint32(&index) || !(*slot_)->ReadValue(context).ToLocal(&meta)) {
+      isolate->ThrowException(v8::Exception::Error(
+          v8::String::NewFromUtf8Literal(isolate, "malformed RPC message")));
+      return {};
+    }
+    // No JS may run while V8 deserializes: the placeholder is replaced afterwards.
+    auto placeholder = v8::Object::New(isolate);
+    if (placeholder->SetPrivate(context, rpcCapKey(isolate), v8::Integer::NewFromUnsigned(isolate, index))
+            .IsNothing() ||
+        placeholder->SetPrivate(context, rpcMetaKey(isolate), meta).IsNothing()) {
+      return {};
+    }
+    ++*count_;
+    return placeholder;
+  }
+
+ private:
+  v8::ValueDeserializer** slot_;
+  uint32_t* count_;
+};
+
 }  // namespace
 
 v8::Local<v8::Private> uncloneableTypeKey(v8::Isolate* isolate) {
@@ -55,6 +106,24 @@ v8::Local<v8::Private> uncloneableTypeKey(v8::Isolate* isolate) {
 std::unique_ptr<v8::ValueSerializer::Delegate> newCloneDelegate(v8::Isolate* isolate,
                                                                 v8::Local<v8::Function> makeError) {
   return std::make_unique<CloneSerializerDelegate>(isolate, makeError);
+}
+
+v8::Local<v8::Private> rpcCapKey(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, v8::String::NewFromUtf8Literal(isolate, "colony:rpcCap"));
+}
+
+v8::Local<v8::Private> rpcMetaKey(v8::Isolate* isolate) {
+  return v8::Private::ForApi(isolate, v8::String::NewFromUtf8Literal(isolate, "colony:rpcMeta"));
+}
+
+std::unique_ptr<v8::ValueSerializer::Delegate> newRpcSerializerDelegate(
+    v8::Isolate* isolate, v8::Local<v8::Function> makeError, v8::ValueSerializer** slot) {
+  return std::make_unique<RpcSerializerDelegate>(isolate, makeError, slot);
+}
+
+std::unique_ptr<v8::ValueDeserializer::Delegate> newRpcDeserializerDelegate(
+    v8::ValueDeserializer** slot, uint32_t* count) {
+  return std::make_unique<RpcDeserializerDelegate>(slot, count);
 }
 
 }  // namespace colony::api

@@ -18,4 +18,15 @@ v8::Local<v8::Private> uncloneableTypeKey(v8::Isolate* isolate);
 std::unique_ptr<v8::ValueSerializer::Delegate> newCloneDelegate(v8::Isolate* isolate,
                                                                 v8::Local<v8::Function> makeError);
 
+// JS RPC (runtime/api/rpc.cc): a host object holding an index under rpcCapKey() is written as
+// that index followed by the value under rpcMetaKey(); reading it back makes a plain object with
+// the same two private properties (counted in *count), for rpc.js to replace. `*slot` must point
+// at the serializer or deserializer the delegate serves before it is used.
+v8::Local<v8::Private> rpcCapKey(v8::Isolate* isolate);
+v8::Local<v8::Private> rpcMetaKey(v8::Isolate* isolate);
+std::unique_ptr<v8::ValueSerializer::Delegate> newRpcSerializerDelegate(
+    v8::Isolate* isolate, v8::Local<v8::Function> makeError, v8::ValueSerializer** slot);
+std::unique_ptr<v8::ValueDeserializer::Delegate> newRpcDeserializerDelegate(
+    v8::ValueDeserializer** slot, uint32_t* count);
+
 }  // namespace colony::api

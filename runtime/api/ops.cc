@@ -1,4 +1,5 @@
 #include "runtime/api/ops.h"
+#include "runtime/api/rpc.h"
 #include "runtime/api/storage_bindings.h"
 #include "runtime/scheduled.h"
 
@@ -32,6 +33,7 @@ v8::Local<v8::Object> makeOps(Worker& worker) {
   installTcpSocketOps(worker, ops);
   installIdnaOps(worker, ops);
   durable_objects::installDurableObjectOps(worker, ops);
+  installRpcOps(worker, ops);
   installStorageOps(worker, ops);
   installScheduledOps(worker, ops);
   installQueueConsumerOps(worker, ops);

@@ -6,6 +6,10 @@
 //   storeWrite(dir, key, headerJson, bytes)
 //   storeDelete(dir, key) -> boolean
 //   storeHeaders(dir) -> [headerJson...]
+//   storeLocate(dir, key) -> undefined | [headerJson, bodyOffset, bodySize, version]   (R2)
+//   storeReadBody(dir, key, version, offset, length) -> Uint8Array   (throws if replaced)
+//   storeConcat(dir, key, headerJson, sourceDir, [sourceKey...])   (R2 multipart completion)
+//   storeRemoveTree(dir)
 //   storeEvict(dir, maxBytes)
 //   cacheDirectory() -> string          cacheMaxBytes() -> number
 //   memoryCacheOpen(id, maxKeys, maxValueSize, maxTotalValueSize) -> store id
@@ -82,6 +86,54 @@ void storeHeaders(const Info& info) {
     for (auto& h : headers) items.push_back(js::str(isolate, h));
     info.GetReturnValue().Set(v8::Array::New(isolate, items.data(), items.size()));
   });
+}
+
+void storeLocate(const Info& info) {
+  guarded(info, [&] {
+    auto* isolate = info.GetIsolate();
+    auto located = storage::FileStore(arg(info, 0)).locate(arg(info, 1));
+    if (!located) return;
+    v8::Local<v8::Value> items[] = {
+        js::str(isolate, located->header),
+        v8::Number::New(isolate, static_cast<double>(located->bodyOffset)),
+        v8::Number::New(isolate, static_cast<double>(located->bodySize)),
+        js::str(isolate, std::to_string(located->inode))};
+    info.GetReturnValue().Set(v8::Array::New(isolate, items, 4));
+  });
+}
+
+void storeReadBody(const Info& info) {
+  guarded(info, [&] {
+    auto* isolate = info.GetIsolate();
+    auto context = isolate->GetCurrentContext();
+    auto inode = std::stoull(arg(info, 2));
+    auto offset = static_cast<uint64_t>(info[3]->NumberValue(context).FromMaybe(0));
+    auto length = static_cast<uint64_t>(info[4]->NumberValue(context).FromMaybe(0));
+    auto bytes = storage::FileStore(arg(info, 0)).readBody(arg(info, 1), inode, offset, length);
+    info.GetReturnValue().Set(js::newBytes(isolate, kj::arrayPtr(bytes.data(), bytes.size())));
+  });
+}
+
+void storeConcat(const Info& info) {
+  guarded(info, [&] {
+    auto* isolate = info.GetIsolate();
+    auto header = arg(info, 2);
+    if (header.find('\n') != std::string::npos) throw std::runtime_error("record header has a newline");
+    if (!info[4]->IsArray()) throw std::runtime_error("storeConcat: the source keys are not an array");
+    auto list = info[4].As<v8::Array>();
+    std::vector<std::string> keys;
+    for (uint32_t i = 0; i < list->Length(); i++) {
+      v8::Local<v8::Value> item;
+      if (!list->Get(isolate->GetCurrentContext(), i).ToLocal(&item)) return;
+      keys.push_back(js::toStdString(isolate, item));
+    }
+    storage::FileStore(arg(info, 0))
+        .writeConcatenated(arg(info, 1), header, storage::FileStore(arg(info, 3)), keys);
+  });
+}
+
+void storeRemoveTree(const Info& info) {
+  guarded(info, [&] { storage::removeTree(arg(info, 0)); });
 }
 
 void storeEvict(const Info& info) {
@@ -196,12 +248,8 @@ void memoryCacheWait(const Info& info) {
 void serializeValue(const Info& info) {
   auto* isolate = info.GetIsolate();
   v8::ValueSerializer serializer(isolate);
-  serializer.WriteHeader();
-  bool wrote = false;
-  if (!serializer.WriteValue(isolate->GetCurrentContext(), info[0]).To(&wrote) || !wrote) return;
-  auto [data, size] = serializer.Release();
-  info.GetReturnValue().Set(js::newBytes(isolate, kj::arrayPtr(data, size)));
-  free(data);
+  v8::Local<v8::Uint8Array> bytes;
+  if (js::serializeToBytes(isolate, serializer, info[0]).ToLocal(&bytes)) info.GetReturnValue().Set(bytes);
 }
 
 // ops.deserializeValue(bytes) -> value
@@ -223,6 +271,10 @@ void installStorageOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "storeWrite", storeWrite);
   setOp(worker, ops, "storeDelete", storeDelete);
   setOp(worker, ops, "storeHeaders", storeHeaders);
+  setOp(worker, ops, "storeLocate", storeLocate);
+  setOp(worker, ops, "storeReadBody", storeReadBody);
+  setOp(worker, ops, "storeConcat", storeConcat);
+  setOp(worker, ops, "storeRemoveTree", storeRemoveTree);
   setOp(worker, ops, "storeEvict", storeEvict);
   setOp(worker, ops, "cacheDirectory", cacheDirectory);
   setOp(worker, ops, "cacheMaxBytes", cacheMaxBytes);

@@ -78,7 +78,7 @@ SocketInfo infoOf(kj::AsyncIoStream& stream) {
 class Connection {
  public:
   // `tls` is null for accepted connections (tcp sockets in the config), which cannot start TLS.
-  Connection(Secure secure, kj::String host, kj::TlsContext* tls)
+  Connection(Secure secure, kj::String host, TlsClientContext* tls)
       : secure_(secure), host_(kj::mv(host)), tls_(tls) {}
 
   // Starts connecting; the connection is ready when `stream` resolves.
@@ -134,7 +134,7 @@ class Connection {
     return promise.then([this, name = kj::mv(name)](kj::Own<kj::AsyncIoStream> raw) mutable {
       close();
       KJ_REQUIRE(tls_ != nullptr, "this socket cannot start TLS");
-      auto wrapped = tls_->wrapClient(kj::mv(raw), name);
+      auto wrapped = tls_->get().wrapClient(kj::mv(raw), name);
       return wrapped.catch_([name = kj::mv(name)](kj::Exception&& e)
                                 -> kj::Promise<kj::Own<kj::AsyncIoStream>> {
         return describeTlsFailure(name, kj::mv(e));
@@ -148,13 +148,13 @@ class Connection {
 
   Secure secure() const { return secure_; }
   kj::StringPtr host() const { return host_; }
-  kj::TlsContext* tls() { return tls_; }
+  TlsClientContext* tls() { return tls_; }
   kj::AsyncIoStream* stream() { return stream_.get(); }
 
  private:
   Secure secure_;
   kj::String host_;
-  kj::TlsContext* tls_;
+  TlsClientContext* tls_;
   kj::Maybe<kj::ForkedPromise<void>> connecting_;
   kj::Own<kj::AsyncIoStream> stream_;
   kj::Canceler canceler_;
@@ -245,7 +245,7 @@ void tcpConnect(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (secure == Secure::ON) {
     auto* tls = &network->tls();
     stream = stream.then([tls, host = kj::str(host)](kj::Own<kj::AsyncIoStream> raw) mutable {
-      return tls->wrapClient(kj::mv(raw), host)
+      return tls->get().wrapClient(kj::mv(raw), host)
           .catch_([host = kj::mv(host)](kj::Exception&& e) -> kj::Promise<kj::Own<kj::AsyncIoStream>> {
             return describeTlsFailure(host, kj::mv(e));
           });

@@ -364,14 +364,15 @@ void wsClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // Pumps messages both ways until both directions have passed their Close (or one failed).
 kj::Promise<void> pumpBetween(kj::Own<kj::WebSocket> a, kj::Own<kj::WebSocket> b) {
-  auto& aRef = *a;
-  auto& bRef = *b;
-  auto onError = [&aRef, &bRef](kj::Exception&&) {
-    aRef.abort();
-    bRef.abort();
+  kj::WebSocket* pa = a.get();
+  kj::WebSocket* pb = b.get();
+  // Each promise owns its own copy of the handler (catch_ keeps an lvalue by reference).
+  auto onError = [pa, pb](kj::Exception&&) {
+    pa->abort();
+    pb->abort();
   };
-  auto forward = aRef.pumpTo(bRef).catch_(onError);
-  auto backward = bRef.pumpTo(aRef).catch_(onError);
+  auto forward = pa->pumpTo(*pb).catch_(kj::cp(onError));
+  auto backward = pb->pumpTo(*pa).catch_(kj::cp(onError));
   auto both = kj::heapArrayBuilder<kj::Promise<void>>(2);
   both.add(kj::mv(forward));
   both.add(kj::mv(backward));

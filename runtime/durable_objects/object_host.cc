@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include <kj/debug.h>
@@ -117,7 +118,7 @@ class LocalChannel final : public ObjectChannel {
 
   kj::HttpService& http() override { return *http_; }
 
-  kj::Promise<kj::Array<kj::byte>> call(kj::StringPtr method, kj::Array<kj::byte> args) override {
+  kj::Promise<api::RpcPayload> call(kj::StringPtr method, api::RpcPayload args) override {
     return callLocalObject(worker_, className_, id_, name_, method, kj::mv(args));
   }
 
@@ -129,9 +130,9 @@ class LocalChannel final : public ObjectChannel {
 
 }  // namespace
 
-kj::Promise<kj::Array<kj::byte>> callLocalObject(Worker& worker, const std::string& className,
-                                                 const std::string& id, const std::string& name,
-                                                 kj::StringPtr method, kj::Array<kj::byte> args) {
+kj::Promise<api::RpcPayload> callLocalObject(Worker& worker, const std::string& className,
+                                             const std::string& id, const std::string& name,
+                                             kj::StringPtr method, api::RpcPayload args) {
   // From the event loop, never nested inside the caller's JS.
   return kj::evalLater([&worker, className, id, name, method = kj::str(method),
                         args = kj::mv(args)]() mutable {
@@ -141,15 +142,12 @@ kj::Promise<kj::Array<kj::byte>> callLocalObject(Worker& worker, const std::stri
       auto value = worker.callHook(
           "durableObjectCall",
           {js::str(isolate, className), js::str(isolate, id), js::str(isolate, name),
-           js::str(isolate, method.cStr()), js::newBytes(isolate, args)});
+           js::str(isolate, method.cStr()), js::newBytes(isolate, args.bytes),
+           api::capsToJs(worker, args.caps)});
       result = worker.awaitJs(value);
     });
     return result.then([&worker](v8::Global<v8::Value> value) {
-      return worker.enter([&] {
-        auto local = value.Get(worker.isolate());
-        KJ_REQUIRE(local->IsArrayBufferView(), "durableObjectCall did not answer bytes");
-        return kj::heapArray<kj::byte>(js::bytesOf(local));
-      });
+      return worker.enter([&] { return api::payloadFromJs(worker, value.Get(worker.isolate())); });
     });
   });
 }
@@ -286,7 +284,8 @@ void target(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(api::wrapServiceTarget(worker, *http));
 }
 
-// ops.doCall(ns, id, name, method, argBytes) -> Promise<Uint8Array> (serialized {ok, value}).
+// ops.doCall(ns, id, name, method, argBytes, caps) -> Promise<[bytes, capHandles]> (bytes:
+// serialized {ok, value}; see runtime/js/rpc.js).
 void call(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   NAMESPACE_ARG(ns);
@@ -295,33 +294,29 @@ void call(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto name = info[2]->IsString() ? js::toStdString(isolate, info[2]) : std::string();
   auto method = js::toKjString(isolate, info[3]);
   if (!info[4]->IsArrayBufferView()) return js::throwTypeError(isolate, "doCall: bytes expected");
-  auto args = kj::heapArray<kj::byte>(js::bytesOf(info[4]));
-  kj::Promise<kj::Array<kj::byte>> promise = nullptr;
+  api::RpcPayload args;
+  args.bytes = kj::heapArray<kj::byte>(js::bytesOf(info[4]));
+  kj::Promise<api::RpcPayload> promise = nullptr;
   KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
+                args.caps = api::capsFromJs(worker, info[5]);
                 promise = ns->channel(id, name).call(method, kj::mv(args));
               })) {
     return js::throwError(isolate, e->getDescription().cStr());
   }
   info.GetReturnValue().Set(worker.toJsPromise(
-      kj::mv(promise), [&worker](kj::Array<kj::byte>&& bytes) -> v8::Local<v8::Value> {
-        return js::newBytes(worker.isolate(), bytes);
+      kj::mv(promise), [&worker](api::RpcPayload&& payload) -> v8::Local<v8::Value> {
+        return api::payloadToJs(worker, payload);
       }));
 }
 
 // ops.doSerialize(value, makeError) -> Uint8Array (V8 serialization, as structuredClone).
 void serialize(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
-  auto context = isolate->GetCurrentContext();
   if (!info[1]->IsFunction()) return js::throwTypeError(isolate, "doSerialize: bad arguments");
   auto delegate = api::newCloneDelegate(isolate, info[1].As<v8::Function>());
   v8::ValueSerializer serializer(isolate, delegate.get());
-  serializer.WriteHeader();
-  bool wrote = false;
-  if (!serializer.WriteValue(context, info[0]).To(&wrote) || !wrote) return;
-  auto [data, size] = serializer.Release();
-  auto bytes = js::newBytes(isolate, kj::arrayPtr(data, size));
-  free(data);
-  info.GetReturnValue().Set(bytes);
+  v8::Local<v8::Uint8Array> bytes;
+  if (js::serializeToBytes(isolate, serializer, info[0]).ToLocal(&bytes)) info.GetReturnValue().Set(bytes);
 }
 
 // ops.doDeserialize(bytes) -> value
@@ -350,8 +345,19 @@ std::string sanitize(const std::string& text) {
   return out;
 }
 
+// How long an object with nothing to do stays in memory before it is evicted: 10 seconds, as in
+// workerd; COLONY_DO_IDLE_MS overrides it (for tests and operations).
+double idleMilliseconds() {
+  const char* text = getenv("COLONY_DO_IDLE_MS");
+  if (text == nullptr || *text == '\0') return 10000;
+  char* end = nullptr;
+  double ms = strtod(text, &end);
+  if (*end != '\0' || !(ms > 0) || ms > 2147483647.0) return 10000;
+  return ms;
+}
+
 // ops.doStorageConfig(className) in the owning worker -> {kind: "none"|"memory"|"disk",
-// directory, enableSql}; creates the namespace's directory for "disk".
+// directory, enableSql, preventEviction, idleMs}; creates the namespace's directory for "disk".
 void storageConfig(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
@@ -379,6 +385,9 @@ void storageConfig(const v8::FunctionCallbackInfo<v8::Value>& info) {
   (void)out->Set(context, js::str(isolate, "directory"), js::str(isolate, directory));
   (void)out->Set(context, js::str(isolate, "enableSql"),
                  v8::Boolean::New(isolate, ns->config().enableSql));
+  (void)out->Set(context, js::str(isolate, "preventEviction"),
+                 v8::Boolean::New(isolate, ns->config().preventEviction));
+  (void)out->Set(context, js::str(isolate, "idleMs"), v8::Number::New(isolate, idleMilliseconds()));
   info.GetReturnValue().Set(out);
 }
 

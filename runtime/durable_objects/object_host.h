@@ -15,6 +15,7 @@
 #include <kj/async.h>
 #include <kj/compat/http.h>
 
+#include "runtime/api/rpc.h"
 #include "runtime/worker_source.h"
 
 namespace colony {
@@ -32,8 +33,9 @@ class ObjectChannel {
   virtual ~ObjectChannel() noexcept(false) = default;
   virtual kj::HttpService& http() = 0;
   // Calls `method` with structured-clone bytes of the argument array; resolves with the
-  // structured-clone bytes of {ok, value} (value is the result, or the error thrown).
-  virtual kj::Promise<kj::Array<kj::byte>> call(kj::StringPtr method, kj::Array<kj::byte> args) = 0;
+  // structured-clone bytes of {ok, value} (value is the result, or the error thrown). Stubs
+  // inside either travel as capabilities (runtime/api/rpc.h).
+  virtual kj::Promise<api::RpcPayload> call(kj::StringPtr method, api::RpcPayload args) = 0;
 };
 
 class ObjectHost;
@@ -88,9 +90,9 @@ class ObjectHost {
 };
 
 // Calls `method` on the object `id` of `className` living in `worker` (this process).
-kj::Promise<kj::Array<kj::byte>> callLocalObject(Worker& worker, const std::string& className,
-                                                 const std::string& id, const std::string& name,
-                                                 kj::StringPtr method, kj::Array<kj::byte> args);
+kj::Promise<api::RpcPayload> callLocalObject(Worker& worker, const std::string& className,
+                                             const std::string& id, const std::string& name,
+                                             kj::StringPtr method, api::RpcPayload args);
 // A channel straight into this process's instance of the object.
 std::unique_ptr<ObjectChannel> newLocalChannel(Namespace& ns, const std::string& id,
                                                const std::string& name);

@@ -327,9 +327,14 @@ class ObjectHostImpl final : public rpc::ObjectHost::Server {
     auto address = params.getObject();
     auto& channel = localChannel(address);
     router_.callStarted();
-    return channel.call(params.getMethod(), kj::heapArray<kj::byte>(params.getArgs()))
-        .then([context](kj::Array<kj::byte> result) mutable {
-          context.getResults().setResult(result);
+    api::RpcPayload args;
+    args.bytes = kj::heapArray<kj::byte>(params.getArgs());
+    args.caps = api::getCaps(params.getCaps());
+    return channel.call(params.getMethod(), kj::mv(args))
+        .then([context](api::RpcPayload result) mutable {
+          auto results = context.getResults();
+          results.setResult(result.bytes);
+          api::setCaps(results.initCaps(result.caps.size()), result.caps);
         })
         .attach(kj::defer([this]() { router_.callEnded(); }));
   }
@@ -444,8 +449,8 @@ class RoutedChannel final : public ObjectChannel, public kj::HttpService {
     local_ = nullptr;
   }
 
-  kj::Promise<kj::Array<kj::byte>> call(kj::StringPtr method, kj::Array<kj::byte> args) override {
-    auto shared = kj::heap<kj::Array<kj::byte>>(kj::mv(args));
+  kj::Promise<api::RpcPayload> call(kj::StringPtr method, api::RpcPayload args) override {
+    auto shared = kj::heap<api::RpcPayload>(kj::mv(args));
     auto& argsRef = *shared;
     return callAttempt(kj::str(method), argsRef, 0).attach(kj::mv(shared));
   }
@@ -487,22 +492,28 @@ class RoutedChannel final : public ObjectChannel, public kj::HttpService {
     address.setName(name_);
   }
 
-  kj::Promise<kj::Array<kj::byte>> callAttempt(kj::String method, kj::Array<kj::byte>& args,
+  kj::Promise<api::RpcPayload> callAttempt(kj::String method, api::RpcPayload& args,
                                                int attempt) {
     return retryDelay(attempt)
         .then([this]() { return route(); })
-        .then([this, &args, method = kj::str(method)]() -> kj::Promise<kj::Array<kj::byte>> {
-          if (local_ != nullptr) return local_->call(method, kj::heapArray<kj::byte>(args));
+        .then([this, &args, method = kj::str(method)]() -> kj::Promise<api::RpcPayload> {
+          if (local_ != nullptr) {
+            return local_->call(method, api::RpcPayload{kj::heapArray<kj::byte>(args.bytes), api::copyCaps(args.caps)});
+          }
           auto request = remote_->callRequest();
           setAddress(request.initObject());
           request.setMethod(method);
-          request.setArgs(args);
+          request.setArgs(args.bytes);
+          api::setCaps(request.initCaps(args.caps.size()), args.caps);
           return request.send().then([](capnp::Response<rpc::ObjectHost::CallResults> r) {
-            return kj::heapArray<kj::byte>(r.getResult());
+            api::RpcPayload result;
+            result.bytes = kj::heapArray<kj::byte>(r.getResult());
+            result.caps = api::getCaps(r.getCaps());
+            return result;
           });
         })
         .catch_([this, &args, method = kj::mv(method),
-                 attempt](kj::Exception&& e) mutable -> kj::Promise<kj::Array<kj::byte>> {
+                 attempt](kj::Exception&& e) mutable -> kj::Promise<api::RpcPayload> {
           if (e.getType() != kj::Exception::Type::DISCONNECTED || attempt + 1 >= kMaxAttempts) {
             return kj::mv(e);
           }

@@ -10,7 +10,7 @@
 
 const {
   ArrayIsArray, ArrayPrototypeJoin, ArrayPrototypeMap, ArrayPrototypePush, DateNow, Error: ErrorCtor,
-  JSONStringify, MapCtor, MathMin, MathPow, NumberIsFinite, ObjectCreate,
+  JSONParse, JSONStringify, MapCtor, MathMin, MathPow, NumberIsFinite, ObjectCreate,
   ObjectDefineProperty, ObjectEntries, ObjectFreeze, PromisePrototypeThen, PromiseReject,
   PromiseResolve, ProxyCtor, ReflectApply, ReflectGet, StringCtor, SymbolIterator,
   TypeError: TypeErrorCtor, Uint8ArrayCtor,
@@ -24,7 +24,8 @@ function primordialsFor(P) {
     ArrayPrototypePush: P.ArrayPrototypePush,
     DateNow: P.DateNow || Date.now,
     Error: P.Error || Error,
-    JSONStringify: P.JSONStringify || JSON.stringify,
+    JSONParse: P.JSONParse || JSON.parse,
+  JSONStringify: P.JSONStringify || JSON.stringify,
     MapCtor: P.Map || Map,
     MathMin: P.MathMin || Math.min,
     MathPow: P.MathPow || Math.pow,
@@ -50,6 +51,7 @@ const ops = internal.ops;
 const PromiseCtor = internal.primordials.Promise || Promise;
 const { DOMException } = internal.require("dom_exception");
 const fetchModule = internal.require("fetch");
+const rpc = internal.require("rpc");
 const timers = internal.require("timers");
 const websocket = internal.require("websocket");
 const { TextEncoder, atob, btoa } = internal.require("encoding");
@@ -106,12 +108,6 @@ class DurableObjectId {
 
 const kReservedStubKeys = new Set(["then", "constructor", "fetch", "connect", "id", "name", "dup"]);
 
-function rpcResult(bytes) {
-  const answer = deserialize(bytes);
-  if (answer.ok) return answer.value;
-  throw answer.value;
-}
-
 function makeStub(handle, id) {
   const hex = ID.hex(id);
   const name = id.name;
@@ -136,18 +132,14 @@ function makeStub(handle, id) {
       throw new TypeErrorCtor("connect() on a Durable Object stub is not supported.");
     },
   });
+  ObjectDefineProperty(target, rpc.SymbolDispose, { value: function dispose() {} });
+  // Any other property is a JS RPC stub (runtime/js/rpc.js); the method path and whether it is a
+  // property read travel as the call's method text.
+  const call = (path, get, bytes, caps) => ops.doCall(handle, hex, name, JSONStringify([path, get]), bytes, caps);
   return new ProxyCtor(target, {
     get(t, prop, receiver) {
       if (typeof prop === "symbol" || kReservedStubKeys.has(prop)) return ReflectGet(t, prop, receiver);
-      return function rpcMethod(...args) {
-        let bytes;
-        try {
-          bytes = serialize(args);
-        } catch (err) {
-          return PromiseReject(err);
-        }
-        return then(ops.doCall(handle, hex, name, prop, bytes), rpcResult);
-      };
+      return rpc.makeObjectStub(call, prop);
     },
     set() { return false; },
     defineProperty() { return false; },
@@ -186,14 +178,20 @@ class DurableObjectNamespace {
 let classes = null;   // the worker's exports
 let workerEnv = null;
 const objects = new MapCtor();  // "Class\0id" -> entry
+// Hibernation: the WebSockets an evicted object accepted with ctx.acceptWebSocket, kept until
+// an event brings the object back ("Class\0id" -> {sockets, name}).
+const dormant = new MapCtor();
+const lifecycles = new MapCtor();  // className -> {kind, preventEviction, idleMs}
 
-// `kWake` is not a method: a call with it only brings the object up, which arms its stored alarm.
-const kWake = "\u0000wake";
+// `kWake` is not a method (those cross as JSON arrays): a call with it only brings the object up,
+// which arms its stored alarm.
+const kWake = "!wake";
 const kOpenStorage = Symbol("open storage");
 
 function setup(exports, env, classNames) {
   classes = exports;
   workerEnv = env;
+  timers.setTracker(timerTracker);
   // Alarms stored on disk fire after a restart too: when one is due, the object is brought up
   // where it lives (in whichever process owns it).
   for (const className of classNames) {
@@ -201,15 +199,20 @@ function setup(exports, env, classNames) {
     if (config.kind !== "disk") continue;
     for (const [hex, time] of ops.sqlStoredAlarms(config.directory)) {
       const delay = time - DateNow();
-      timers.setTimeout(() => wake(className, hex), delay > 0 ? MathMin(delay, 2147483647) : 0);
+      armWake(className, hex, undefined, time);
     }
   }
 }
 
-function wake(className, hex) {
+function armWake(className, hex, name, time) {
+  const delay = time - DateNow();
+  internalTimeout(() => wake(className, hex, name), delay > 0 ? MathMin(delay, 2147483647) : 0);
+}
+
+function wake(className, hex, name) {
   try {
     const handle = ops.doNamespaceHandle(className);
-    then(ops.doCall(handle, hex, undefined, kWake, serialize([])), undefined,
+    then(ops.doCall(handle, hex, name, kWake, serialize([])), undefined,
       (err) => console.error(`Durable Object ${className} ${hex}: cannot run its stored alarm:`, err));
   } catch (err) {
     console.error(`Durable Object ${className} ${hex}: cannot run its stored alarm:`, err);
@@ -230,9 +233,154 @@ class Entry {
     this.alarmTimer = null;
     this.alarmRetry = 0;
     this.waiting = [];       // events waiting for the gate to open
-    this.webSockets = [];    // {ws, tags} accepted with ctx.acceptWebSocket
+    // {ws, tags} accepted with ctx.acceptWebSocket, and the auto-response; they outlive the
+    // instance when it is evicted (hibernation).
+    this.sockets = { records: [], autoResponse: null, dead: false };
+    this.inflight = 0;       // events being delivered, closed gates, waitUntil() promises
+    this.openSockets = 0;    // WebSockets fetch() served that were not accepted for hibernation
+    this.timers = 0;         // setTimeout/setInterval timers its code has pending
+    this.idleTimer = null;
+    this.evicted = false;
     this.broken = false;
   }
+}
+
+function lifecycle(className) {
+  let life = lifecycles.get(className);
+  if (life === undefined) {
+    const config = ops.doStorageConfig(className);
+    life = { kind: config.kind, preventEviction: config.preventEviction, idleMs: config.idleMs };
+    lifecycles.set(className, life);
+  }
+  return life;
+}
+
+// ---- lifecycle: an object with nothing to do (no event being delivered, no closed gate, no
+// waitUntil() promise, no pending timer its code set, no alarm retry waiting, no open WebSocket
+// other than hibernatable ones) is evicted after the idle time, as in workerd: the instance is dropped (its in-memory storage and alarm with it; a
+// localDisk database stays, and its stored alarm brings the object back when due). Hibernatable
+// WebSockets stay open; an event on one constructs the object again.
+
+function startActivity(entry) {
+  entry.inflight++;
+  cancelIdle(entry);
+}
+
+function cancelIdle(entry) {
+  if (entry.idleTimer !== null) timers.clearTimeout(entry.idleTimer);
+  entry.idleTimer = null;
+}
+
+function endActivity(entry) {
+  entry.inflight--;
+  scheduleIdle(entry);
+}
+
+function isIdle(entry) {
+  // An alarm waiting to be retried keeps its object too (the back-off lives in the instance).
+  return !entry.broken && entry.inflight === 0 && entry.openSockets === 0 && entry.timers === 0 &&
+    entry.gate === null && entry.alarmRetry === 0;
+}
+
+// Code of an object runs with the object in its async context, which follows its awaits, so the
+// timers it sets are known to be the object's (timers.js asks the tracker) and keep it in memory.
+const kObjectKey = Symbol("Durable Object");
+const MapPrototypeGet = internal.primordials.MapPrototypeGet;
+const timerOwners = new MapCtor();  // timer id -> entry
+
+function currentObject() {
+  const frame = ops.getAsyncContext();
+  return frame instanceof MapCtor ? MapPrototypeGet(frame, kObjectKey) : undefined;
+}
+
+function runAs(entry, fn) {
+  const previous = ops.getAsyncContext();
+  const frame = new MapCtor();
+  frame.set(kObjectKey, entry);
+  ops.setAsyncContext(frame);
+  try {
+    return fn();
+  } finally {
+    ops.setAsyncContext(previous);
+  }
+}
+
+function timerEnded(entry, id) {
+  if (timerOwners.get(id) !== entry) return;
+  timerOwners.delete(id);
+  entry.timers--;
+  scheduleIdle(entry);
+}
+
+const timerTracker = {
+  owner: currentObject,
+  started(entry, id) {
+    timerOwners.set(id, entry);
+    entry.timers++;
+    cancelIdle(entry);
+  },
+  ended: timerEnded,
+  cleared(id) {
+    const entry = timerOwners.get(id);
+    if (entry !== undefined) timerEnded(entry, id);
+  },
+  run: runAs,
+};
+
+// The runtime's own timers (idle time, alarms, gates) belong to no object.
+function internalTimeout(fn, ms) {
+  const previous = ops.getAsyncContext();
+  ops.setAsyncContext(undefined);
+  try {
+    return timers.setTimeout(fn, ms);
+  } finally {
+    ops.setAsyncContext(previous);
+  }
+}
+
+function scheduleIdle(entry) {
+  if (!isIdle(entry)) return;
+  const life = lifecycle(entry.className);
+  if (life.preventEviction) return;
+  cancelIdle(entry);
+  entry.idleTimer = internalTimeout(() => {
+    entry.idleTimer = null;
+    evict(entry);
+  }, life.idleMs);
+}
+
+function evict(entry) {
+  if (!isIdle(entry)) return;
+  let alarm = null;
+  if (entry.db !== null && lifecycle(entry.className).kind === "disk") {
+    const rows = ops.sqlExec(entry.db, "SELECT value FROM _cf_METADATA WHERE key = ?", [kAlarmKey], true).rows;
+    if (rows.length > 0) alarm = rows[0][0];
+  }
+  entry.evicted = true;
+  breakEntry(entry, undefined);
+  if (entry.sockets.records.length > 0) dormant.set(entry.key, { sockets: entry.sockets, name: entry.name });
+  if (alarm !== null) armWake(entry.className, entry.hex, entry.name, alarm);
+}
+
+// A WebSocket that fetch() served keeps the object in memory until it closes, unless the object
+// accepted it with ctx.acceptWebSocket (hibernatable).
+function trackWebSocket(entry, response) {
+  const client = response !== null && typeof response === "object" && response.status === 101
+    ? response.webSocket : null;
+  if (!websocket.isWebSocket(client)) return;
+  const server = websocket.pairPartner(client);
+  if (server === null) return;
+  for (const record of entry.sockets.records) if (record.ws === server) return;
+  entry.openSockets++;
+  let open = true;
+  const closed = () => {
+    if (!open) return;
+    open = false;
+    entry.openSockets--;
+    scheduleIdle(entry);
+  };
+  server.addEventListener("close", closed);
+  server.addEventListener("error", closed);
 }
 
 function entryFor(className, hex, name) {
@@ -247,14 +395,23 @@ function entryFor(className, hex, name) {
   if (typeof cls !== "function") {
     throw new TypeErrorCtor(`The worker does not export a Durable Object class named "${className}".`);
   }
+  // Back from hibernation: the new instance has the WebSockets the evicted one accepted.
+  const hibernated = dormant.get(key);
+  if (hibernated !== undefined) {
+    dormant.delete(key);
+    entry.sockets = hibernated.sockets;
+    if (entry.name === undefined) entry.name = hibernated.name;
+  }
   entry.state = new DurableObjectState(kInternal, entry);
   objects.set(key, entry);
   try {
-    entry.instance = new cls(entry.state, workerEnv);
+    entry.instance = runAs(entry, () => new cls(entry.state, workerEnv));
   } catch (err) {
     objects.delete(key);
+    if (hibernated !== undefined) dormant.set(key, hibernated);
     throw err;
   }
+  scheduleIdle(entry);
   return entry;
 }
 
@@ -267,6 +424,19 @@ function breakEntry(entry, reason) {
   entry.alarmTimer = null;
   if (entry.db !== null) ops.sqlClose(entry.db);
   entry.db = null;
+  if (entry.idleTimer !== null) timers.clearTimeout(entry.idleTimer);
+  entry.idleTimer = null;
+  if (!entry.evicted) {
+    // A reset object loses its hibernatable WebSockets, as in workerd.
+    const sockets = entry.sockets;
+    sockets.dead = true;
+    for (const record of sockets.records) {
+      try {
+        record.ws.close(1011, "Durable Object reset");
+      } catch {}
+    }
+    sockets.records = [];
+  }
 }
 
 // Events that arrived while the gate was closed are let in one at a time, each once the one
@@ -276,38 +446,53 @@ function releaseNext(entry) {
   if (entry.gate !== null || entry.waiting.length === 0) return;
   const next = entry.waiting.shift();
   next();
-  if (entry.waiting.length > 0) timers.setTimeout(() => releaseNext(entry), 0);
+  if (entry.waiting.length > 0) internalTimeout(() => releaseNext(entry), 0);
 }
 
 // Runs an event (request, call, alarm, WebSocket message) once the input gate is open.
 function deliver(entry, fn) {
+  startActivity(entry);
+  const event = fn;
+  fn = () => runAs(entry, event);
+  let result;
   if (entry.gate === null && entry.waiting.length === 0) {
     try {
-      return PromiseResolve(fn());
+      result = PromiseResolve(fn());
     } catch (err) {
-      return PromiseReject(err);
+      result = PromiseReject(err);
     }
-  }
-  return new PromiseCtor((resolve, reject) => {
-    ArrayPrototypePush(entry.waiting, () => {
-      try {
-        resolve(fn());
-      } catch (err) {
-        reject(err);
-      }
+  } else {
+    result = new PromiseCtor((resolve, reject) => {
+      ArrayPrototypePush(entry.waiting, () => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
+  }
+  return then(result, (value) => {
+    endActivity(entry);
+    return value;
+  }, (err) => {
+    endActivity(entry);
+    throw err;
   });
 }
 
 function closeGateWhile(entry, promise, breakOnError) {
+  startActivity(entry);
   const gate = then(promise, () => {}, (err) => { if (breakOnError) breakEntry(entry, err); });
   const previous = entry.gate;
   const combined = previous === null ? gate : then(previous, () => gate, () => gate);
   entry.gate = combined;
   then(combined, () => {
-    if (entry.gate !== combined) return;
-    entry.gate = null;
-    releaseNext(entry);
+    if (entry.gate === combined) {
+      entry.gate = null;
+      releaseNext(entry);
+    }
+    endActivity(entry);
   });
 }
 
@@ -320,7 +505,10 @@ function durableObjectFetch(className, hex, name, request) {
       if (typeof instance.fetch !== "function") {
         throw new TypeErrorCtor(`Durable Object class "${className}" does not implement fetch().`);
       }
-      return instance.fetch(request);
+      return then(PromiseResolve(instance.fetch(request)), (response) => {
+        trackWebSocket(entry, response);
+        return response;
+      });
     });
   } catch (err) {
     result = PromiseReject(err);
@@ -343,46 +531,37 @@ function errorForTransport(err) {
   }
 }
 
-function answer(ok, value) {
-  try {
-    return serialize({ ok, value });
-  } catch (err) {
-    return serialize({ ok: false, value: errorForTransport(err) });
-  }
-}
-
 const kNotRpc = new Set(["constructor", "fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError"]);
 
-// Always fulfills, with the serialized {ok, value}.
-function durableObjectCall(className, hex, name, method, argBytes) {
+// Always fulfills, with [bytes, caps] of {ok, value} (runtime/js/rpc.js).
+function durableObjectCall(className, hex, name, method, argBytes, caps) {
   let entry;
   try {
     entry = entryFor(className, hex, name);
   } catch (err) {
-    return answer(false, errorForTransport(err));
+    return rpc.encodeAnswer(false, rpc.errorForTransport(err));
   }
   if (method === kWake) {
     try {
       entry.state.storage[kOpenStorage]();
-      return answer(true, undefined);
+      return rpc.encodeAnswer(true, undefined);
     } catch (err) {
-      return answer(false, errorForTransport(err));
+      return rpc.encodeAnswer(false, rpc.errorForTransport(err));
     }
   }
-  const result = deliver(entry, () => {
+  const args = { made: [] };
+  return rpc.answer(() => deliver(entry, () => {
+    const [path, get] = JSONParse(method);
     const instance = entry.instance;
     const base = internal.hooks.builtinModules["cloudflare:workers"].DurableObject;
     if (!(instance instanceof base)) {
       throw new TypeErrorCtor("The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`. In order to enable RPC, make sure your class extends the special class `DurableObject`, which can be imported from the module \"cloudflare:workers\".");
     }
-    const fn = kNotRpc.has(method) ? undefined : instance[method];
-    if (typeof fn !== "function") {
-      throw new TypeErrorCtor(`The RPC receiver does not implement the method "${method}".`);
+    if (kNotRpc.has(path[0])) {
+      throw new TypeErrorCtor(`The RPC receiver does not implement the method "${path[0]}".`);
     }
-    const args = deserialize(argBytes);
-    return ReflectApply(fn, instance, args);
-  });
-  return then(result, (value) => answer(true, value), (err) => answer(false, errorForTransport(err)));
+    return rpc.dispatch(instance, path, get, rpc.decodeArgs(argBytes, caps, args));
+  }), args);
 }
 
 // ---- ctx (DurableObjectState) -----------------------------------------------------------------
@@ -402,8 +581,13 @@ class DurableObjectState {
     return entry.storage;
   }
   waitUntil(promise) {
-    // The object lives on; the work simply runs to completion.
-    then(PromiseResolve(promise), undefined, (err) => { console.error("Uncaught (in waitUntil)", err); });
+    // The object stays in memory until the work is done.
+    const entry = this.#entry;
+    startActivity(entry);
+    then(PromiseResolve(promise), () => endActivity(entry), (err) => {
+      console.error("Uncaught (in waitUntil)", err);
+      endActivity(entry);
+    });
   }
   blockConcurrencyWhile(callback) {
     const entry = this.#entry;
@@ -426,16 +610,29 @@ class DurableObjectState {
     const tagList = [];
     for (const tag of tags) ArrayPrototypePush(tagList, StringCtor(tag));
     const record = { ws, tags: tagList };
-    ArrayPrototypePush(entry.webSockets, record);
+    const sockets = entry.sockets;
+    ArrayPrototypePush(sockets.records, record);
     ws.accept();
-    const handler = (name, ...args) => deliver(entry, () => {
-      const fn = entry.instance && entry.instance[name];
-      if (typeof fn === "function") return ReflectApply(fn, entry.instance, args);
-      return undefined;
-    });
+    // Events go to the object's instance of the moment: one constructed again if the one that
+    // accepted the socket was evicted meanwhile (hibernation).
+    const { className, hex } = entry;
+    const handler = (name, ...args) => {
+      if (sockets.dead) return PromiseResolve();
+      let target;
+      try {
+        target = entryFor(className, hex, entry.name);
+      } catch (err) {
+        return PromiseReject(err);
+      }
+      return deliver(target, () => {
+        const fn = target.instance && target.instance[name];
+        if (typeof fn === "function") return ReflectApply(fn, target.instance, args);
+        return undefined;
+      });
+    };
     const report = (p) => then(p, undefined, (err) => { console.error("Uncaught", err); });
     ws.addEventListener("message", (event) => {
-      const auto = entry.autoResponse;
+      const auto = sockets.autoResponse;
       if (auto && typeof event.data === "string" && event.data === auto.request) {
         auto.time = new Date(DateNow());
         wsTimestamps.set(ws, auto.time);
@@ -445,7 +642,7 @@ class DurableObjectState {
       report(handler("webSocketMessage", ws, event.data));
     });
     ws.addEventListener("close", (event) => {
-      entry.webSockets = entry.webSockets.filter((r) => r !== record);
+      sockets.records = sockets.records.filter((r) => r !== record);
       report(handler("webSocketClose", ws, event.code, event.reason, event.wasClean));
     });
     ws.addEventListener("error", (event) => {
@@ -454,22 +651,22 @@ class DurableObjectState {
   }
   getWebSockets(tag = undefined) {
     const out = [];
-    for (const record of this.#entry.webSockets) {
+    for (const record of this.#entry.sockets.records) {
       if (tag === undefined || record.tags.includes(StringCtor(tag))) ArrayPrototypePush(out, record.ws);
     }
     return out;
   }
   getTags(ws) {
-    for (const record of this.#entry.webSockets) {
+    for (const record of this.#entry.sockets.records) {
       if (record.ws === ws) return [...record.tags];
     }
     throw new TypeErrorCtor("getTags(): the WebSocket was not accepted with acceptWebSocket().");
   }
   setWebSocketAutoResponse(pair = undefined) {
-    this.#entry.autoResponse = pair === undefined ? null : { request: pair.request, response: pair.response };
+    this.#entry.sockets.autoResponse = pair === undefined ? null : { request: pair.request, response: pair.response };
   }
   getWebSocketAutoResponse() {
-    const auto = this.#entry.autoResponse;
+    const auto = this.#entry.sockets.autoResponse;
     return auto ? new WebSocketRequestResponsePair(auto.request, auto.response) : null;
   }
   getWebSocketAutoResponseTimestamp(ws) { return wsTimestamps.get(ws) || null; }
@@ -491,7 +688,7 @@ class WebSocketRequestResponsePair {
   get response() { return this.#response; }
 }
 
-// Attachments survive hibernation in workerd; here the socket simply keeps a structured clone.
+// Attachments survive hibernation: the socket keeps a structured clone.
 if (websocket.WebSocket.prototype.serializeAttachment === undefined) {
   ObjectDefineProperty(websocket.WebSocket.prototype, "serializeAttachment", {
     value: function serializeAttachment(value) { wsAttachments.set(this, serialize(value)); },
@@ -513,6 +710,8 @@ const kSchema =
   "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;" +
   "CREATE TABLE IF NOT EXISTS _cf_METADATA (key INTEGER PRIMARY KEY, value BLOB);";
 const kAlarmKey = 1;
+const kNotSqlite = "This Durable Object is not backed by SQLite storage, so the SQL API is not available. SQL can be enabled on a new Durable Object class by using the `new_sqlite_classes` instead of `new_classes` under `[[migrations]]` in your wrangler.toml, but an already-deployed class cannot be converted to SQLite (except by deleting the existing data).";
+const kSqlNotEnabled = "SQL is not enabled for this Durable Object class. To enable it, change `new_classes` to `new_sqlite_classes` within the 'migrations' field in your wrangler.jsonc or wrangler.toml file. If using workerd directly,set `enableSql = true` in your workerd config for the class. Note that this change cannot be made after the class is already deployed to production.";
 
 function checkKey(key) {
   const k = StringCtor(key);
@@ -539,13 +738,16 @@ class DurableObjectStorage {
   #db() {
     const entry = this.#entry;
     if (entry.db !== null) return entry.db;
+    if (entry.evicted) {
+      throw new ErrorCtor("This Durable Object instance was evicted after being idle; its storage belongs to the instance that replaces it.");
+    }
     const config = ops.doStorageConfig(entry.className);
     if (config.kind === "none") {
       throw new ErrorCtor("This Durable Object has no storage: the worker's durableObjectStorage is none (set inMemory or localDisk in the config).");
     }
     const path = config.kind === "disk" ? `${config.directory}/${entry.hex}.sqlite` : "";
     entry.db = ops.sqlOpen(path);
-    entry.enableSql = config.enableSql;
+    entry.sqlRefusal = config.kind !== "disk" ? kNotSqlite : (config.enableSql ? null : kSqlNotEnabled);
     ops.sqlExec(entry.db, kSchema, [], true);
     // A stored alarm (localDisk) is armed again when the object comes back.
     this.#rearmAlarm();
@@ -755,7 +957,7 @@ class DurableObjectStorage {
     const entry = this.#entry;
     if (entry.alarmTimer !== null) timers.clearTimeout(entry.alarmTimer);
     const delay = ms - DateNow();
-    entry.alarmTimer = timers.setTimeout(() => {
+    entry.alarmTimer = internalTimeout(() => {
       entry.alarmTimer = null;
       this.#fire(ms);
     }, delay > 0 ? MathMin(delay, 2147483647) : 0);
@@ -773,19 +975,21 @@ class DurableObjectStorage {
       if (!entry.broken && this.#alarmTime() === scheduled) {
         this.#exec("DELETE FROM _cf_METADATA WHERE key = ?", [kAlarmKey]);
       }
+      scheduleIdle(entry);
     }, (err) => {
       console.error(`Uncaught (in alarm of Durable Object ${entry.className}) `, err);
       if (entry.broken) return;
       if (retryCount + 1 > 6) {
         entry.alarmRetry = 0;
         if (this.#alarmTime() === scheduled) this.#exec("DELETE FROM _cf_METADATA WHERE key = ?", [kAlarmKey]);
+        scheduleIdle(entry);
         return;
       }
       entry.alarmRetry = retryCount + 1;
       // Retries back off exponentially from 2 seconds.
       const delay = 1000 * MathPow(2, retryCount + 1);
       if (entry.alarmTimer !== null) timers.clearTimeout(entry.alarmTimer);
-      entry.alarmTimer = timers.setTimeout(() => {
+      entry.alarmTimer = internalTimeout(() => {
         entry.alarmTimer = null;
         this.#fire(scheduled);
       }, delay);
@@ -796,10 +1000,13 @@ class DurableObjectStorage {
   get sql() {
     if (this.#sql === null) {
       this.#db();
-      if (!this.#entry.enableSql) {
-        throw new ErrorCtor("This Durable Object is not backed by SQLite storage, so the SQL API is not available: set enableSql = true on its durableObjectNamespaces entry.");
-      }
-      this.#sql = new SqlStorage(kInternal, () => this.#db());
+      // As in workerd, the refusal comes with the first statement: in-memory storage has no
+      // SQL; on disk, enableSql turns it on.
+      this.#sql = new SqlStorage(kInternal, () => {
+        const db = this.#db();
+        if (this.#entry.sqlRefusal !== null) throw new ErrorCtor(this.#entry.sqlRefusal);
+        return db;
+      });
     }
     return this.#sql;
   }

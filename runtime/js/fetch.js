@@ -9,7 +9,7 @@ const {
   StringPrototypeCharCodeAt, StringPrototypeToUpperCase, TypeError: TypeErrorCtor,
   Uint8Array: Uint8ArrayCtor, TypedArrayPrototypeSet, TypedArrayPrototypeGetSymbolToStringTag,
   TypedArrayPrototypeSlice, TypedArrayPrototypeGetBuffer, ArrayBufferPrototypeSlice, makeEnumerable,
-  MathTrunc, NumberIsFinite, globalThis: theGlobal,
+  MathTrunc, NumberIsFinite, ReflectApply, ArrayPrototypeSlice, globalThis: theGlobal,
 } = internal.primordials;
 const ops = internal.ops;
 const { DOMException } = internal.require("dom_exception");
@@ -743,23 +743,29 @@ function describe(value) {
   return `a ${typeof value}`;
 }
 
-function responseParts(value) {
+// The kinds of body responseParts hands over, by number (kept in step with runtime/worker.cc).
+const kBodyKindCodes = { __proto__: null, none: 0, string: 1, bytes: 2, stream: 3, native: 4 };
+
+// What the runtime sends for a handler's Response, as one flat list: [status, statusText, body
+// kind code (kBodyKindCodes), body, known length or -1, encodeBody is "manual", webSocket or null,
+// then the headers as name, value, ...]. The runtime passes a native `sink` that takes the list
+// as its arguments (reading arguments costs it less than reading properties); without one the
+// list is returned.
+function responseParts(value, sink = undefined) {
   if (!P.isResponse(value)) {
     throw new TypeErrorCtor(`The fetch handler must return a Response (or a Promise of one), but it returned ${describe(value)}.`);
   }
   const parts = P.parts(value);
   const bp = bodyParts(parts.body, true);
-  return {
-    status: parts.status,
-    statusText: parts.statusText,
-    headers: headersMod.headersToFlat(parts.headers),
-    body: bp.body,
-    bodyKind: bp.bodyKind,
-    length: bp.length ?? -1,
-    encodeBody: parts.encodeBody,
-    webSocket: parts.webSocket,
-  };
+  const out = [parts.status, parts.statusText, kBodyKindCodes[bp.bodyKind], bp.body, bp.length ?? -1,
+    parts.encodeBody === "manual", parts.webSocket];
+  headersMod.appendHeadersFlat(out, parts.headers);
+  if (sink === undefined) return out;
+  if (out.length <= kMaxSinkArguments) return ReflectApply(sink, undefined, out);
+  // Too many headers for one argument each: they go as one array.
+  return sink(out[0], out[1], out[2], out[3], out[4], out[5], out[6], ArrayPrototypeSlice(out, 7));
 }
+const kMaxSinkArguments = 1024;
 
 function dispatchFetchEvent(request, ctx) {
   const event = new FetchEvent(kInternalEvent, request, ctx);

@@ -177,7 +177,7 @@ const hooks = internal.hooks;
 hooks.makeRequest = fetch.makeRequest;
 hooks.responseParts = fetch.responseParts;
 hooks.makeResponse = (status, statusText, headers, body) => fetch.makeResponse(status, statusText, headers, body);
-hooks.makeFetcher = fetch.makeFetcher;
+hooks.makeFetcher = internal.require("rpc").makeServiceBinding;
 hooks.webSocketForResponse = websocket.webSocketForResponse;
 hooks.bindWebSocket = websocket.bindWebSocket;
 hooks.makeCryptoKey = crypto.makeBindingKey;

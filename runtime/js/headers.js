@@ -251,8 +251,12 @@ function headersFromFlat(flat, guard) {
 
 // Flat [name0, value0, ...] in insertion order (names as given), for the wire.
 function headersToFlat(h) {
+  return appendFlat([], h);
+}
+
+// Appends the headers to `out` as name, value, name, value, ...
+function appendFlat(out, h) {
   const list = H.list(h);
-  const out = [];
   for (let i = 0; i < list.length; i++) { ArrayAppend(out, list[i][0]); ArrayAppend(out, list[i][2]); }
   return out;
 }
@@ -264,6 +268,7 @@ exports.setGuard = H.setGuard;
 exports.getGuard = H.guard;
 exports.headersFromFlat = headersFromFlat;
 exports.headersToFlat = headersToFlat;
+exports.appendHeadersFlat = appendFlat;
 exports.appendHeader = appendHeader;
 exports.getHeader = (h, lower) => getCombined(H.list(h), lower);
 exports.hasHeader = (h, lower) => getCombined(H.list(h), lower) !== null;

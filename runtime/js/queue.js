@@ -7,26 +7,21 @@
 // X-Msg-Delay-Secs (per message in the batch JSON). A non-200 answer rejects with
 // "Queue send failed: <status text>".
 //
-// Local delivery: when the service is a worker whose handler has queue(), Colony is the broker:
-// messages are delivered in batches (up to 100, sent in the same turn) to that handler in this
-// runtime process, as `queue(batch, env, ctx)` with batch.queue = the binding's name; a message is
-// acked when the handler returns, unless retried (message.retry(), batch.retryAll(), or the
-// handler throwing — then every message not acked with ack()), and retried up to 3 times, after
-// which it is dropped and logged.
+// Local delivery: when the service is a worker whose handler has queue(), Colony is the broker
+// (runtime/queue_consumer.cc): send() stores each message (V8-serialized) in the queue's spool
+// directory, shared by every runtime process, and the runtime processes deliver them in batches
+// to `queue(batch, env, ctx)` with batch.queue = the binding's name. The batch records what the
+// handler acked or retried (with delays); the runtime settles each message from that record.
 
 const {
   ArrayIsArray, ArrayPrototypePush, JSONStringify, MathMax, ObjectFreeze, Symbol: SymbolCtor,
   TypeError: TypeErrorCtor, Error: ErrorCtor, RangeError: RangeErrorCtor, Uint8Array: Uint8ArrayCtor,
-  TypedArrayPrototypeGetByteLength, StringPrototypeToLowerCase, DateNow, PromisePrototypeThen,
+  TypedArrayPrototypeGetByteLength, StringPrototypeToLowerCase,
 } = internal.primordials;
-const { console: consoleObject } = internal.require("console");
 const ops = internal.ops;
 const encoding = internal.require("encoding");
 
 const kToken = SymbolCtor("queue");
-const timers = internal.require("timers");
-const kMaxBatch = 100;
-const kMaxRetries = 3;
 const encoder = new encoding.TextEncoder();
 const kTypes = ["text", "bytes", "json", "v8"];
 
@@ -72,64 +67,6 @@ function delayOf(options) {
   return delay;
 }
 
-function randomId() {
-  const bytes = internal.require("crypto").crypto.getRandomValues(new Uint8ArrayCtor(16));
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-  return out;
-}
-
-// The broker for one binding whose service is a worker with a queue() handler.
-class LocalDelivery {
-  constructor(target, name) {
-    this.target = target;
-    this.name = name;
-    this.pending = [];
-    this.scheduled = false;
-  }
-
-  add(body, delay) {
-    const message = { id: randomId(), timestamp: DateNow(), body: ops.serializeValue(body), attempts: 1 };
-    if (delay) timers.setTimeout(() => this.push(message), delay * 1000);
-    else this.push(message);
-  }
-
-  push(message) {
-    ArrayPrototypePush(this.pending, message);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      timers.setTimeout(() => this.flush(), 0);
-    }
-  }
-
-  flush() {
-    this.scheduled = false;
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, kMaxBatch);
-      PromisePrototypeThen(ops.queueDeliver(this.target, this.name, batch),
-        (outcome) => this.settle(batch, outcome),
-        (error) => this.settle(batch, { ok: false, error: `${error}`, acked: [], retried: [] }));
-    }
-  }
-
-  settle(batch, outcome) {
-    for (const message of batch) {
-      let retry;
-      if (outcome.retried.indexOf(message.id) !== -1) retry = true;
-      else if (outcome.acked.indexOf(message.id) !== -1) retry = false;
-      else if (!outcome.ok || outcome.retryAll) retry = true;
-      else retry = false;
-      if (!retry) continue;
-      if (message.attempts > kMaxRetries) {
-        consoleObject.error(`queue "${this.name}": message ${message.id} dropped after ${message.attempts} attempts`);
-        continue;
-      }
-      message.attempts++;
-      this.push(message);
-    }
-  }
-}
-
 class WorkerQueue {
   #fetcher;
   #local;
@@ -145,19 +82,20 @@ class WorkerQueue {
 
   // Decided at the first send: by then every worker of the process has started.
   #delivery() {
-    if (this.#local === undefined) {
-      this.#local = ops.queueHasConsumer(this.#target) ? new LocalDelivery(this.#target, this.#name) : null;
-    }
+    if (this.#local === undefined) this.#local = ops.queueHasConsumer(this.#target, this.#name);
     return this.#local;
+  }
+
+  #store(items) {
+    ops.queueSend(this.#target, this.#name, items);
   }
 
   async send(body, options) {
     const type = contentTypeOf(options ? options.contentType : undefined);
     const bytes = serialize(body, type);
     const delay = delayOf(options);
-    const local = this.#delivery();
-    if (local !== null) {
-      local.add(type === "bytes" ? bytes : body, delay);
+    if (this.#delivery()) {
+      this.#store([{ body: ops.serializeValue(type === "bytes" ? bytes : body), delay: delay || 0 }]);
       return;
     }
     const headers = { "Content-Type": "application/octet-stream" };
@@ -175,16 +113,18 @@ class WorkerQueue {
     const list = [...messages];
     if (list.length === 0) throw new TypeErrorCtor("sendBatch() requires at least one message");
     const batchDelay = delayOf(options);
-    const local = this.#delivery();
-    if (local !== null) {
-      const checked = [];
+    if (this.#delivery()) {
+      const items = [];
       for (const message of list) {
         const type = contentTypeOf(message.contentType);
         const bytes = serialize(message.body, type);
         const delay = delayOf(message);
-        ArrayPrototypePush(checked, [type === "bytes" ? bytes : message.body, delay === undefined ? batchDelay : delay]);
+        ArrayPrototypePush(items, {
+          body: ops.serializeValue(type === "bytes" ? bytes : message.body),
+          delay: (delay === undefined ? batchDelay : delay) || 0,
+        });
       }
-      for (const [body, delay] of checked) local.add(body, delay);
+      this.#store(items);
       return;
     }
     const items = [];
@@ -239,9 +179,10 @@ class Message {
     }
   }
   retry(options) {
-    delayOf(options);
+    const delay = delayOf(options);
     if (this.#state.acked.indexOf(this.#id) === -1 && this.#state.retried.indexOf(this.#id) === -1) {
       ArrayPrototypePush(this.#state.retried, this.#id);
+      ArrayPrototypePush(this.#state.retryDelays, delay || 0);
     }
   }
 }
@@ -257,14 +198,22 @@ class MessageBatch {
   get queue() { return this.#queue; }
   get messages() { return this.#messages; }
   ackAll() { if (!this.#state.retryAll) this.#state.ackAll = true; }
-  retryAll(options) { delayOf(options); if (!this.#state.ackAll) this.#state.retryAll = true; }
+  retryAll(options) {
+    const delay = delayOf(options);
+    if (!this.#state.ackAll && !this.#state.retryAll) {
+      this.#state.retryAll = true;
+      this.#state.retryAllDelay = delay || 0;
+    }
+  }
 }
 
 internal.hooks.makeQueueBatch = (queueName, items, state) => {
   state.acked = [];
   state.retried = [];
+  state.retryDelays = [];
   state.ackAll = false;
   state.retryAll = false;
+  state.retryAllDelay = 0;
   const messages = [];
   for (const item of items) ArrayPrototypePush(messages, new Message(kToken, item, state));
   return new MessageBatch(kToken, queueName, messages, state);

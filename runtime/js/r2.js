@@ -1,46 +1,44 @@
 "use strict";
-// r2Bucket bindings on Colony's local backend: the directory of a `disk` service, one record per
-// object (runtime/storage/file_store.h; header {key, version, size, etag, uploaded, httpMetadata,
-// customMetadata}, body = the object). head/get/put/delete/list with ranges, conditionals
-// (onlyIf as an object or as Headers), httpMetadata (object or Headers) and customMetadata.
-// workerd's R2 protocol to other services and multipart uploads are not implemented (the
-// validator refuses r2Bucket bindings to anything but a disk service).
+// r2Bucket bindings. The API builds the requests of workerd's R2 binding protocol (R2BindingRequest
+// JSON: {version: 1, method, object, ...}, 64-bit numbers as strings) and reads its answers the way
+// workerd does, whichever backend answers:
+//  - any service but a `disk` service, over HTTP as workerd sends it: head/get/list as
+//    `GET https://fake-host` with the request JSON in `CF-R2-Request`; put/delete and the
+//    multipart methods as `PUT https://fake-host` whose body is the request JSON (its length in
+//    `CF-R2-Metadata-Size`) followed by the value. The answer is the result JSON; a get's answer
+//    has `CF-R2-Metadata-Size` bytes of JSON followed by the object. Failures have a status >= 400
+//    and `CF-R2-Error: {"version", "v4code", "message"}` (404 with 10007: no such key; 412 with
+//    10031: a condition failed, the JSON then describes the object).
+//  - a `disk` service: Colony's local backend (runtime/js/r2_disk.js) answers the same requests
+//    from the directory.
 
 const {
-  ArrayIsArray, ArrayPrototypePush, ArrayPrototypeSort, DateNow, JSONParse, JSONStringify,
-  MathMin, ObjectFreeze, ObjectKeys, Symbol: SymbolCtor, TypeError: TypeErrorCtor,
-  RangeError: RangeErrorCtor, Error: ErrorCtor, Uint8Array: Uint8ArrayCtor, Date: DateCtor,
-  TypedArrayPrototypeSubarray, TypedArrayPrototypeGetByteLength,
+  ArrayIsArray, JSONParse, JSONStringify, ObjectFreeze, ObjectKeys, Symbol: SymbolCtor,
+  TypeError: TypeErrorCtor, RangeError: RangeErrorCtor, Error: ErrorCtor, Uint8Array: Uint8ArrayCtor,
+  Date: DateCtor, NumberIsInteger,
 } = internal.primordials;
-const ops = internal.ops;
 const { Response } = internal.require("fetch");
 const { Headers } = internal.require("headers");
 const encoding = internal.require("encoding");
 const { ReadableStream } = internal.require("streams");
 const { Blob } = internal.require("blob");
-const cryptoModule = internal.require("crypto");
+const { DiskBackend } = internal.require("r2_disk");
+const { hex, fromHex } = internal.require("util");
 
 const kToken = SymbolCtor("r2");
 const encoder = new encoding.TextEncoder();
 const decoder = new encoding.TextDecoder();
-const kMaxKeyBytes = 1024;
 const kHttpFields = ["contentType", "contentLanguage", "contentDisposition", "contentEncoding", "cacheControl", "cacheExpiry"];
 const kHeaderOf = {
   contentType: "content-type", contentLanguage: "content-language", contentDisposition: "content-disposition",
   contentEncoding: "content-encoding", cacheControl: "cache-control", cacheExpiry: "expires",
 };
+const kChecksums = [["md5", "0", 16, "MD5"], ["sha1", "1", 20, "SHA-1"], ["sha256", "2", 32, "SHA-256"],
+                    ["sha384", "3", 48, "SHA-384"], ["sha512", "4", 64, "SHA-512"]];
+const kReadMethods = ["head", "get", "list"];
 
-function hex(bytes) {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-  return out;
-}
-
-function checkKey(key) {
-  key = `${key}`;
-  const size = TypedArrayPrototypeGetByteLength(encoder.encode(key));
-  if (size > kMaxKeyBytes) throw new ErrorCtor(`R2 key is too long: ${size} bytes (the limit is ${kMaxKeyBytes}).`);
-  return key;
+function bytesOf(view) {
+  return new Uint8ArrayCtor(view.buffer, view.byteOffset, view.byteLength);
 }
 
 async function valueBytes(value) {
@@ -52,78 +50,216 @@ async function valueBytes(value) {
   throw new TypeErrorCtor("R2 put() accepts only null, strings, ArrayBuffers, ArrayBufferViews, Blobs and ReadableStreams as values.");
 }
 
-function httpMetadataOf(input) {
+function checkValueType(value, method) {
+  if (value === null || value === undefined || typeof value === "string" || value instanceof ArrayBuffer ||
+      ArrayBuffer.isView(value) || value instanceof ReadableStream || value instanceof Blob) return;
+  throw new TypeErrorCtor(`R2 ${method}() accepts only null, strings, ArrayBuffers, ArrayBufferViews, Blobs and ReadableStreams as values.`);
+}
+
+function failure(action, error) {
+  return new ErrorCtor(`${action}: ${error.message} (${error.v4code})`);
+}
+
+const notFound = (r) => r.status === 404 && r.error.v4code === 10007;
+const preconditionFailed = (r) => r.status === 412 && (r.error.v4code === 10031 || r.error.v4code === 10032);
+
+// ---- request building -----------------------------------------------------------------------
+
+function wireHttpFields(input) {
   const out = {};
-  if (input === undefined || input === null) return out;
   if (input instanceof Headers) {
     for (const field of kHttpFields) {
       const value = input.get(kHeaderOf[field]);
-      if (value !== null) out[field] = field === "cacheExpiry" ? new DateCtor(value).getTime() : value;
+      if (value !== null) out[field] = field === "cacheExpiry" ? `${new DateCtor(value).getTime()}` : value;
     }
     return out;
   }
   for (const field of kHttpFields) {
     if (input[field] === undefined) continue;
-    out[field] = field === "cacheExpiry" ? new DateCtor(input[field]).getTime() : `${input[field]}`;
+    out[field] = field === "cacheExpiry" ? `${new DateCtor(input[field]).getTime()}` : `${input[field]}`;
   }
   return out;
 }
 
-function customMetadataOf(input) {
-  const out = {};
-  if (input === undefined || input === null) return out;
-  for (const name of ObjectKeys(input)) out[name] = `${input[name]}`;
+function wireCustomFields(input) {
+  return ObjectKeys(input).map((k) => ({ k, v: `${input[k]}` }));
+}
+
+// An If-Match / If-None-Match header as a list of etags ({value, type}).
+function parseEtagHeader(text) {
+  const out = [];
+  let rest = `${text}`.trim();
+  while (rest.length) {
+    if (rest[0] === ",") { rest = rest.slice(1).trim(); continue; }
+    if (rest[0] === "*") return [{ type: "wildcard" }];
+    let type = "strong";
+    if (rest.startsWith("W/")) {
+      type = "weak";
+      rest = rest.slice(2);
+      if (rest[0] !== "\"") throw new ErrorCtor("Weak etags must start with W/ and their value must be quoted");
+    }
+    if (rest[0] !== "\"") throw new ErrorCtor("Invalid conditional header");
+    const end = rest.indexOf("\"", 1);
+    if (end === -1) throw new ErrorCtor("Unclosed double quote for Etag");
+    out.push({ value: rest.slice(1, end), type });
+    rest = rest.slice(end + 1).trim();
+    if (rest.length && rest[0] !== ",") throw new ErrorCtor("Comma was expected to separate etags.");
+  }
   return out;
 }
 
-function publicHttpMetadata(meta) {
+function singleEtag(value) {
+  value = `${value}`;
+  if (value.startsWith("\"") && value.endsWith("\"")) {
+    throw new TypeErrorCtor(`Conditional ETag should not be wrapped in quotes (${value}).`);
+  }
+  return value === "*" ? [{ type: "wildcard" }] : [{ value, type: "strong" }];
+}
+
+function wireConditional(onlyIf) {
+  const out = {};
+  if (onlyIf instanceof Headers) {
+    if (onlyIf.has("if-match")) out.etagMatches = parseEtagHeader(onlyIf.get("if-match"));
+    if (onlyIf.has("if-none-match")) out.etagDoesNotMatch = parseEtagHeader(onlyIf.get("if-none-match"));
+    if (onlyIf.has("if-unmodified-since")) out.uploadedBefore = `${new DateCtor(onlyIf.get("if-unmodified-since")).getTime()}`;
+    if (onlyIf.has("if-modified-since")) out.uploadedAfter = `${new DateCtor(onlyIf.get("if-modified-since")).getTime()}`;
+    if (out.uploadedBefore !== undefined || out.uploadedAfter !== undefined) out.secondsGranularity = true;
+    return out;
+  }
+  if (onlyIf.etagMatches !== undefined) out.etagMatches = singleEtag(onlyIf.etagMatches);
+  if (onlyIf.etagDoesNotMatch !== undefined) out.etagDoesNotMatch = singleEtag(onlyIf.etagDoesNotMatch);
+  if (onlyIf.uploadedBefore !== undefined) out.uploadedBefore = `${new DateCtor(onlyIf.uploadedBefore).getTime()}`;
+  if (onlyIf.uploadedAfter !== undefined) out.uploadedAfter = `${new DateCtor(onlyIf.uploadedAfter).getTime()}`;
+  if (onlyIf.secondsGranularity && (out.uploadedBefore !== undefined || out.uploadedAfter !== undefined)) out.secondsGranularity = true;
+  return out;
+}
+
+function checkRangeNumber(value, label) {
+  value = Number(value);
+  if (!(value >= 0)) throw new RangeErrorCtor(`Invalid range. ${label} (${value}) must be greater than or equal to 0.`);
+  if (!NumberIsInteger(value)) throw new RangeErrorCtor(`Invalid range. ${label} (${value}) must be an integer, not floating point.`);
+  return `${value}`;
+}
+
+// Fields in the order workerd writes them: range, onlyIf, rangeHeader.
+function addGetOptions(request, options) {
+  const range = options.range;
+  const onlyIf = options.onlyIf === undefined || options.onlyIf === null ? undefined : wireConditional(options.onlyIf);
+  if (range === undefined || range === null || range instanceof Headers) {
+    if (onlyIf !== undefined) request.onlyIf = onlyIf;
+    if (range instanceof Headers && range.has("range")) request.rangeHeader = range.get("range");
+    return;
+  }
+  const out = {};
+  if (range.offset !== undefined) out.offset = checkRangeNumber(range.offset, "Starting offset");
+  if (range.length !== undefined) out.length = checkRangeNumber(range.length, "Length");
+  if (range.suffix !== undefined) {
+    if (range.offset !== undefined) throw new TypeErrorCtor("Suffix is incompatible with offset.");
+    if (range.length !== undefined) throw new TypeErrorCtor("Suffix is incompatible with length.");
+    const suffix = Number(range.suffix);
+    if (!(suffix >= 0)) throw new RangeErrorCtor(`Invalid suffix. Suffix (${suffix}) must be greater than or equal to 0.`);
+    if (!NumberIsInteger(suffix)) throw new RangeErrorCtor(`Invalid range. Suffix (${suffix}) must be an integer, not floating point.`);
+    out.suffix = `${suffix}`;
+  }
+  request.range = out;
+  if (onlyIf !== undefined) request.onlyIf = onlyIf;
+}
+
+function addChecksums(request, options) {
+  let given = null;
+  for (const [name, , size, label] of kChecksums) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (given !== null) throw new TypeErrorCtor("You cannot specify multiple hashing algorithms.");
+    given = name;
+    let bytes;
+    if (typeof value === "string") {
+      if (value.length !== size * 2) throw new TypeErrorCtor(`${label} is ${size * 2} hex characters, not ${value.length}`);
+      if (!/^[0-9a-fA-F]*$/.test(value)) throw new TypeErrorCtor(`Provided ${label} wasn't a valid hex string`);
+      bytes = fromHex(value.toLowerCase());
+    } else {
+      bytes = value instanceof ArrayBuffer ? new Uint8ArrayCtor(value) : bytesOf(value);
+      if (bytes.byteLength !== size) throw new TypeErrorCtor(`${label} is ${size} bytes, not ${bytes.byteLength}`);
+    }
+    // As workerd sends them: MD5 in base64, the others in hex.
+    request[name] = name === "md5" ? encoding.btoa(String.fromCharCode(...bytes)) : hex(bytes);
+  }
+}
+
+function checkPartNumber(partNumber) {
+  const n = Number(partNumber);
+  if (!(n >= 1 && n <= 10000)) {
+    throw new TypeErrorCtor(`Part number must be between 1 and 10000 (inclusive). Actual value was: ${partNumber}`);
+  }
+  return Math.trunc(n);
+}
+
+// ---- answers ---------------------------------------------------------------------------------
+
+class R2Checksums {
+  constructor(token, wire) {
+    if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
+    for (const [name, id] of kChecksums) {
+      this[name] = wire && typeof wire[id] === "string" ? fromHex(wire[id]).buffer : undefined;
+    }
+  }
+  toJSON() {
+    const out = {};
+    for (const [name] of kChecksums) {
+      if (this[name] !== undefined) out[name] = hex(new Uint8ArrayCtor(this[name]));
+    }
+    return out;
+  }
+}
+
+function httpMetadataOf(fields) {
   const out = {};
   for (const field of kHttpFields) {
-    if (meta[field] === undefined) continue;
-    out[field] = field === "cacheExpiry" ? new DateCtor(meta[field]) : meta[field];
+    if (fields[field] === undefined || fields[field] === null) continue;
+    out[field] = field === "cacheExpiry" ? new DateCtor(Number(fields[field])) : `${fields[field]}`;
   }
   return out;
 }
 
 class R2Object {
-  #meta;
-  constructor(token, meta, range) {
+  constructor(token, wire, expectHttp, expectCustom) {
     if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
-    this.#meta = meta;
-    this.key = meta.key;
-    this.version = meta.version;
-    this.size = meta.size;
-    this.etag = meta.etag;
-    this.httpEtag = `"${meta.etag}"`;
-    this.checksums = { md5: hexToBuffer(meta.etag) };
-    this.uploaded = new DateCtor(meta.uploaded);
-    this.httpMetadata = publicHttpMetadata(meta.httpMetadata);
-    this.customMetadata = { ...meta.customMetadata };
-    this.range = range;
-    this.storageClass = "Standard";
+    this.key = `${wire.name}`;
+    this.version = `${wire.version}`;
+    this.size = Number(wire.size);
+    this.etag = `${wire.etag}`;
+    this.httpEtag = `"${wire.etag}"`;
+    this.checksums = new R2Checksums(kToken, wire.checksums);
+    this.uploaded = new DateCtor(Number(wire.uploaded));
+    this.httpMetadata = wire.httpFields ? httpMetadataOf(wire.httpFields) : expectHttp ? {} : undefined;
+    if (ArrayIsArray(wire.customFields)) {
+      const custom = {};
+      for (const { k, v } of wire.customFields) custom[k] = v;
+      this.customMetadata = custom;
+    } else {
+      this.customMetadata = expectCustom ? {} : undefined;
+    }
+    this.range = wire.range ? { offset: Number(wire.range.offset || 0), length: Number(wire.range.length) } : undefined;
+    this.storageClass = wire.storageClass === undefined ? "" : `${wire.storageClass}`;
   }
   writeHttpMetadata(headers) {
-    const meta = this.#meta.httpMetadata;
+    if (this.httpMetadata === undefined) {
+      throw new TypeErrorCtor(`HTTP metadata unknown for key \`${this.key}\`. Did you forget to add 'httpMetadata' to \`include\` when listing?`);
+    }
+    const meta = this.httpMetadata;
     for (const field of kHttpFields) {
       if (meta[field] === undefined) continue;
-      headers.set(kHeaderOf[field], field === "cacheExpiry" ? new DateCtor(meta[field]).toUTCString() : meta[field]);
+      headers.set(kHeaderOf[field], field === "cacheExpiry" ? meta[field].toUTCString() : meta[field]);
     }
   }
 }
 
-function hexToBuffer(text) {
-  const bytes = new Uint8ArrayCtor(text.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.substr(i * 2, 2), 16);
-  return bytes.buffer;
-}
-
 class R2ObjectBody extends R2Object {
-  #bytes;
   #response;
-  constructor(token, meta, range, bytes) {
-    super(token, meta, range);
-    this.#bytes = bytes;
-    this.#response = new Response(bytes);
+  constructor(token, wire, body) {
+    super(token, wire, true, true);
+    const headers = this.httpMetadata.contentType === undefined ? {} : { "content-type": this.httpMetadata.contentType };
+    this.#response = new Response(body === undefined ? null : body, { headers });
   }
   get body() { return this.#response.body; }
   get bodyUsed() { return this.#response.bodyUsed; }
@@ -134,182 +270,250 @@ class R2ObjectBody extends R2Object {
   blob() { return this.#response.blob(); }
 }
 
-// onlyIf as {etagMatches, etagDoesNotMatch, uploadedBefore, uploadedAfter} or as Headers.
-function conditionsOf(onlyIf) {
-  if (onlyIf === undefined || onlyIf === null) return null;
-  if (onlyIf instanceof Headers) {
-    const out = {};
-    const strip = (v) => v && v.replace(/^W\//, "").replace(/^"|"$/g, "");
-    if (onlyIf.has("if-match")) out.etagMatches = strip(onlyIf.get("if-match"));
-    if (onlyIf.has("if-none-match")) out.etagDoesNotMatch = strip(onlyIf.get("if-none-match"));
-    if (onlyIf.has("if-unmodified-since")) out.uploadedBefore = new DateCtor(onlyIf.get("if-unmodified-since"));
-    if (onlyIf.has("if-modified-since")) out.uploadedAfter = new DateCtor(onlyIf.get("if-modified-since"));
-    return out;
-  }
-  return onlyIf;
+// ---- workerd's R2 protocol over HTTP -----------------------------------------------------------
+
+// JSON with every non-ASCII character escaped, so that it is a valid header value.
+function asciiJson(value) {
+  return JSONStringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function etagListMatches(list, etag) {
-  const items = `${list}`.split(",");
-  for (const item of items) {
-    const tag = item.trim().replace(/^W\//, "").replace(/^"|"$/g, "");
-    if (tag === "*" || tag === etag) return true;
+function errorOf(response) {
+  const header = response.headers.get("cf-r2-error");
+  let error = { version: 0, v4code: 0, message: "Unspecified error" };
+  if (header !== null) {
+    try { error = JSONParse(header); } catch { /* keep the generic error */ }
   }
-  return false;
+  return { v4code: Number(error.v4code || 0), message: `${error.message === undefined ? "" : error.message}` };
 }
 
-function conditionsHold(cond, meta) {
-  if (cond === null) return true;
-  if (cond.etagMatches !== undefined && !etagListMatches(cond.etagMatches, meta.etag)) return false;
-  if (cond.etagDoesNotMatch !== undefined && etagListMatches(cond.etagDoesNotMatch, meta.etag)) return false;
-  // Uploaded times are compared at one-second granularity, as HTTP dates are.
-  const uploaded = Math.floor(meta.uploaded / 1000);
-  if (cond.uploadedBefore !== undefined && !(uploaded < Math.floor(new DateCtor(cond.uploadedBefore).getTime() / 1000))) return false;
-  if (cond.uploadedAfter !== undefined && !(uploaded > Math.floor(new DateCtor(cond.uploadedAfter).getTime() / 1000))) return false;
-  return true;
+// Splits a body into its first `size` bytes (the metadata JSON) and a stream of the rest.
+async function splitBody(stream, size) {
+  if (stream === null) {
+    if (size !== 0) throw new ErrorCtor("R2 metadata buffer not read fully/overflow?");
+    return { meta: {}, body: null };
+  }
+  const reader = stream.getReader();
+  const chunks = [];
+  let have = 0;
+  while (have < size) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    have += value.byteLength;
+  }
+  if (have < size) throw new ErrorCtor("R2 metadata buffer not read fully/overflow?");
+  const all = new Uint8ArrayCtor(have);
+  let at = 0;
+  for (const chunk of chunks) { all.set(chunk, at); at += chunk.byteLength; }
+  const meta = JSONParse(decoder.decode(all.subarray(0, size)) || "{}");
+  const rest = all.subarray(size);
+  const body = new ReadableStream({
+    start(controller) { if (rest.byteLength) controller.enqueue(rest); },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel(reason) { return reader.cancel(reason); },
+  });
+  return { meta, body };
 }
 
-function rangeOf(range, size) {
-  if (range === undefined || range === null) return null;
-  if (range instanceof Headers) {
-    const header = range.get("range");
-    if (header === null) return null;
-    const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-    if (m === null || (m[1] === "" && m[2] === "")) throw new RangeErrorCtor(`Invalid range header: ${header}`);
-    if (m[1] === "") return rangeOf({ suffix: Number(m[2]) }, size);
-    const offset = Number(m[1]);
-    return rangeOf(m[2] === "" ? { offset } : { offset, length: Number(m[2]) - offset + 1 }, size);
+class ServiceBackend {
+  #fetcher;
+  constructor(fetcher) { this.#fetcher = fetcher; }
+
+  async call(request, value) {
+    let response;
+    if (kReadMethods.indexOf(request.method) !== -1) {
+      response = await this.#fetcher.fetch("https://fake-host", { headers: { "cf-r2-request": asciiJson(request) } });
+      const result = { status: response.status, error: response.status >= 400 ? errorOf(response) : null };
+      const size = response.headers.get("cf-r2-metadata-size");
+      if (size === null) {
+        if (response.body !== null) await response.body.cancel();
+        return result;
+      }
+      const split = await splitBody(response.body, Number(size));
+      result.meta = split.meta;
+      result.body = split.body;
+      return result;
+    }
+    const meta = encoder.encode(JSONStringify(request));
+    const bytes = value === undefined || value === null ? new Uint8ArrayCtor(0) : value;
+    const body = new Uint8ArrayCtor(meta.byteLength + bytes.byteLength);
+    body.set(meta);
+    body.set(bytes, meta.byteLength);
+    response = await this.#fetcher.fetch("https://fake-host", {
+      method: "PUT", headers: { "cf-r2-metadata-size": `${meta.byteLength}` }, body,
+    });
+    if (response.status >= 400) {
+      if (response.body !== null) await response.body.cancel();
+      return { status: response.status, error: errorOf(response) };
+    }
+    const text = await response.text();
+    return { status: response.status, error: null, meta: text === "" ? {} : JSONParse(text) };
   }
-  if (range.suffix !== undefined) {
-    const suffix = MathMin(Number(range.suffix), size);
-    return { offset: size - suffix, length: suffix };
+}
+
+// ---- the API --------------------------------------------------------------------------------
+
+function request(method, fields) {
+  return { version: 1, method, ...fields };
+}
+
+class R2MultipartUpload {
+  #bucket;
+  constructor(token, bucket, key, uploadId) {
+    if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
+    this.#bucket = bucket;
+    this.key = key;
+    this.uploadId = uploadId;
   }
-  const offset = range.offset === undefined ? 0 : Number(range.offset);
-  if (offset > size) throw new RangeErrorCtor(`Range offset ${offset} is beyond the object's size (${size}).`);
-  const length = range.length === undefined ? size - offset : MathMin(Number(range.length), size - offset);
-  return { offset, length };
+
+  async uploadPart(partNumber, value) {
+    partNumber = checkPartNumber(partNumber);
+    checkValueType(value, "uploadPart");
+    const bytes = await valueBytes(value);
+    const r = await this.#bucket.call(request("uploadPart", { object: this.key, uploadId: this.uploadId, partNumber }), bytes);
+    if (r.error) throw failure("uploadPart", r.error);
+    return { partNumber, etag: `${r.meta.etag}` };
+  }
+
+  async complete(parts) {
+    if (!ArrayIsArray(parts)) throw new TypeErrorCtor("complete() takes an array of uploaded parts ({partNumber, etag}).");
+    const wire = parts.map((p) => ({ etag: `${p.etag}`, part: checkPartNumber(p.partNumber) }));
+    const r = await this.#bucket.call(request("completeMultipartUpload", { object: this.key, uploadId: this.uploadId, parts: wire }));
+    if (r.error && !preconditionFailed(r)) throw failure("completeMultipartUpload", r.error);
+    return new R2Object(kToken, r.meta, true, true);
+  }
+
+  async abort() {
+    const r = await this.#bucket.call(request("abortMultipartUpload", { object: this.key, uploadId: this.uploadId }));
+    if (r.error && !notFound(r)) throw failure("abortMultipartUpload", r.error);
+  }
 }
 
 class R2Bucket {
-  #dir; #writable; #service;
-  constructor(token, dir, writable, service) {
+  #backend;
+  constructor(token, backend) {
     if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
-    this.#dir = dir;
-    this.#writable = writable;
-    this.#service = service;
+    this.#backend = backend;
   }
 
-  #read(key) {
-    const record = ops.storeRead(this.#dir, key, false);
-    if (record === undefined) return null;
-    const meta = JSONParse(record[0]);
-    if (meta.key !== key) return null;
-    return { meta, bytes: record[1] };
-  }
-
-  #checkWritable(method) {
-    if (!this.#writable) {
-      throw new ErrorCtor(`R2 ${method} failed: disk service "${this.#service}" is not writable; set writable = true`);
-    }
+  // Sends a request to the backend: {status, error, meta, body}.
+  async #call(req, value) {
+    const r = await this.#backend.call(req, value);
+    if (r.error === undefined) r.error = null;
+    if (r.bytes !== undefined) r.body = r.bytes;
+    return r;
   }
 
   async head(key) {
-    const found = this.#read(checkKey(key));
-    return found === null ? null : new R2Object(kToken, found.meta, undefined);
+    const r = await this.#call(request("head", { object: `${key}` }));
+    if (r.error && notFound(r)) return null;
+    if (r.error && !preconditionFailed(r)) throw failure("head", r.error);
+    return new R2Object(kToken, r.meta, true, true);
   }
 
   async get(key, options) {
-    const found = this.#read(checkKey(key));
-    if (found === null) return null;
-    const cond = conditionsOf(options && options.onlyIf);
-    if (!conditionsHold(cond, found.meta)) return new R2Object(kToken, found.meta, undefined);
-    const range = rangeOf(options && options.range, found.meta.size);
-    if (range === null) return new R2ObjectBody(kToken, found.meta, { offset: 0, length: found.meta.size }, found.bytes);
-    return new R2ObjectBody(kToken, found.meta, range,
-                            TypedArrayPrototypeSubarray(found.bytes, range.offset, range.offset + range.length));
+    const req = request("get", { object: `${key}` });
+    if (options !== undefined && options !== null) addGetOptions(req, options);
+    const r = await this.#call(req);
+    if (r.error && notFound(r)) return null;
+    if (r.error && preconditionFailed(r)) {
+      if (r.body) await new Response(r.body).arrayBuffer();
+      return new R2Object(kToken, r.meta, true, true);
+    }
+    if (r.error) throw failure("get", r.error);
+    return new R2ObjectBody(kToken, r.meta, r.body);
   }
 
   async put(key, value, options) {
-    key = checkKey(key);
-    this.#checkWritable("put");
+    checkValueType(value, "put");
+    const req = request("put", { object: `${key}` });
+    let sentHttp = {};
+    let sentCustom = {};
+    if (options !== undefined && options !== null) {
+      if (options.customMetadata !== undefined && options.customMetadata !== null) {
+        req.customFields = wireCustomFields(options.customMetadata);
+        for (const { k, v } of req.customFields) sentCustom[k] = v;
+      }
+      if (options.httpMetadata !== undefined && options.httpMetadata !== null) {
+        req.httpFields = wireHttpFields(options.httpMetadata);
+        sentHttp = httpMetadataOf(req.httpFields);
+      }
+      if (options.onlyIf !== undefined && options.onlyIf !== null) req.onlyIf = wireConditional(options.onlyIf);
+      addChecksums(req, options);
+      if (options.storageClass !== undefined) req.storageClass = `${options.storageClass}`;
+    }
     const bytes = await valueBytes(value);
-    options = options || {};
-    const cond = conditionsOf(options.onlyIf);
-    if (cond !== null) {
-      const existing = this.#read(key);
-      if (existing !== null && !conditionsHold(cond, existing.meta)) return null;
-      if (existing === null && cond.etagMatches !== undefined) return null;
-    }
-    const etag = hex(new Uint8ArrayCtor(await cryptoModule.crypto.subtle.digest("MD5", bytes)));
-    if (options.md5 !== undefined) {
-      const given = typeof options.md5 === "string" ? options.md5.toLowerCase() : hex(new Uint8ArrayCtor(options.md5.buffer || options.md5));
-      if (given !== etag) throw new ErrorCtor("put: The Content-MD5 you specified did not match what we received. (10037)");
-    }
-    const meta = {
-      key, version: hex(cryptoModule.crypto.getRandomValues(new Uint8ArrayCtor(16))),
-      size: TypedArrayPrototypeGetByteLength(bytes), etag, uploaded: DateNow(),
-      httpMetadata: httpMetadataOf(options.httpMetadata), customMetadata: customMetadataOf(options.customMetadata),
-    };
-    ops.storeWrite(this.#dir, key, JSONStringify(meta), bytes);
-    return new R2Object(kToken, meta, undefined);
+    const r = await this.#call(req, bytes);
+    if (r.error && (preconditionFailed(r) || notFound(r))) return null;
+    if (r.error) throw failure("put", r.error);
+    const object = new R2Object(kToken, r.meta, true, true);
+    object.httpMetadata = sentHttp;
+    object.customMetadata = sentCustom;
+    return object;
   }
 
   async delete(keys) {
-    this.#checkWritable("delete");
-    const list = ArrayIsArray(keys) ? keys : [keys];
-    for (const key of list) ops.storeDelete(this.#dir, checkKey(key));
+    const req = ArrayIsArray(keys) ? request("delete", { objects: keys.map((k) => `${k}`) })
+                                   : request("delete", { object: `${keys}` });
+    const r = await this.#call(req);
+    if (r.error && !notFound(r)) throw failure("delete", r.error);
   }
 
   async list(options) {
-    options = options || {};
-    const prefix = options.prefix === undefined ? "" : `${options.prefix}`;
-    let limit = options.limit === undefined ? 1000 : Number(options.limit);
-    if (!(limit >= 1 && limit <= 1000)) throw new RangeErrorCtor("list: limit must be between 1 and 1000.");
-    const delimiter = options.delimiter === undefined ? null : `${options.delimiter}`;
-    let after = options.startAfter === undefined ? null : `${options.startAfter}`;
-    if (options.cursor !== undefined && options.cursor !== null && options.cursor !== "") {
-      after = decoder.decode(Uint8ArrayCtor.from(encoding.atob(`${options.cursor}`), (c) => c.charCodeAt(0)));
-    }
-    const include = ArrayIsArray(options.include) ? options.include : [];
-    const metas = [];
-    for (const header of ops.storeHeaders(this.#dir)) {
-      let meta;
-      try { meta = JSONParse(header); } catch { continue; }
-      if (typeof meta.key !== "string" || !meta.key.startsWith(prefix)) continue;
-      if (after !== null && meta.key <= after) continue;
-      ArrayPrototypePush(metas, meta);
-    }
-    ArrayPrototypeSort(metas, (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const objects = [];
-    const prefixes = [];
-    let last = null;
-    let truncated = false;
-    for (const meta of metas) {
-      if (objects.length + prefixes.length >= limit) { truncated = true; break; }
-      if (delimiter !== null) {
-        const at = meta.key.indexOf(delimiter, prefix.length);
-        if (at !== -1) {
-          const group = meta.key.slice(0, at + delimiter.length);
-          if (prefixes.indexOf(group) === -1) ArrayPrototypePush(prefixes, group);
-          last = meta.key;
-          continue;
+    const req = request("list", {});
+    let expectHttp = false;
+    let expectCustom = false;
+    if (options !== undefined && options !== null) {
+      if (options.limit !== undefined) req.limit = Number(options.limit);
+      for (const name of ["prefix", "cursor", "delimiter", "startAfter"]) {
+        if (options[name] !== undefined && options[name] !== null) req[name] = `${options[name]}`;
+      }
+      if (options.include !== undefined) {
+        req.include = [];
+        for (const value of options.include) {
+          if (value === "httpMetadata") { req.include.push(0); expectHttp = true; }
+          else if (value === "customMetadata") { req.include.push(1); expectCustom = true; }
+          else throw new RangeErrorCtor(`Unsupported include value ${value}`);
         }
       }
-      const object = new R2Object(kToken, meta, undefined);
-      if (include.indexOf("httpMetadata") === -1) object.httpMetadata = undefined;
-      if (include.indexOf("customMetadata") === -1) object.customMetadata = undefined;
-      ArrayPrototypePush(objects, object);
-      last = meta.key;
     }
-    const result = { objects, truncated, delimitedPrefixes: prefixes };
-    if (truncated) result.cursor = encoding.btoa(String.fromCharCode(...encoder.encode(last)));
+    req.newRuntime = true;
+    const r = await this.#call(req);
+    if (r.error) throw failure("list", r.error);
+    if (r.body) await new Response(r.body).arrayBuffer();
+    const meta = r.meta || {};
+    const result = {
+      objects: (meta.objects || []).map((o) => new R2Object(kToken, o, expectHttp, expectCustom)),
+      truncated: !!meta.truncated,
+    };
+    if (meta.cursor !== undefined && meta.cursor !== null) result.cursor = `${meta.cursor}`;
+    result.delimitedPrefixes = ArrayIsArray(meta.delimitedPrefixes) ? meta.delimitedPrefixes.map((p) => `${p}`) : [];
     return result;
   }
 
-  createMultipartUpload() {
-    throw new ErrorCtor("R2 multipart uploads are not supported by Colony's local R2 backend yet.");
+  async createMultipartUpload(key, options) {
+    key = `${key}`;
+    const req = request("createMultipartUpload", { object: key });
+    if (options !== undefined && options !== null) {
+      if (options.customMetadata !== undefined && options.customMetadata !== null) req.customFields = wireCustomFields(options.customMetadata);
+      if (options.httpMetadata !== undefined && options.httpMetadata !== null) req.httpFields = wireHttpFields(options.httpMetadata);
+      if (options.storageClass !== undefined) req.storageClass = `${options.storageClass}`;
+    }
+    const r = await this.#call(req);
+    if (r.error) throw failure("createMultipartUpload", r.error);
+    const upload = new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v) }, key, `${r.meta.uploadId}`);
+    return upload;
+  }
+
+  resumeMultipartUpload(key, uploadId) {
+    return new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v) }, `${key}`, `${uploadId}`);
   }
 }
 
 exports.R2Bucket = R2Bucket;
-exports.makeR2Bucket = (desc) => ObjectFreeze(new R2Bucket(kToken, desc.dir, desc.writable, desc.service));
+exports.makeR2Bucket = (desc) => ObjectFreeze(new R2Bucket(
+  kToken, desc.dir !== undefined ? new DiskBackend(desc.dir, desc.writable, desc.service) : new ServiceBackend(desc.fetcher)));

@@ -11,18 +11,32 @@ function timerDelay(value) {
   return MathTrunc(ms);
 }
 
+// A tracker (set by durable_objects.js) learns of the timers a Durable Object's code has pending,
+// which keep the object in memory: owner() names the object the running code belongs to, if any;
+// started/ended(owner, id) bracket a timer's life; run(owner, fn) runs its callback as that object's.
+let tracker = null;
+
 function makeTimer(name, repeat, handler, timeout, args) {
   if (typeof handler !== "function") {
     throw new TypeErrorCtor(`Failed to execute '${name}' on 'ServiceWorkerGlobalScope': parameter 1 is not of type 'function'.`);
   }
   const extra = args.length > 2 ? ArrayPrototypeSlice(args, 2) : [];
-  return ops.setTimer(() => {
+  const owner = tracker === null ? undefined : tracker.owner();
+  const call = () => {
     try {
       ReflectApply(handler, undefined, extra);
     } catch (err) {
       ops.reportError(err);
     }
+  };
+  if (owner === undefined) return ops.setTimer(call, timerDelay(timeout), repeat);
+  const t = tracker;
+  const id = ops.setTimer(() => {
+    if (!repeat) t.ended(owner, id);
+    t.run(owner, call);
   }, timerDelay(timeout), repeat);
+  t.started(owner, id);
+  return id;
 }
 
 function setTimeout(handler, timeout = 0, ...args) {
@@ -34,6 +48,7 @@ function setInterval(handler, timeout = 0, ...args) {
 function clearTimeout(id = undefined) {
   if (id === undefined || id === null) return;
   ops.clearTimer(NumberCtor(id));
+  if (tracker !== null) tracker.cleared(NumberCtor(id));
 }
 function clearInterval(id = undefined) {
   clearTimeout(id);
@@ -56,3 +71,4 @@ exports.setInterval = setInterval;
 exports.clearTimeout = clearTimeout;
 exports.clearInterval = clearInterval;
 exports.queueMicrotask = queueMicrotask;
+exports.setTracker = (t) => { tracker = t; };

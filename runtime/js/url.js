@@ -37,11 +37,30 @@ function encodeCodePoint(cp, set) {
   return out;
 }
 
+// True when every code unit of `s` is ASCII, and so is its own UTF-8, byte for byte.
+function isAscii(s) {
+  for (let i = 0; i < s.length; i++) if (StringPrototypeCharCodeAt(s, i) >= 0x80) return false;
+  return true;
+}
+
+// True when decoding `s` (percent-decoding, and with `plus` turning "+" into a space) gives `s`
+// back: ASCII without "%" (or "+"). URLs usually are, and then need no encoding round trip.
+function decodesToItself(s, plus) {
+  for (let i = 0; i < s.length; i++) {
+    const c = StringPrototypeCharCodeAt(s, i);
+    if (c >= 0x80 || c === 0x25 || (plus && c === 0x2B)) return false;
+  }
+  return true;
+}
+
 function encodeString(s, set, spaceAsPlus = false) {
   let out = "";
-  const bytes = utf8Encode(s);
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
+  // ASCII text is its own UTF-8: read its code units rather than encode it.
+  const ascii = isAscii(s);
+  const bytes = ascii ? null : utf8Encode(s);
+  const length = ascii ? s.length : bytes.length;
+  for (let i = 0; i < length; i++) {
+    const b = ascii ? StringPrototypeCharCodeAt(s, i) : bytes[i];
     if (spaceAsPlus && b === 0x20) out += "+";
     else if (b >= 0x80 || set(b)) out += pctByte(b);
     else out += StringFromCodePoint(b);
@@ -273,7 +292,7 @@ function parseHost(input, isOpaque) {
     return addr === failure ? failure : serializeIPv6(addr);
   }
   if (isOpaque) return parseOpaqueHost(input);
-  const domain = utf8Decode(percentDecodeBytes(utf8Encode(input)));
+  const domain = decodesToItself(input, false) ? input : utf8Decode(percentDecodeBytes(utf8Encode(input)));
   const asciiDomain = domainToASCII(domain);
   if (asciiDomain === null) return failure;
   for (let i = 0; i < asciiDomain.length; i++) {
@@ -738,7 +757,8 @@ function parseFormUrlencoded(input) {
     const eq = StringPrototypeIndexOf(seq, "=");
     const name = eq === -1 ? seq : StringPrototypeSlice(seq, 0, eq);
     const value = eq === -1 ? "" : StringPrototypeSlice(seq, eq + 1);
-    ArrayAppend(list, [formDecode(utf8Encode(name)), formDecode(utf8Encode(value))]);
+    ArrayAppend(list, [decodesToItself(name, true) ? name : formDecode(utf8Encode(name)),
+      decodesToItself(value, true) ? value : formDecode(utf8Encode(value))]);
   }
   return list;
 }

@@ -4,6 +4,7 @@
 const {
   IteratorPrototype, ObjectCreate, ObjectDefineProperty, ObjectSetPrototypeOf, TypeError: TypeErrorCtor,
   WeakMap: WeakMapCtor, WeakMapPrototypeGet, WeakMapPrototypeSet, String: StringCtor,
+  Uint8Array: Uint8ArrayCtor,
 } = internal.primordials;
 
 // A WebIDL "pair iterator" prototype named `${name} Iterator`. `getList(target)` returns the
@@ -100,6 +101,21 @@ function replaceLoneSurrogates(s) {
   return last === 0 ? s : out + s.slice(last);
 }
 
+// Lower-case hex digits of a byte array, and back (an even-length hex string).
+function hex(bytes) {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+  return out;
+}
+
+function fromHex(text) {
+  const bytes = new Uint8ArrayCtor(text.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.substr(i * 2, 2), 16);
+  return bytes;
+}
+
+exports.hex = hex;
+exports.fromHex = fromHex;
 exports.makePairIterator = makePairIterator;
 exports.definePairIterable = definePairIterable;
 exports.toByteString = toByteString;

@@ -278,6 +278,8 @@ class WebSocket extends EventTarget {
   static {
     W = {
       isWebSocket: (v) => typeof v === "object" && v !== null && #pending in v,
+      // The other end of a WebSocketPair (null once the pair is served or for other sockets).
+      partner: (ws) => ws.#peer,
       // Something reached `ws` (from its pair partner, or from its native handle).
       receive: (ws, kind, a, b, c) => {
         if (ws.#given !== null) {
@@ -401,6 +403,7 @@ exports.WebSocketPair = WebSocketPair;
 exports.CloseEvent = CloseEvent;
 exports.ErrorEvent = ErrorEvent;
 exports.isWebSocket = W.isWebSocket;
+exports.pairPartner = W.partner;
 exports.fromNative = W.fromNative;
 exports.webSocketForResponse = W.forResponse;
 exports.bindWebSocket = W.bind;

@@ -28,11 +28,20 @@ class WorkflowEntrypoint {
 
 class RpcTarget {}
 
+// `new RpcStub(value)`: a stub on a local function, RpcTarget or object, as if it had come over
+// RPC (runtime/js/rpc.js makes it).
+class RpcStub {
+  constructor(value) {
+    return internal.hooks.makeRpcStub(value);
+  }
+}
+
 const moduleExports = ObjectCreate(null);
 moduleExports.WorkerEntrypoint = WorkerEntrypoint;
 moduleExports.DurableObject = DurableObject;
 moduleExports.WorkflowEntrypoint = WorkflowEntrypoint;
 moduleExports.RpcTarget = RpcTarget;
+moduleExports.RpcStub = RpcStub;
 ObjectFreeze(moduleExports);
 
 // Modules that user code can import by name; the runtime reads this table.

@@ -55,7 +55,7 @@ ExternalHttpService::ExternalHttpService(kj::StringPtr name, kj::StringPtr addre
                                          kj::HttpHeaderTable& table, std::optional<ExternalTls> tls)
     : name_(kj::str(name)), address_(kj::str(address)), io_(io), table_(table) {
   if (tls) {
-    tls_ = newTlsClientContext(kj::str("external service \"", name, "\""), tls->options);
+    tls_ = kj::heap<TlsClientContext>(kj::str("external service \"", name, "\""), tls->options);
     certificateHost_ = tls->certificateHost.empty() ? hostOf(address_)
                                                     : kj::str(tls->certificateHost.c_str());
   }
@@ -72,7 +72,7 @@ kj::Promise<kj::HttpClient*> ExternalHttpService::client() {
     resolving_ = io_.network()
                      .parseAddress(address_, tls_.get() != nullptr ? 443 : 80)
                      .then([this](kj::Own<kj::NetworkAddress> addr) {
-                       if (tls_.get() != nullptr) addr = newTlsAddress(*tls_, kj::mv(addr), certificateHost_);
+                       if (tls_.get() != nullptr) addr = newTlsAddress(tls_->get(), kj::mv(addr), certificateHost_);
                        resolved_ = kj::mv(addr);
                        client_ = kj::newHttpClient(io_.timer(), table_, *resolved_, clientSettings());
                      })
@@ -123,8 +123,8 @@ NetworkHttpService::NetworkHttpService(kj::StringPtr name, std::vector<std::stri
   auto allowPtrs = KJ_MAP(a, allow) { return kj::StringPtr(a.c_str()); };
   auto denyPtrs = KJ_MAP(d, deny) { return kj::StringPtr(d.c_str()); };
   network_ = io.network().restrictPeers(allowPtrs, denyPtrs);
-  tls_ = newTlsClientContext(kj::str("network service \"", name, "\""), tls);
-  tlsNetwork_ = tls_->wrapNetwork(*network_);
+  tls_ = kj::heap<TlsClientContext>(kj::str("network service \"", name, "\""), tls);
+  tlsNetwork_ = newTlsNetwork(*tls_, *network_);
   client_ = kj::newHttpClient(io.timer(), table, *network_, *tlsNetwork_, clientSettings());
   service_ = kj::newHttpService(*client_);
 }

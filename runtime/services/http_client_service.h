@@ -42,7 +42,7 @@ class ExternalHttpService final : public Service, private kj::HttpService {
   kj::String address_;
   UvAsyncIo& io_;
   kj::HttpHeaderTable& table_;
-  kj::Own<kj::TlsContext> tls_;  // null for plain HTTP
+  kj::Own<TlsClientContext> tls_;  // null for plain HTTP
   kj::String certificateHost_;
   kj::Own<kj::NetworkAddress> resolved_;
   kj::Own<kj::HttpClient> client_;
@@ -56,7 +56,7 @@ class NetworkHttpService final : public Service, private kj::HttpService {
                      const TlsClientOptions& tls = {});
   // The restricted network, for raw connections (connect() sockets) through this service.
   kj::Network& network() { return *network_; }
-  kj::TlsContext& tls() { return *tls_; }
+  TlsClientContext& tls() { return *tls_; }
   // The refusal message for a host these lists do not allow.
   kj::String refusal(kj::StringPtr host) const;
   kj::StringPtr name() const override { return name_; }
@@ -71,7 +71,7 @@ class NetworkHttpService final : public Service, private kj::HttpService {
   kj::String name_;
   kj::String rules_;
   kj::Own<kj::Network> network_;
-  kj::Own<kj::TlsContext> tls_;
+  kj::Own<TlsClientContext> tls_;
   kj::Own<kj::Network> tlsNetwork_;
   kj::Own<kj::HttpClient> client_;
   kj::Own<kj::HttpService> service_;

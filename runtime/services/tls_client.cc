@@ -7,7 +7,10 @@
 
 namespace colony {
 
-kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientOptions& options) {
+namespace {
+
+kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientOptions& options,
+                                            bool systemTrustStore) {
   kj::Vector<kj::TlsCertificate> trusted;
   for (size_t i = 0; i < options.trustedCertificates.size(); ++i) {
     KJ_IF_MAYBE(e, kj::runCatchingExceptions([&]() {
@@ -18,7 +21,7 @@ kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientO
     }
   }
   kj::TlsContext::Options tlsOptions;
-  tlsOptions.useSystemTrustStore = true;
+  tlsOptions.useSystemTrustStore = systemTrustStore;
   tlsOptions.trustedCertificates = trusted.asPtr();
   KJ_IF_MAYBE(v, options.minVersion) { tlsOptions.minVersion = *v; }
   if (!options.cipherList.empty()) tlsOptions.cipherList = options.cipherList.c_str();
@@ -28,6 +31,58 @@ kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientO
     KJ_FAIL_REQUIRE(kj::str(what, ": invalid tlsOptions (", e->getDescription(), ")"));
   }
   return context;
+}
+
+bool isDefault(const TlsClientOptions& options) {
+  return options.trustedCertificates.empty() && options.minVersion == nullptr &&
+         options.cipherList.empty();
+}
+
+// Connections through `inner` wrapped in TLS, with the context made when the first one is asked for.
+class TlsNetwork final : public kj::Network {
+ public:
+  TlsNetwork(TlsClientContext& tls, kj::Network& inner) : tls_(tls), inner_(inner) {}
+
+  kj::Promise<kj::Own<kj::NetworkAddress>> parseAddress(kj::StringPtr addr, uint portHint) override {
+    // A context that cannot be made fails the returned promise, not the caller.
+    return kj::evalNow([&]() { return wrapped().parseAddress(addr, portHint); });
+  }
+  kj::Own<kj::NetworkAddress> getSockaddr(const void* sockaddr, uint len) override {
+    return wrapped().getSockaddr(sockaddr, len);
+  }
+  kj::Own<kj::Network> restrictPeers(kj::ArrayPtr<const kj::StringPtr> allow,
+                                     kj::ArrayPtr<const kj::StringPtr> deny) override {
+    return wrapped().restrictPeers(allow, deny);
+  }
+
+ private:
+  kj::Network& wrapped() {
+    if (network_.get() == nullptr) network_ = tls_.get().wrapNetwork(inner_);
+    return *network_;
+  }
+
+  TlsClientContext& tls_;
+  kj::Network& inner_;
+  kj::Own<kj::Network> network_;
+};
+
+}  // namespace
+
+TlsClientContext::TlsClientContext(kj::StringPtr what, TlsClientOptions options)
+    : what_(kj::str(what)), options_(std::move(options)) {
+  // Mistakes in the options show without the trust store, which is what takes the time.
+  if (!isDefault(options_)) newTlsClientContext(what_, options_, false);
+}
+
+TlsClientContext::~TlsClientContext() noexcept(false) {}
+
+kj::TlsContext& TlsClientContext::get() {
+  if (context_.get() == nullptr) context_ = newTlsClientContext(what_, options_, true);
+  return *context_;
+}
+
+kj::Own<kj::Network> newTlsNetwork(TlsClientContext& tls, kj::Network& inner) {
+  return kj::heap<TlsNetwork>(tls, inner);
 }
 
 namespace {

@@ -21,8 +21,28 @@ struct TlsClientOptions {
   std::string cipherList;
 };
 
-// `what` names the owner in errors about bad options ("service \"api\"").
-kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientOptions& options);
+// An outbound TLS context, made on first use: loading the system trust store costs tens of
+// milliseconds of CPU, which a runtime that never opens a TLS connection should not pay at start-up.
+// The options are checked when this is constructed, so a bad tlsOptions still fails the start.
+class TlsClientContext {
+ public:
+  // `what` names the owner in errors about bad options ("service \"api\"").
+  TlsClientContext(kj::StringPtr what, TlsClientOptions options);
+  ~TlsClientContext() noexcept(false);
+  KJ_DISALLOW_COPY(TlsClientContext);
+
+  // The context, trusting the system trust store and the configured certificates.
+  kj::TlsContext& get();
+
+ private:
+  kj::String what_;
+  TlsClientOptions options_;
+  kj::Own<kj::TlsContext> context_;
+};
+
+// A network whose connections are TLS through `tls` (as TlsContext::wrapNetwork), the context being
+// made on the first address asked for.
+kj::Own<kj::Network> newTlsNetwork(TlsClientContext& tls, kj::Network& inner);
 
 // A failed TLS connection to `host` described for users: "TLS connection to HOST failed: REASON".
 // Exceptions that do not come from TLS are returned unchanged.

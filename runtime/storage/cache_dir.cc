@@ -11,40 +11,9 @@
 
 namespace colony::storage {
 
-namespace {
-
-std::string makeTempDirectory() {
-  const char* tmp = getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/colony-cache-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error("cannot create the cache directory " + pattern + ": " +
-                             strerror(errno));
-  }
-  return pattern;
-}
-
-std::string privateDirectory;  // removed at exit
-pid_t privateOwner = 0;
-
-void removePrivateDirectory() {
-  if (!privateDirectory.empty() && getpid() == privateOwner) removeTree(privateDirectory);
-}
-
-}  // namespace
-
 const std::string& cacheDirectory() {
   static std::string dir;
-  if (!dir.empty()) return dir;
-  const char* env = getenv("COLONY_CACHE_DIR");
-  if (env != nullptr && *env) {
-    makeDirectories(env);
-    dir = env;
-  } else {
-    dir = makeTempDirectory();
-    privateDirectory = dir;
-    privateOwner = getpid();
-    atexit(removePrivateDirectory);
-  }
+  if (dir.empty()) dir = directoryFromEnvironment("COLONY_CACHE_DIR", "cache");
   return dir;
 }
 
@@ -78,7 +47,7 @@ SupervisorCacheDirectory::SupervisorCacheDirectory() {
     makeDirectories(env);
     return;
   }
-  created_ = makeTempDirectory();
+  created_ = makeTempDirectory("cache");
   setenv("COLONY_CACHE_DIR", created_.c_str(), 1);
 }
 

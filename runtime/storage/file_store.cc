@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <openssl/sha.h>
 #include <sys/file.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,71 @@ std::optional<Record> FileStore::read(std::string_view key, bool touch) const {
   return record;
 }
 
+std::optional<FileStore::Located> FileStore::locate(std::string_view key) const {
+  auto path = pathOf(key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw systemError("cannot open", path);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int savedErrno = errno;
+    ::close(fd);
+    errno = savedErrno;
+    throw systemError("cannot stat", path);
+  }
+  Located located;
+  char buffer[4096];
+  bool complete = false;
+  while (!complete) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    auto* nl = static_cast<char*>(memchr(buffer, '\n', static_cast<size_t>(n)));
+    if (nl != nullptr) {
+      located.header.append(buffer, nl);
+      complete = true;
+    } else {
+      located.header.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  if (!complete) return std::nullopt;  // not a record
+  located.bodyOffset = located.header.size() + 1;
+  located.bodySize = static_cast<uint64_t>(st.st_size) - located.bodyOffset;
+  located.inode = static_cast<uint64_t>(st.st_ino);
+  return located;
+}
+
+std::vector<unsigned char> FileStore::readBody(std::string_view key, uint64_t inode,
+                                               uint64_t offset, uint64_t length) const {
+  auto path = pathOf(key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_ino) != inode) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("the record was replaced or removed while it was being read: " + path);
+  }
+  std::vector<unsigned char> out(length);
+  size_t have = 0;
+  while (have < length) {
+    ssize_t n = ::pread(fd, out.data() + have, length - have, static_cast<off_t>(offset + have));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int savedErrno = errno;
+      ::close(fd);
+      errno = savedErrno;
+      throw systemError("cannot read", path);
+    }
+    if (n == 0) break;
+    have += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(have);
+  return out;
+}
+
 void FileStore::write(std::string_view key, std::string_view header, const unsigned char* body,
                       size_t size) const {
   static std::atomic<uint64_t> counter{0};
@@ -118,6 +184,69 @@ void FileStore::write(std::string_view key, std::string_view header, const unsig
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     savedErrno = errno;
+    ::unlink(temp.c_str());
+    errno = savedErrno;
+    throw systemError("cannot rename a record into", path);
+  }
+}
+
+void FileStore::writeConcatenated(std::string_view key, std::string_view header,
+                                  const FileStore& source,
+                                  const std::vector<std::string>& keys) const {
+  static std::atomic<uint64_t> counter{0};
+  auto path = pathOf(key);
+  auto temp = dir_ + "/.tmp-concat-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ENOENT) {
+    makeDirectories(dir_);
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  }
+  if (fd < 0) throw systemError("cannot create", temp);
+  auto fail = [&](const std::runtime_error& error) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw error;
+  };
+  if (!writeAll(fd, header.data(), header.size()) || !writeAll(fd, "\n", 1)) {
+    fail(systemError("cannot write", temp));
+  }
+  unsigned char buffer[65536];
+  for (auto& part : keys) {
+    auto from = source.pathOf(part);
+    int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) fail(systemError("cannot open", from));
+    bool inBody = false;
+    for (;;) {
+      ssize_t n = ::read(in, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::close(in);
+        fail(systemError("cannot read", from));
+      }
+      if (n == 0) break;
+      unsigned char* start = buffer;
+      size_t size = static_cast<size_t>(n);
+      if (!inBody) {
+        auto* nl = static_cast<unsigned char*>(memchr(buffer, '\n', size));
+        if (nl == nullptr) continue;  // still in the header
+        inBody = true;
+        size -= static_cast<size_t>(nl + 1 - buffer);
+        start = nl + 1;
+      }
+      if (!writeAll(fd, start, size)) {
+        ::close(in);
+        fail(systemError("cannot write", temp));
+      }
+    }
+    ::close(in);
+    if (!inBody) fail(std::runtime_error("not a record: " + from));
+  }
+  if (::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    throw systemError("cannot write", temp);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int savedErrno = errno;
     ::unlink(temp.c_str());
     errno = savedErrno;
     throw systemError("cannot rename a record into", path);
@@ -248,6 +377,46 @@ void removeTree(const std::string& dir) {
     ::closedir(d);
   }
   ::rmdir(dir.c_str());
+}
+
+std::string makeTempDirectory(const std::string& what) {
+  const char* tmp = getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/colony-" + what +
+                        "-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw systemError("cannot create the " + what + " directory", pattern);
+  }
+  return pattern;
+}
+
+namespace {
+
+// Private directories made by directoryFromEnvironment, removed at exit by the process that made
+// them (not by children that inherit the list across fork).
+std::vector<std::string> privateDirectories;
+pid_t privateOwner = 0;
+
+void removePrivateDirectories() {
+  if (getpid() != privateOwner) return;
+  for (auto& dir : privateDirectories) removeTree(dir);
+}
+
+}  // namespace
+
+std::string directoryFromEnvironment(const char* envVar, const std::string& what) {
+  const char* env = getenv(envVar);
+  if (env != nullptr && *env) {
+    makeDirectories(env);
+    return env;
+  }
+  auto dir = makeTempDirectory(what);
+  if (privateOwner != getpid()) {
+    privateOwner = getpid();
+    privateDirectories.clear();
+    atexit(removePrivateDirectories);
+  }
+  privateDirectories.push_back(dir);
+  return dir;
 }
 
 }  // namespace colony::storage

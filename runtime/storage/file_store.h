@@ -28,9 +28,27 @@ class FileStore {
   // The record stored under `key`; nullopt when there is none. With `touch`, marks it as used
   // now (eviction removes the least recently used first).
   std::optional<Record> read(std::string_view key, bool touch = false) const;
+  // The header of the record under `key` and where its body lies in its file, without reading
+  // the body; nullopt when there is none.
+  struct Located {
+    std::string header;
+    uint64_t bodyOffset;
+    uint64_t bodySize;
+    uint64_t inode;  // identifies this version of the record for readBody()
+  };
+  std::optional<Located> locate(std::string_view key) const;
+  // `length` bytes of the body of the record located as `inode`, from `offset`; throws
+  // std::runtime_error when the record was replaced or removed since.
+  std::vector<unsigned char> readBody(std::string_view key, uint64_t inode, uint64_t offset,
+                                      uint64_t length) const;
   // Stores a record under `key`, replacing any other atomically.
   void write(std::string_view key, std::string_view header, const unsigned char* body,
              size_t size) const;
+  // Stores under `key` a record whose body is the bodies of `source`'s records `keys`, in order,
+  // copied file to file (never whole in memory); replaces any other atomically. Throws
+  // std::runtime_error when one of them is missing.
+  void writeConcatenated(std::string_view key, std::string_view header, const FileStore& source,
+                         const std::vector<std::string>& keys) const;
   // Removes the record; false when there was none.
   bool remove(std::string_view key) const;
   // The headers of every record (bodies are not read), in no particular order.
@@ -54,5 +72,11 @@ class FileStore {
 void makeDirectories(const std::string& dir);
 // Removes `dir` and everything in it; errors are ignored.
 void removeTree(const std::string& dir);
+// A new directory $TMPDIR/colony-<what>-XXXXXX (mode 0700). Throws std::runtime_error.
+std::string makeTempDirectory(const std::string& what);
+// The directory the environment variable `envVar` names (created if missing), or else a new
+// private temporary one (see makeTempDirectory) that this process removes when it exits.
+// Throws std::runtime_error.
+std::string directoryFromEnvironment(const char* envVar, const std::string& what);
 
 }  // namespace colony::storage

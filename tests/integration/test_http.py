@@ -90,6 +90,31 @@ class KeepAliveAndPipeliningTest(ServerTestCase):
         self.assertEqual(json.loads(body)["path"], "/bye")
 
 
+MANY_HEADERS = """
+export default {
+  fetch(request) {
+    const n = Number(new URL(request.url).searchParams.get("n"));
+    const headers = new Headers();
+    for (let i = 0; i < n; i++) headers.append(`x-h${i}`, `v${i}`);
+    return new Response("ok", { headers });
+  }
+};
+"""
+
+
+class ResponseHeadersTest(ServerTestCase):
+    def test_a_few_and_very_many_response_headers_all_arrive(self):
+        # The runtime takes a Response's headers as call arguments, and very many as one array.
+        s = self.serve_script(MANY_HEADERS)
+        for n in (3, 5000):
+            data = s.raw(b"GET /?n=%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % n)
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = head.decode().split("\r\n")
+            self.assertEqual((lines[0], body), ("HTTP/1.1 200 OK", b"ok"), n)
+            got = sorted(line for line in lines[1:] if line.startswith("x-h"))
+            self.assertEqual(got, sorted("x-h%d: v%d" % (i, i) for i in range(n)), n)
+
+
 class BodiesTest(ServerTestCase):
     def setUp(self):
         self.s = self.serve_script(ECHO)

@@ -81,8 +81,8 @@ class KvDiskTest(ServerTestCase):
         server = self.serve(config, files)
         status, _, body = server.request("PUT", "/?k=a", body=b"x")
         self.assertEqual(status, 500)
-        self.assertIn('KV PUT failed: 405 Method Not Allowed (disk service "store" is not writable',
-                      server.stderr)
+        expected = 'KV PUT failed: 405 Method Not Allowed (disk service "store" is not writable'
+        self.assertIn(expected, server.wait_for_stderr(expected))
 
     def test_shared_by_processes_and_restarts(self):
         config, files = harness.module_worker(

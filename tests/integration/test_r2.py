@@ -1,7 +1,11 @@
-"""r2Bucket bindings on Colony's local backend (a disk service's directory), and the validator's
-refusal of other backends.
+"""r2Bucket bindings on Colony's local backend (a disk service's directory): the API suites
+(r2/r2-test.js and tests/js/r2-protocol-test.js, which r2-protocol-test.wd-test runs against a
+worker speaking workerd's R2 protocol), multipart uploads whose parts land on different runtime
+processes and survive a restart, and the validator's refusal of a missing service.
 """
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -9,9 +13,12 @@ import tempfile
 import unittest
 
 import harness
+from harness import ServerTestCase
 
 COLONY = harness.is_colony()
 HERE = os.path.dirname(os.path.abspath(__file__))
+JS = os.path.join(os.path.dirname(HERE), "js")
+MIN_PART = 5 * 1024 * 1024
 
 CONFIG = """using Workerd = import "/workerd/workerd.capnp";
 const unitTests :Workerd.Config = (
@@ -19,33 +26,89 @@ const unitTests :Workerd.Config = (
     ( name = "r2-test",
       worker = (
         modules = [
-          (name = "worker", esModule = embed "r2-test.js"),
+          (name = "worker", esModule = embed "%(module)s"),
           (name = "assert.js", esModule = embed "assert.js"),
         ],
         compatibilityDate = "2024-09-01",
-        bindings = [ (name = "BUCKET", r2Bucket = "%(service)s") ],
+        bindings = [
+          (name = "BUCKET", r2Bucket = "%(service)s"),
+          (name = "MIN_PART", json = "%(min_part)d"),
+        ],
       )
     ),
     ( name = "store", disk = (path = "%(dir)s", writable = true) ),
-    ( name = "remote", external = (address = "127.0.0.1:9", http = ()) ),
   ],
 );
 """
 
+# Multipart uploads through HTTP requests: each runtime process has its own PROC id, and a request
+# carrying `x-not-proc: ID` is refused (409) by the process with that id, so the test can make
+# consecutive parts land on different processes.
+SCRIPT = r"""
+let PROC;
+export default {
+  async fetch(request, env) {
+    PROC ??= crypto.randomUUID();
+    const url = new URL(request.url);
+    const key = url.searchParams.get("k");
+    const id = url.searchParams.get("id");
+    try {
+      switch (url.pathname) {
+        case "/create": {
+          const upload = await env.BUCKET.createMultipartUpload(key, {
+            httpMetadata: { contentType: "application/x-test" }, customMetadata: { by: "test" } });
+          return Response.json({ uploadId: upload.uploadId, proc: PROC });
+        }
+        case "/part": {
+          if (request.headers.get("x-not-proc") === PROC) return new Response("same process", { status: 409 });
+          const part = await env.BUCKET.resumeMultipartUpload(key, id)
+            .uploadPart(Number(url.searchParams.get("n")), await request.arrayBuffer());
+          return Response.json({ part, proc: PROC });
+        }
+        case "/complete": {
+          const object = await env.BUCKET.resumeMultipartUpload(key, id).complete(await request.json());
+          return Response.json({ etag: object.etag, size: object.size, proc: PROC });
+        }
+        case "/abort":
+          await env.BUCKET.resumeMultipartUpload(key, id).abort();
+          return new Response("aborted");
+        case "/get": {
+          const offset = url.searchParams.get("offset");
+          const object = await env.BUCKET.get(key, offset === null ? {}
+            : { range: { offset: Number(offset), length: Number(url.searchParams.get("length")) } });
+          if (object === null) return new Response("no such object", { status: 404 });
+          return new Response(object.body, { headers: { etag: object.httpEtag, "content-type": object.httpMetadata.contentType } });
+        }
+      }
+      return new Response("not found", { status: 404 });
+    } catch (e) {
+      return new Response(String(e.message), { status: 500 });
+    }
+  },
+};
+"""
+
+
+def expected_etag(parts):
+    digests = b"".join(hashlib.md5(p).digest() for p in parts)
+    return "%s-%d" % (hashlib.md5(digests).hexdigest(), len(parts))
+
 
 @unittest.skipUnless(COLONY, "Colony's local R2 backend")
-class R2Test(unittest.TestCase):
+class R2Test(ServerTestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="colony-r2-test-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.files = {}
-        for name, path in (("r2-test.js", os.path.join(HERE, "r2", "r2-test.js")),
-                           ("assert.js", os.path.join(HERE, "..", "js", "assert.js"))):
-            with open(path) as f:
-                self.files[name] = f.read()
 
-    def run_config(self, service, command="test"):
-        with harness.TempDir(self.files, CONFIG % {"dir": self.dir, "service": service}) as d:
+    def run_config(self, service, module="r2-test.js", command="test"):
+        files = {}
+        for name, path in (("r2-test.js", os.path.join(HERE, "r2", "r2-test.js")),
+                           ("r2-protocol-test.js", os.path.join(JS, "r2-protocol-test.js")),
+                           ("assert.js", os.path.join(JS, "assert.js"))):
+            with open(path) as f:
+                files[name] = f.read()
+        config = CONFIG % {"dir": self.dir, "service": service, "module": module, "min_part": MIN_PART}
+        with harness.TempDir(files, config) as d:
             return harness.run([command, d.config_path], cwd=d.dir)
 
     def test_api(self):
@@ -54,10 +117,99 @@ class R2Test(unittest.TestCase):
         self.assertEqual(result.returncode, 0, output[-4000:])
         self.assertEqual(len(re.findall(r"\[ PASS \]", output)), 4, output[-4000:])
 
-    def test_other_services_are_refused(self):
-        result = self.run_config("remote", command="check")
+    def test_protocol_suite_on_disk_backend(self):
+        result = self.run_config("store", module="r2-protocol-test.js")
+        output = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 0, output[-4000:])
+        self.assertEqual(len(re.findall(r"\[ PASS \]", output)), 5, output[-4000:])
+        # Completed and aborted uploads leave nothing behind.
+        self.assertEqual(os.listdir(os.path.join(self.dir, ".multipart")), [])
+
+    def test_missing_service_is_refused_by_name(self):
+        result = self.run_config("nowhere", command="check")
         self.assertEqual(result.returncode, 1)
-        self.assertIn('binding "BUCKET": r2Bucket must name a disk service', result.stderr)
+        self.assertIn('binding "BUCKET": r2Bucket names service "nowhere", which is not defined in services',
+                      result.stderr)
+
+    def serve_bucket(self, processes=1, writable="true"):
+        config, files = harness.module_worker(
+            SCRIPT, bindings='(name = "BUCKET", r2Bucket = "store")',
+            services='(name = "store", disk = (path = "%s", writable = %s)),' % (self.dir, writable))
+        return self.serve(config, files, args=["--processes", str(processes)])
+
+    def create(self, server, key):
+        status, _, body = server.request("POST", "/create?k=" + key)
+        self.assertEqual(status, 200, body)
+        return json.loads(body)
+
+    def upload_part(self, server, key, upload_id, number, data, not_proc=""):
+        """Uploads a part, retrying on fresh connections until a process other than `not_proc` takes it."""
+        for _ in range(60):
+            status, _, body = server.request("PUT", "/part?k=%s&id=%s&n=%d" % (key, upload_id, number),
+                                             body=data, headers={"x-not-proc": not_proc})
+            if status != 409:
+                self.assertEqual(status, 200, body)
+                return json.loads(body)
+        self.fail("every request landed on process %s" % not_proc)
+
+    def complete(self, server, key, upload_id, parts):
+        return server.request("POST", "/complete?k=%s&id=%s" % (key, upload_id), body=json.dumps(parts))
+
+    def test_read_only_directory_refuses_uploads(self):
+        server = self.serve_bucket(writable="false")
+        status, _, body = server.request("POST", "/create?k=x")
+        self.assertEqual((status, body), (500, b'R2 createMultipartUpload failed: disk service "store" is '
+                                                b'not writable; set writable = true'))
+
+    def test_multipart_across_processes(self):
+        server = self.serve_bucket(processes=2)
+        created = self.create(server, "big")
+        data = [b"a" * MIN_PART, b"b" * MIN_PART, b"tail"]
+        first = self.upload_part(server, "big", created["uploadId"], 2, data[1], not_proc=created["proc"])
+        second = self.upload_part(server, "big", created["uploadId"], 1, data[0], not_proc=first["proc"])
+        third = self.upload_part(server, "big", created["uploadId"], 3, data[2], not_proc=second["proc"])
+        self.assertNotEqual(first["proc"], created["proc"])
+        self.assertNotEqual(second["proc"], first["proc"])
+        status, _, body = self.complete(server, "big", created["uploadId"],
+                                        [third["part"], first["part"], second["part"]])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["etag"], expected_etag(data))
+        for _ in range(4):  # read back by both processes
+            status, headers, body = server.get("/get?k=big")
+            self.assertEqual(status, 200)
+            self.assertEqual(body, b"".join(data))
+            self.assertEqual(headers["etag"], '"%s"' % expected_etag(data))
+            self.assertEqual(headers["content-type"], "application/x-test")
+        # A range across the parts' boundary.
+        status, _, body = server.get("/get?k=big&offset=%d&length=10" % (MIN_PART - 3))
+        self.assertEqual((status, body), (200, b"aaabbbbbbb"))
+
+    def test_multipart_resumes_after_restart_and_aborts(self):
+        server = self.serve_bucket()
+        created = self.create(server, "resumed")
+        part1 = self.upload_part(server, "resumed", created["uploadId"], 1, b"x" * MIN_PART)
+        server.stop()
+        server = self.serve_bucket()
+        part2 = self.upload_part(server, "resumed", created["uploadId"], 2, b"end")
+        # Every part but the last must be at least 5 MiB.
+        small = self.create(server, "small")
+        s1 = self.upload_part(server, "small", small["uploadId"], 1, b"12")
+        s2 = self.upload_part(server, "small", small["uploadId"], 2, b"34")
+        status, _, body = self.complete(server, "small", small["uploadId"], [s1["part"], s2["part"]])
+        self.assertEqual((status, body), (500, b"completeMultipartUpload: Your proposed upload is smaller "
+                                                b"than the minimum allowed object size. (10011)"))
+        status, _, body = self.complete(server, "resumed", created["uploadId"], [part1["part"], part2["part"]])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(server.get("/get?k=resumed")[2], b"x" * MIN_PART + b"end")
+        # The upload is gone once completed; an aborted one is gone too.
+        status, _, body = self.complete(server, "resumed", created["uploadId"], [part1["part"], part2["part"]])
+        self.assertEqual((status, body), (500, b"completeMultipartUpload: The specified multipart upload "
+                                                b"does not exist. (10024)"))
+        self.assertEqual(server.request("POST", "/abort?k=small&id=" + small["uploadId"])[0], 200)
+        status, _, body = server.request("PUT", "/part?k=small&id=%s&n=3" % small["uploadId"], body=b"56")
+        self.assertEqual((status, body), (500, b"uploadPart: The specified multipart upload does not exist. (10024)"))
+        self.assertEqual(server.get("/get?k=small")[0], 404)
+        self.assertEqual(os.listdir(os.path.join(self.dir, ".multipart")), [])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """Startup failures, the `check` subcommand and command-line errors."""
 
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import unittest
 
 import harness
@@ -167,6 +171,19 @@ class ColonyCommandLineTest(unittest.TestCase):
     def test_serve_without_config_exits_2(self):
         r = harness.run(["serve"])
         self.assertEqual(r.returncode, 2, r.stderr)
+
+    def test_missing_runtime_binary_is_named(self):
+        # `colony` runs workers through colony-runtime next to it; an install without it says so.
+        config, files = harness.module_worker(GOOD)
+        with harness.TempDir(files, config) as d, tempfile.TemporaryDirectory() as bindir:
+            alone = os.path.join(bindir, "colony")
+            shutil.copy(harness.colony_bin(), alone)
+            missing = os.path.join(bindir, "colony-runtime")
+            for args in (["serve", d.config_path, "-s", "http=127.0.0.1:0"], ["check", d.config_path]):
+                r = subprocess.run([alone] + args, capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("the runtime binary " + missing, r.stderr)
+                self.assertIn("installed next to colony", r.stderr)
 
 
 class ReferenceCommandLineTest(unittest.TestCase):

@@ -120,6 +120,36 @@ class ProcessesTest(ServerTestCase):
         self.assertEqual(len(status(server)["processes"]), 1)
         self.assertEqual(len(runtime_children(server.proc.pid)), 1)
 
+    def test_supervisor_does_not_load_v8(self):
+        # The supervisor is `colony`, linked without V8; its runtime processes are `colony-runtime`.
+        server = self.serve_text(args=["--processes", "1"])
+        self.assertResponse(server.get("/"), 200, "hello")
+
+        def mapped(pid):
+            with open("/proc/%d/maps" % pid) as f:
+                return f.read()
+
+        self.assertNotIn("libnode", mapped(server.proc.pid))
+        runtimes = runtime_children(server.proc.pid)
+        self.assertEqual(len(runtimes), 1, runtimes)
+        self.assertIn("libnode", mapped(runtimes[0][0]))
+        with open("/proc/%d/comm" % runtimes[0][0]) as f:
+            self.assertEqual(f.read().strip(), "colony-runtime")
+
+    def test_trust_store_is_not_read_at_start(self):
+        # Outbound TLS contexts are made on first use: a runtime that has made no TLS connection
+        # has not read the system trust store (tens of milliseconds of start-up otherwise).
+        bundle = "/etc/ssl/certs/ca-certificates.crt"
+        if not os.path.exists(bundle):
+            self.skipTest(bundle + " not present")
+        server = self.serve_text(args=["--processes", "1"])
+        self.assertResponse(server.get("/"), 200, "hello")
+        runtimes = runtime_children(server.proc.pid)
+        self.assertEqual(len(runtimes), 1, runtimes)
+        with open("/proc/%d/io" % runtimes[0][0]) as f:
+            read = int(next(l for l in f if l.startswith("rchar:")).split()[1])
+        self.assertLess(read, os.path.getsize(bundle))
+
     def test_single_process_has_no_supervisor(self):
         config, files = module_worker(script_answering("alone"))
         server = self.serve(config, files, args=["--single-process"])

@@ -224,6 +224,20 @@ class HttpsExternalTest(TlsTestCase):
         if harness.is_colony():
             self.assertIn("requireClientCerts", err)
 
+    def test_bad_tls_options_fail_the_start(self):
+        # The context is made on first use, but its options are checked when the server starts.
+        if not harness.is_colony():
+            self.skipTest("workerd checks these options only when the service is first used")
+        for tls, needle in (('tlsOptions = (trustedCertificates = ["not a certificate"])',
+                             "tlsOptions.trustedCertificates[0] is not a PEM certificate"),
+                            ('tlsOptions = (cipherList = "NO-SUCH-CIPHER")', "invalid tlsOptions")):
+            config, files = module_worker(FETCHER, services=self.external(tls),
+                                          bindings='(name = "NET", service = "peer")')
+            code, err = harness.serve_expect_failure(config, files)
+            self.assertNotEqual(code, 0)
+            self.assertIn('external service "peer"', err)
+            self.assertIn(needle, err)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -32,7 +32,9 @@ export class Counter extends DurableObject {
   echo(value) { return value; }
   fail(message) { throw new RangeError(message); }
   sqlProbe() {
-    try { this.ctx.storage.sql; return "no error"; } catch (e) { return e.message; }
+    // The SQL API is there; a statement is refused.
+    const sql = this.ctx.storage.sql;
+    try { sql.exec("SELECT 1"); return "no error"; } catch (e) { return e.message; }
   }
   async alarmProbe() {
     try { await this.ctx.storage.setAlarm(Date.now() + 1000); return "no error"; } catch (e) { return e.message; }
@@ -56,9 +58,48 @@ export class Room extends DurableObject {
   }
   async webSocketClose(ws, code, reason) {
     await this.ctx.storage.put("closed", `${code} ${reason}`);
+    ws.close(code, reason);
   }
   closed() { return this.ctx.storage.get("closed"); }
 }
+
+// Eviction and hibernation: each instance knows which construction it was.
+let lifecycleConstructed = 0;
+export class Lifecycle extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.generation = ++lifecycleConstructed;
+    this.memory = 0;
+  }
+  async fetch(request) {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1], ["hibernating"]);
+    pair[1].serializeAttachment({ acceptedBy: this.generation });
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+  async touch() {
+    this.memory++;
+    const n = ((await this.ctx.storage.get("n")) ?? 0) + 1;
+    await this.ctx.storage.put("n", n);
+    return { generation: this.generation, memory: this.memory, n };
+  }
+  later(ms) {
+    setTimeout(() => { this.memory += 100; }, ms);
+    return this.generation;
+  }
+  webSocketMessage(ws, message) {
+    this.memory++;
+    ws.send(JSON.stringify({
+      generation: this.generation, memory: this.memory, message,
+      attachment: ws.deserializeAttachment(), sockets: this.ctx.getWebSockets().length,
+      tags: this.ctx.getTags(ws),
+    }));
+  }
+  webSocketClose(ws, code, reason) { ws.close(code, reason); }
+}
+
+// preventEviction: the instance stays however long it is idle.
+export class Pinned extends Lifecycle {}
 
 // A class that does not extend DurableObject gets (state, env) too.
 export class Plain {
@@ -145,6 +186,7 @@ export class Store extends DurableObject {
     let syntax = null;
     try { sql.exec("SELEC nonsense"); } catch (e) { syntax = e.message; }
     let reserved = null;
+    this.ctx.storage.put("kv", "in use");  // the key-value table exists once used
     try { sql.exec("SELECT * FROM _cf_KV"); } catch (e) { reserved = e.message; }
     const iterated = [];
     for (const row of sql.exec("SELECT name FROM people ORDER BY id")) iterated.push(row.name);
@@ -298,8 +340,9 @@ export const sqlApi = {
     deepEqual(r.iterated, ["ann", "bob"]);
     equal(r.size, true);
     equal(r.sync, 42);
-    // SQL needs enableSql.
-    ok(/enableSql/.test(await env.COUNTER.getByName("nosql").sqlProbe()));
+    // SQL needs enableSql (workerd's words).
+    equal(await env.COUNTER.getByName("nosql").sqlProbe(),
+      "SQL is not enabled for this Durable Object class. To enable it, change `new_classes` to `new_sqlite_classes` within the 'migrations' field in your wrangler.jsonc or wrangler.toml file. If using workerd directly,set `enableSql = true` in your workerd config for the class. Note that this change cannot be made after the class is already deployed to production.");
   },
 };
 
@@ -345,5 +388,55 @@ export const webSockets = {
     a.close(1000, "bye");
     for (let i = 0; i < 50 && !(await room.closed()); i++) await new Promise((r) => setTimeout(r, 10));
     equal(await room.closed(), "1000 bye");
+    b.close(1000, "done");
+  },
+};
+
+// An object nobody uses for 10 seconds is evicted (workerd's idle time): the next call constructs
+// it again; storage on disk is kept, in-memory storage is not; a pending timer keeps its object; a
+// hibernatable WebSocket stays open and its next message wakes a new instance, which has the
+// socket, its tags and attachment.
+export const eviction = {
+  async test(ctrl, env) {
+    const idle = env.LIFECYCLE.getByName("idle");
+    const pinned = env.PINNED.getByName("pinned");
+    const memory = env.MEMORY.getByName("evicted");
+    const first = await idle.touch();
+    deepEqual(await idle.touch(), { generation: first.generation, memory: 2, n: 2 });
+    const pinnedFirst = await pinned.touch();
+    const memoryFirst = await memory.touch();
+    equal(memoryFirst.n, 1);
+    const timed = env.LIFECYCLE.getByName("timed");
+    const timedGeneration = await timed.later(14000);
+
+    const ws = (await env.LIFECYCLE.getByName("hibernating").fetch("http://do/", { headers: { Upgrade: "websocket" } })).webSocket;
+    ws.accept();
+    const next = () => new Promise((resolve) => {
+      ws.addEventListener("message", (event) => resolve(JSON.parse(event.data)), { once: true });
+    });
+    ws.send("before");
+    const before = await next();
+    equal(before.memory, 1);
+
+    await new Promise((resolve) => setTimeout(resolve, 12000));
+
+    ws.send("after");
+    const after = await next();
+    ok(after.generation > before.generation, "a new instance got the message");
+    deepEqual({ ...after, generation: 0 }, {
+      generation: 0, memory: 1, message: "after", attachment: { acceptedBy: before.generation },
+      sockets: 1, tags: ["hibernating"],
+    });
+    const later = await idle.touch();
+    ok(later.generation > first.generation, "constructed again");
+    deepEqual({ memory: later.memory, n: later.n }, { memory: 1, n: 3 });
+    const pinnedLater = await pinned.touch();
+    deepEqual(pinnedLater, { generation: pinnedFirst.generation, memory: 2, n: 2 });
+    const timedLater = await timed.touch();
+    deepEqual({ generation: timedLater.generation, memory: timedLater.memory }, { generation: timedGeneration, memory: 1 });
+    const memoryLater = await memory.touch();
+    ok(memoryLater.generation > memoryFirst.generation, "the in-memory object was constructed again");
+    equal(memoryLater.n, 1);
+    ws.close(1000, "done");
   },
 };

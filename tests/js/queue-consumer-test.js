@@ -41,3 +41,14 @@ export const retries = {
     deepEqual(final.filter((m) => m.body.retryUntil === 99).map((m) => m.attempts), [1, 2, 3, 4]);
   },
 };
+
+export const ackAllBeforeThrowing = {
+  async test(ctrl, env) {
+    await env.CONSUMER.fetch("http://consumer/reset");
+    await env.JOBS.send({ ackAllThenThrow: true });
+    await deliveries(env, (s) => s.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const seen = await (await env.CONSUMER.fetch("http://consumer/seen")).json();
+    deepEqual(seen.map((m) => m.attempts), [1]);
+  },
+};

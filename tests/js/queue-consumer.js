@@ -9,6 +9,10 @@ export default {
       if (body && body.retryUntil && message.attempts < body.retryUntil) message.retry();
       else if (!(body && body.throwUntil)) message.ack();  // an acked message is never redelivered
     }
+    if (batch.messages.some((m) => m.body && m.body.ackAllThenThrow)) {
+      batch.ackAll();  // acked explicitly: throwing afterwards retries nothing
+      throw new Error("consumer failure after ackAll()");
+    }
     for (const message of batch.messages) {
       const body = message.body;
       if (body && body.throwUntil && message.attempts < body.throwUntil) throw new Error("consumer failure on purpose");
