@@ -78,6 +78,7 @@ export class Sleeper extends DurableObject {
     } else {
       server.accept();
       server.addEventListener("message", (event) => server.send(this.describe(server, event.data)));
+      server.addEventListener("close", (event) => server.close(event.code, event.reason));
     }
     server.send(JSON.stringify({ instance: this.instance, owner: PROCESS_TAG, front: url.searchParams.get("front") }));
     return new Response(null, { status: 101, webSocket: client });
@@ -193,14 +194,23 @@ class DurableObjectLifecycleTest(ServerTestCase):
     def connect(self, server, mode, name, other_process):
         """A WebSocket to the Sleeper `name` entering through the process that owns it, or
         through the other one; returns (socket, hello)."""
-        for _ in range(40):
-            ws, status, _ = ws_connect(server.port, "/sleeper?name=%s&mode=%s" % (name, mode))
-            self.assertEqual(status, 101)
-            hello = json.loads(ws.recv_text())
-            if (hello["front"] != hello["owner"]) == other_process:
-                return ws, hello
-            ws.send_close(1000, b"")
-            ws.sock.close()
+        # Sockets entering through the wrong process stay open until one enters through the
+        # right one, so that the balancer sends the next connection to the other process.
+        held = []
+        try:
+            for _ in range(40):
+                ws, status, _ = ws_connect(server.port, "/sleeper?name=%s&mode=%s" % (name, mode))
+                self.assertEqual(status, 101)
+                hello = json.loads(ws.recv_text())
+                if (hello["front"] != hello["owner"]) == other_process:
+                    return ws, hello
+                held.append(ws)
+        finally:
+            # Closed with the handshake, so the object has let go of them before this returns.
+            for ws in held:
+                ws.send_close(1000, b"")
+                self.assertEqual(ws.recv_close(), (1000, b""))
+                ws.sock.close()
         self.fail("no WebSocket entered through the %s process" % ("other" if other_process else "owning"))
 
     def test_hibernatable_websocket_outlives_its_instance(self):
