@@ -2,11 +2,15 @@
 """Side-by-side benchmark: every scenario under tests/bench/ on Colony and on the reference
 runtime (workerd), in the same run, with the same load generator settings.
 
-The server is pinned to one CPU and wrk to another. Prints a table of absolute figures and
-Colony/workerd ratios, and writes the same results as JSON.
+The server is pinned to one CPU and wrk to another. Each scenario runs for several rounds that
+alternate the two runtimes (Colony first in one round, workerd first in the next), each round on a
+freshly started server, and every figure reported is the median over the rounds: a machine whose
+speed drifts during the run then shifts both sides alike instead of favouring whichever ran in the
+fast moment. Prints a table of absolute figures and Colony/workerd ratios, and writes the same
+results (with every round) as JSON.
 
-usage: run.py --colony BUILD/colony --workerd PATH [--duration S] [--connections N]
-              [--json OUT] [--only NAME,...]
+usage: run.py --colony BUILD/colony --workerd PATH [--duration S] [--rounds N]
+              [--connections N] [--json OUT] [--only NAME,...]
 
 Besides the scenarios, two measure Colony's supervisor (workerd has none; its single process is
 the reference): hello world with --processes 1 and 2 ("processes"), and the time from SIGHUP to
@@ -18,6 +22,7 @@ import json
 import os
 import re
 import select
+import statistics
 import signal
 import socket
 import subprocess
@@ -188,6 +193,37 @@ RELOAD_WORKER = """export default {
 """
 
 
+def interleaved(runs, rounds):
+    """Runs every (key, thunk) of `runs` once per round, reversing their order every other
+    round; returns {key: the median of each figure over the rounds, plus "rounds": all of them}
+    or {key: {"error": ...}} when a run fails."""
+    per_key = {key: [] for key, _ in runs}
+    errors = {}
+    for n in range(rounds):
+        for key, thunk in (runs if n % 2 == 0 else list(reversed(runs))):
+            if key in errors:
+                continue
+            try:
+                per_key[key].append(thunk())
+            except Exception as e:  # a failing run is reported, the others still run
+                errors[key] = {"error": str(e)[:500]}
+    result = {}
+    for key, samples in per_key.items():
+        if key in errors:
+            result[key] = errors[key]
+            continue
+        merged = {}
+        for field in samples[0]:
+            values = [s[field] for s in samples]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                merged[field] = statistics.median(values)
+            else:
+                merged[field] = values[0]
+        merged["rounds"] = samples
+        result[key] = merged
+    return result
+
+
 def measure_processes(args, server_cpu, client_cpu, available, results):
     """Hello world on Colony with --processes 1 and 2 (reference: workerd, one process)."""
     scenario_dir = os.path.join(HERE, "hello-modules")
@@ -197,16 +233,16 @@ def measure_processes(args, server_cpu, client_cpu, available, results):
     two = [c for c in available if c != client_cpu][:2]
     if len(two) < 2:
         two = available[:2]
-    for key, binary, extra, cpu in (
-            ("colony_p1", args.colony, ["--processes", "1"], server_cpu),
-            ("colony_p2", args.colony, ["--processes", "2"], two),
-            ("workerd", args.workerd, [], server_cpu)):
-        try:
-            row[key] = measure(binary, "hello-modules", scenario_dir, None, "/", args, cpu,
-                               client_cpu, extra)
-            row[key]["cpus"] = cpu if isinstance(cpu, list) else [cpu]
-        except Exception as e:
-            row[key] = {"error": str(e)[:500]}
+    def run(binary, extra, cpu):
+        def thunk():
+            r = measure(binary, "hello-modules", scenario_dir, None, "/", args, cpu, client_cpu,
+                        extra)
+            r["cpus"] = cpu if isinstance(cpu, list) else [cpu]
+            return r
+        return thunk
+    row.update(interleaved([("colony_p1", run(args.colony, ["--processes", "1"], server_cpu)),
+                            ("colony_p2", run(args.colony, ["--processes", "2"], two)),
+                            ("workerd", run(args.workerd, [], server_cpu))], args.rounds))
     print("\nprocesses (hello world; server CPUs: --processes 1 %s, --processes 2 %s; wrk on %d)" % (
         [server_cpu], two, client_cpu))
     w = row["workerd"].get("rps")
@@ -261,19 +297,19 @@ def measure_reload(args, server_cpu, client_cpu, results, rounds=5):
                         time.sleep(0.002)
                     times.append((time.monotonic() - start) * 1000)
                     time.sleep(0.5)  # the old generation drains and exits
-                row["colony"] = {"reload_ms": sorted(times)[len(times) // 2], "all_ms": times}
+                row["colony"] = {"reload_ms": statistics.median(times), "all_ms": times}
             except Exception as e:
                 row["colony"] = {"error": str(e)[:500]}
             finally:
                 server.stop()
     try:
         starts = []
-        for _ in range(3):
+        for _ in range(rounds):
             server = Server(args.workerd, os.path.join(HERE, "hello-modules", "config.capnp"),
                             server_cpu, [])
             starts.append(server.first_response_s * 1000)
             server.stop()
-        row["workerd"] = {"restart_ms": sorted(starts)[1], "all_ms": starts}
+        row["workerd"] = {"restart_ms": statistics.median(starts), "all_ms": starts}
     except Exception as e:
         row["workerd"] = {"error": str(e)[:500]}
     c, w = row.get("colony", {}), row.get("workerd", {})
@@ -289,7 +325,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--colony", required=True)
     ap.add_argument("--workerd", required=True)
-    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--duration", type=int, default=4, help="seconds of load per run")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="runs of each runtime per scenario, alternating; figures are medians")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--json", default=None)
     ap.add_argument("--only", default="")
@@ -316,13 +354,12 @@ def main():
             scenario_dir = os.path.join(HERE, name)
             script = post if script_name == "post64k" else None
             row = {"scenario": name, "what": what}
-            for runtime, binary, extra in (("colony", args.colony, colony_extra),
-                                           ("workerd", args.workerd, [])):
-                try:
-                    row[runtime] = measure(binary, name, scenario_dir, script, path, args,
-                                           server_cpu, client_cpu, extra)
-                except Exception as e:  # a failing scenario is reported, the others still run
-                    row[runtime] = {"error": str(e)[:500]}
+
+            def run(binary, extra):
+                return lambda: measure(binary, name, scenario_dir, script, path, args,
+                                       server_cpu, client_cpu, extra)
+            row.update(interleaved([("colony", run(args.colony, colony_extra)),
+                                    ("workerd", run(args.workerd, []))], args.rounds))
             results.append(row)
             print_row(row)
             sys.stdout.flush()
@@ -338,7 +375,8 @@ def main():
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
-            json.dump({"duration_s": args.duration, "connections": args.connections,
+            json.dump({"duration_s": args.duration, "rounds": args.rounds,
+                       "connections": args.connections,
                        "server_cpu": server_cpu, "client_cpu": client_cpu, "results": results}, f,
                       indent=2)
         print("results written to %s" % args.json)
@@ -360,7 +398,8 @@ def fmt(v, unit=""):
 
 def print_row(row):
     c, w = row["colony"], row["workerd"]
-    print("\n%s (%s)" % (row["scenario"], row["what"]))
+    print("\n%s (%s; medians of %d rounds)" % (row["scenario"], row["what"],
+                                               len(c.get("rounds", w.get("rounds", [])))))
     for runtime, r in (("colony", c), ("workerd", w)):
         if "error" in r:
             print("  %-8s error: %s" % (runtime, r["error"]))
