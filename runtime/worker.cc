@@ -98,26 +98,55 @@ struct ResponseParts {
     self->length = info[4]->NumberValue(context).FromMaybe(-1);
     self->manual = info[5]->IsTrue();
     if (info[6]->IsObject()) self->webSocket.Reset(isolate, info[6]);
-    auto addHeader = [&](v8::Local<v8::Value> nameValue, v8::Local<v8::Value> valueValue) {
-      auto name = js::toKjString(isolate, nameValue);
-      auto value = js::toKjString(isolate, valueValue);
-      if (strcasecmp(name.cStr(), "content-encoding") == 0) {
-        self->headerCoding = api::parseContentCoding(value, self->brotli);
-      }
-      self->headers.add(kj::mv(name), kj::mv(value));
+    // Header names and values, as strings, then copied as UTF-8 into one buffer the headers own
+    // (a response's few headers then cost one allocation, not two each).
+    struct Text {
+      v8::Local<v8::String> string;
+      int length;
     };
-    if (info.Length() == 8 && info[7]->IsArray()) {
-      // Very many headers come as one array of name, value, ... (a header name is a string).
-      auto list = info[7].As<v8::Array>();
-      for (uint32_t i = 0; i + 1 < list->Length(); i += 2) {
-        v8::Local<v8::Value> name, value;
-        if (!list->Get(context, i).ToLocal(&name) || !list->Get(context, i + 1).ToLocal(&value)) {
-          return;
-        }
-        addHeader(name, value);
+    Text inlineTexts[32];
+    std::vector<Text> moreTexts;
+    size_t count = 0;
+    bool many = info.Length() == 8 && info[7]->IsArray();
+    size_t wanted = many ? info[7].As<v8::Array>()->Length() & ~1u
+                         : static_cast<size_t>(info.Length() - 7) & ~size_t(1);
+    if (wanted > std::size(inlineTexts)) moreTexts.resize(wanted);
+    Text* texts = wanted > std::size(inlineTexts) ? moreTexts.data() : inlineTexts;
+    size_t total = 0;
+    for (; count < wanted; ++count) {
+      v8::Local<v8::Value> item;
+      if (many) {
+        if (!info[7].As<v8::Array>()->Get(context, count).ToLocal(&item)) return;
+      } else {
+        item = info[7 + static_cast<int>(count)];
       }
-    } else {
-      for (int i = 7; i + 1 < info.Length(); i += 2) addHeader(info[i], info[i + 1]);
+      v8::Local<v8::String> string;
+      if (!item->ToString(context).ToLocal(&string)) return;
+      texts[count] = {string, string->Utf8Length(isolate)};
+      total += texts[count].length + 1;
+    }
+    if (count > 0) {
+      auto buffer = kj::heapString(total - 1);  // each text and the NUL after it
+      char* at = buffer.begin();
+      for (size_t i = 0; i < count; ++i) {
+        texts[i].string->WriteUtf8(isolate, at, texts[i].length, nullptr,
+                                   v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+        at[texts[i].length] = '\0';
+        at += texts[i].length + 1;
+      }
+      // Owned before any is added: the heap buffer does not move with the kj::String.
+      const char* read = buffer.begin();
+      self->headers.takeOwnership(kj::mv(buffer));
+      for (size_t i = 0; i + 1 < count; i += 2) {
+        kj::StringPtr name(read, texts[i].length);
+        read += texts[i].length + 1;
+        kj::StringPtr value(read, texts[i + 1].length);
+        read += texts[i + 1].length + 1;
+        if (strcasecmp(name.cStr(), "content-encoding") == 0) {
+          self->headerCoding = api::parseContentCoding(value, self->brotli);
+        }
+        self->headers.add(name, value);
+      }
     }
     switch (self->kind) {
       case Kind::NONE:
@@ -450,6 +479,27 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
   loadBuiltins();
 }
 
+namespace {
+// The isolate keepEntered() left entered on this thread.
+thread_local v8::Isolate* keptIsolate = nullptr;
+}  // namespace
+
+void Worker::keepEntered() {
+  if (keptIsolate == isolate_) return;
+  // Swap only between entries: with an enter() running, or any other isolate scope open (a
+  // worker being constructed), the kept isolate is not the innermost one and cannot be exited.
+  if (entersRunning > 0 || v8::Isolate::GetCurrent() != keptIsolate) return;
+  if (keptIsolate != nullptr) keptIsolate->Exit();
+  isolate_->Enter();
+  keptIsolate = isolate_;
+}
+
+void Worker::releaseKeptEntry() {
+  if (keptIsolate != isolate_) return;
+  keptIsolate = nullptr;
+  if (v8::Isolate::GetCurrent() == isolate_) isolate_->Exit();
+}
+
 Worker::~Worker() noexcept(false) {
   api::rpcWorkerGone(*this);
   api::cancelAllTimers(*this);
@@ -474,10 +524,13 @@ Worker::~Worker() noexcept(false) {
   responsePartsSink_.Reset();
   hooks_.Reset();
   env_.Reset();
+  defaultHandler_.Reset();
+  namedHandlers_.clear();
   exports_.Reset();
   contextTemplate_.Reset();
   handleTemplate_.Reset();
   context_.Reset();
+  releaseKeptEntry();
   isolate_->Dispose();
 }
 
@@ -687,6 +740,16 @@ kj::HttpService& Worker::globalOutbound() {
 }
 
 v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) {
+  // Handlers are read from the namespace once, as workerd does at start-up: the lookup on a
+  // module namespace costs more than the rest of dispatching a hello-world request's event.
+  v8::Global<v8::Object>* cached = &defaultHandler_;
+  if (!entrypoint.empty()) {
+    auto found = namedHandlers_.find(entrypoint);
+    if (found != namedHandlers_.end()) return found->second.Get(isolate_);
+    cached = nullptr;
+  } else if (!defaultHandler_.IsEmpty()) {
+    return defaultHandler_.Get(isolate_);
+  }
   auto context = this->context();
   auto exports = exports_.Get(isolate_);
   const std::string& exportName = entrypoint.empty() ? std::string("default") : entrypoint;
@@ -697,6 +760,8 @@ v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) 
                                  exportName + "\"");
     return {};
   }
+  if (cached == nullptr) cached = &namedHandlers_[entrypoint];
+  cached->Reset(isolate_, handler.As<v8::Object>());
   return handler.As<v8::Object>();
 }
 

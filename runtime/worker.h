@@ -205,6 +205,9 @@ class Worker {
   v8::Global<v8::Object> hooks_;
   v8::Global<v8::Object> env_;
   v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
+  // Exported handler objects, read from exports_ on first use (handlerObject()).
+  v8::Global<v8::Object> defaultHandler_;
+  std::unordered_map<std::string, v8::Global<v8::Object>> namedHandlers_;
   v8::Global<v8::FunctionTemplate> contextTemplate_;
   v8::Global<v8::ObjectTemplate> handleTemplate_;
   v8::Global<v8::Function> hotHooks_[static_cast<int>(HotHook::COUNT)];
@@ -220,6 +223,13 @@ class Worker {
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> reportedRejections_;
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> handledLater_;
   int enterDepth_ = 0;
+  // Leaves this isolate entered on this thread after enter() returns (see worker.cc), so that
+  // the next entry into the same isolate is a counter increment instead of V8 allocating and
+  // freeing an entry record: most runtime processes serve one worker's requests back to back.
+  void keepEntered();
+  void releaseKeptEntry();
+  // enter() calls running on this thread, across all workers.
+  static inline thread_local int entersRunning = 0;
   static void onPromiseReject(v8::PromiseRejectMessage message);
   void reportUnhandledRejections();
   std::unique_ptr<ModuleRegistry> modules_;
@@ -244,13 +254,17 @@ class Worker {
 
 template <typename Fn>
 auto Worker::enter(Fn&& fn) -> decltype(fn()) {
+  keepEntered();
   v8::Isolate::Scope isolateScope(isolate_);
   v8::HandleScope handleScope(isolate_);
   v8::Context::Scope contextScope(context());
   // Microtasks run when the outermost entry returns, never while JS is on the stack.
   struct Checkpoint {
     Worker* worker;
-    explicit Checkpoint(Worker* w) : worker(w) { ++worker->enterDepth_; }
+    explicit Checkpoint(Worker* w) : worker(w) {
+      ++worker->enterDepth_;
+      ++entersRunning;
+    }
     ~Checkpoint() {
       if (--worker->enterDepth_ == 0) {
         worker->isolate_->PerformMicrotaskCheckpoint();
@@ -258,6 +272,7 @@ auto Worker::enter(Fn&& fn) -> decltype(fn()) {
           worker->reportUnhandledRejections();
         }
       }
+      --entersRunning;
     }
   } checkpoint(this);
   return fn();

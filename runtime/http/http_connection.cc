@@ -969,7 +969,6 @@ void Connection::taskFailed(kj::Exception&& exception) {
 void Connection::setTimer(TimerMode mode) {
   if (handleClosing_) return;
   timerMode_ = mode;
-  uv_timer_stop(&timer_);
   uint64_t ms = 0;
   switch (mode) {
     case TimerMode::kNone:
@@ -984,11 +983,26 @@ void Connection::setTimer(TimerMode mode) {
       ms = std::min<uint64_t>(kLingerMs, server_ ? server_->options().idleTimeoutMs : kLingerMs);
       break;
   }
+  deadline_ = uv_now(timer_.loop) + ms;
+  if (timerArmed_ && timerDue_ <= deadline_) return;  // fires first, then re-arms for the rest
+  armTimer(ms);
+}
+
+void Connection::armTimer(uint64_t ms) {
   uv_timer_start(&timer_, &Connection::onTimer, ms, 0);
+  timerArmed_ = true;
+  timerDue_ = uv_now(timer_.loop) + ms;
 }
 
 void Connection::onTimer(uv_timer_t* timer) {
   auto* self = static_cast<Connection*>(timer->data);
+  self->timerArmed_ = false;
+  if (self->timerMode_ == TimerMode::kNone) return;
+  uint64_t now = uv_now(timer->loop);
+  if (now < self->deadline_) {
+    self->armTimer(self->deadline_ - now);
+    return;
+  }
   switch (self->timerMode_) {
     case TimerMode::kHeader:
       spdlog::debug("http: closing connection: request head not received in time");

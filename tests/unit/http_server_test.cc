@@ -821,6 +821,27 @@ TEST_F(HttpServerTest, IdleKeepAliveIsClosedAfterIdleTimeout) {
   pumpUntil([&]() { return server_->stats().connections == 0; });
 }
 
+TEST_F(HttpServerTest, IdleTimeoutCountsFromTheLastResponse) {
+  // The head's shorter timer, armed when the connection opened, comes due while the connection
+  // is idle between requests: it must neither close the connection then nor shorten the wait.
+  ServerOptions options;
+  options.headerTimeoutMs = 100;
+  options.idleTimeoutMs = 400;
+  startServer(options);
+  runClient([&]() {
+    Client client(tcpPort_);
+    client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(client.readResponse().body, "hello");
+    std::this_thread::sleep_for(250ms);
+    client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(client.readResponse().body, "hello");
+    auto answered = std::chrono::steady_clock::now();
+    EXPECT_TRUE(client.waitClosed());
+    EXPECT_GE(std::chrono::steady_clock::now() - answered, 390ms);
+  });
+  pumpUntil([&]() { return server_->stats().connections == 0; });
+}
+
 TEST_F(HttpServerTest, ServiceThrowingBeforeSendIs500) {
   service_.handler = [&](kj::HttpMethod, kj::StringPtr url, const kj::HttpHeaders&,
                          kj::AsyncInputStream&, kj::HttpService::Response& response)
