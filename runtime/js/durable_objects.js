@@ -136,7 +136,7 @@ function makeStub(handle, id) {
   // Any other property is a JS RPC stub (runtime/js/rpc.js); the method path and whether it is a
   // property read travel as the call's method text.
   const call = (path, get, bytes, caps) => ops.doCall(handle, hex, name, JSONStringify([path, get]), bytes, caps);
-  return new ProxyCtor(target, {
+  const stub = new ProxyCtor(target, {
     get(t, prop, receiver) {
       if (typeof prop === "symbol" || kReservedStubKeys.has(prop)) return ReflectGet(t, prop, receiver);
       return rpc.makeObjectStub(call, prop);
@@ -144,6 +144,8 @@ function makeStub(handle, id) {
     set() { return false; },
     defineProperty() { return false; },
   });
+  rpc.markForwardingStub(stub);
+  return stub;
 }
 
 class DurableObjectNamespace {

@@ -69,6 +69,10 @@ const kNoCap = 0xffffffff;
 const stubs = new WeakMapCtor();
 // env.SERVICE proxies -> their service target (so that they can be sent over RPC).
 const serviceBindings = new WeakMapCtor();
+// Durable Object stubs (runtime/js/durable_objects.js). Sent over RPC, one travels as a
+// capability on the stub itself: calls and fetch() from the receiver run through it here.
+const forwardingStubs = new WeakMapCtor();
+function markForwardingStub(stub) { forwardingStubs.set(stub, true); }
 
 function handleCaller(handle) {
   return (path, get, bytes, caps) => ops.rpcCall(handle, path, get, bytes, caps);
@@ -311,7 +315,7 @@ class Encoder {
       }
       return this.placeholder(v, undefined);
     }
-    if (v instanceof RpcTarget) return this.placeholder(v, undefined);
+    if (v instanceof RpcTarget || forwardingStubs.has(v)) return this.placeholder(v, undefined);
     const binding = serviceBindings.get(v);
     if (binding !== undefined) {
       const handle = ops.rpcEntrypoint(binding);
@@ -502,6 +506,7 @@ const kMissing = Symbol("missing");
 function rpcProperty(obj, name) {
   if (typeof obj !== "object" || obj === null) return kMissing;
   if (name === "constructor" || name === "__proto__") return kMissing;
+  if (forwardingStubs.has(obj)) return obj[name];  // fetch(), or a stub for any other name
   if (isRpcObject(obj)) {
     for (let proto = ObjectGetPrototypeOf(obj); proto !== null && proto !== ObjectPrototype;
       proto = ObjectGetPrototypeOf(proto)) {
@@ -697,4 +702,5 @@ exports.decodeAnswer = decodeAnswer;
 exports.errorForTransport = errorForTransport;
 exports.makeServiceBinding = makeServiceBinding;
 exports.makeObjectStub = makeObjectStub;
+exports.markForwardingStub = markForwardingStub;
 exports.SymbolDispose = SymbolDispose;

@@ -70,6 +70,8 @@ export default class Service extends WorkerEntrypoint {
   }
   async callA(target) { return await target.a(); }
   async callStub(stub) { return await stub.hi(); }
+  async bumpBox(box) { return await box.bump(); }
+  async boxResponse(box, path) { return await (await box.fetch("http://box" + path)).text(); }
   async readStream(stream) { return await new Response(stream).text(); }
   async readRequest(request) { return `${request.method} ${request.url} ${request.headers.get("x-h")} ${await request.text()}`; }
   headersBack(headers) { return headers.get("x-in") + "!"; }
@@ -84,4 +86,5 @@ export class Box extends DurableObject {
   bump() { return ++this.#count; }
   async withCallback(fn) { return `box got ${await fn(this.#count)}`; }
   makeCounter(start) { return new Counter(start); }
+  async fetch(request) { return new Response(`box http ${new URL(request.url).pathname}`); }
 }

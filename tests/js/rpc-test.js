@@ -164,6 +164,18 @@ export const durableObjectCallbacks = {
   },
 };
 
+export const durableObjectStubAsArgument = {
+  async test(ctrl, env) {
+    // A Durable Object stub sent over RPC reaches the same object from the other side.
+    const box = env.BOX.getByName("passed");
+    equal(await box.bump(), 1);
+    equal(await env.SVC.bumpBox(box), 2);
+    equal(await env.SVC.bumpBox(box), 3);
+    equal(await box.bump(), 4);
+    equal(await env.SVC.boxResponse(box, "/inside"), "box http /inside");
+  },
+};
+
 class Named2 extends RpcTarget {
   #label;
   constructor(label) { super(); this.#label = label; }
