@@ -602,8 +602,13 @@ class DurableObjectState {
     closeGateWhile(entry, result, true);
     return result;
   }
+  // Resets the object, as workerd does: the instance is dropped and the error (the reason, or
+  // workerd's own text) is thrown, so nothing after abort() runs and the caller sees it.
   abort(reason = undefined) {
-    breakEntry(this.#entry, reason);
+    const error = new ErrorCtor(reason === undefined ? "Application called abort() to reset Durable Object."
+      : StringCtor(reason));
+    breakEntry(this.#entry, error);
+    throw error;
   }
   // ---- WebSocket hibernation API: sockets the runtime delivers to the class's handlers.
   acceptWebSocket(ws, tags = []) {

@@ -204,7 +204,14 @@ function pipelineNode(getValue, parent, prop) {
       return pipelineNode(() => then(value(), (v) => v[key]), value, key);
     },
     apply(target, thisArg, args) {
-      if (parent === null) return PromiseReject(new TypeErrorCtor("An RPC result is not a function."));
+      if (parent === null) {
+        // Calling a call's result calls what it resolves to, as in workerd (a failed call's
+        // error comes out again).
+        return pipelined(then(value(), (v) => {
+          if (typeof v !== "function") throw new TypeErrorCtor("An RPC result is not a function.");
+          return ReflectApply(v, undefined, args);
+        }));
+      }
       // Sent now, not when awaited: an RPC call happens whether or not its result is used.
       const result = then(parent(), (v) => {
         const fn = v[prop];

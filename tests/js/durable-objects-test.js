@@ -10,6 +10,7 @@ export class Counter extends DurableObject {
   async fetch(request) {
     const url = new URL(request.url);
     if (url.pathname === "/throw") throw new RangeError("thrown in fetch");
+    if (url.pathname === "/abort") this.ctx.abort();
     let n = (await this.ctx.storage.get("n")) ?? 0;
     n += Number(url.searchParams.get("by") ?? 1);
     await this.ctx.storage.put("n", n);
@@ -31,6 +32,10 @@ export class Counter extends DurableObject {
   }
   echo(value) { return value; }
   fail(message) { throw new RangeError(message); }
+  abortWith(reason) {
+    this.ctx.abort(reason);
+    return "still running after abort()";
+  }
   sqlProbe() {
     // The SQL API is there; a statement is refused.
     const sql = this.ctx.storage.sql;
@@ -211,6 +216,21 @@ export class Store extends DurableObject {
     return await this.ctx.storage.getAlarm();
   }
 }
+
+export const abort = {
+  async test(ctrl, env) {
+    // ctx.abort() resets the object and throws its reason (or workerd's own text) to the caller;
+    // a new stub reaches a new instance.
+    const first = env.COUNTER.getByName("aborted");
+    const before = await first.identity();
+    const err = await rejects(first.abortWith("stop here"), Error);
+    equal(err.message, "stop here");
+    const again = env.COUNTER.getByName("aborted");
+    ok((await again.identity()) !== before, "a new instance after abort()");
+    const viaFetch = await rejects(env.COUNTER.getByName("aborted-in-fetch").fetch("http://do/abort"), Error);
+    equal(viaFetch.message, "Application called abort() to reset Durable Object.");
+  },
+};
 
 export const ids = {
   async test(ctrl, env) {

@@ -103,6 +103,12 @@ export const pipelining = {
     equal(await env.SVC.makeObject().counter.increment(5), 105);
     equal(await env.SVC.makeObject().label, "obj");
     equal(await env.BOX.getByName("pipe").makeCounter(3).increment(), 4);
+    // A call's result and its properties are callable: calling one calls what it resolves to.
+    const pending = env.SVC.makeCounter(1);
+    equal(typeof pending, "function");
+    equal(typeof pending.increment, "function");
+    equal(await pending.increment(), 2);
+    equal(await env.SVC.adder(10)(5), 15);
   },
 };
 
