@@ -30,6 +30,9 @@ namespace {
 constexpr std::string_view kImplemented[] = {
     "Config.services",
     "Config.sockets",
+    // Passed to V8 in every runtime process before it starts (after Colony's own defaults; the
+    // rule against code generation from strings is applied last and always holds).
+    "Config.v8Flags",
 
     "Socket.name",
     "Socket.address",

@@ -35,6 +35,16 @@ class SyntaxTest(ServerTestCase):
         self.assertEqual(body, b"GET /a/b?c=d")
         self.assertEqual(headers.get("x-colony-test"), "yes")
 
+    def test_v8_flags_reach_v8(self):
+        config, files = harness.module_worker("""
+            export default { fetch() { return new Response(typeof globalThis.gc); } };
+        """)
+        status, _, body = self.serve(config, files).get("/")
+        self.assertEqual((status, body), (200, b"undefined"))
+        flagged = config.replace("  sockets = [", '  v8Flags = ["--expose-gc"],\n  sockets = [', 1)
+        status, _, body = self.serve(flagged, files).get("/")
+        self.assertEqual((status, body), (200, b"function"))
+
     def test_service_worker_syntax(self):
         config = worker_config(service_worker="sw.js", bindings='(name = "GREETING", text = "hello")')
         s = self.serve(config, {"sw.js": """

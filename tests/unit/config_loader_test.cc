@@ -438,11 +438,11 @@ TEST(ConfigValidation, UnsupportedFeaturesAreRefusedByName) {
       "  extensions = [ (modules = [ (name = \"ext:x\", esModule = \"\") ]) ],\n"));
   std::string error = loadError(path);
   EXPECT_EQ(error.find("cacheApiOutbound"), std::string::npos) << error;
+  EXPECT_EQ(error.find("v8Flags"), std::string::npos) << error;  // implemented: not refused
   // Durable Objects are implemented, their containers are not.
   EXPECT_CONTAINS(error, "container is not supported yet");
   EXPECT_EQ(error.find("durableObjectStorage"), std::string::npos) << error;
   EXPECT_CONTAINS(error, "service \"main\": worker.tails is not supported yet");
-  EXPECT_CONTAINS(error, "v8Flags is not supported yet");
   EXPECT_CONTAINS(error, "extensions is not supported yet");
 }
 
