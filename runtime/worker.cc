@@ -104,26 +104,25 @@ struct ResponseParts {
       v8::Local<v8::String> string;
       int length;
     };
+    v8::Local<v8::Array> list;  // very many headers come as one array of name, value, ...
+    if (info.Length() == 8 && info[7]->IsArray()) list = info[7].As<v8::Array>();
+    size_t count = list.IsEmpty() ? static_cast<size_t>(info.Length() - 7) & ~size_t(1)
+                                  : list->Length() & ~1u;
     Text inlineTexts[32];
-    std::vector<Text> moreTexts;
-    size_t count = 0;
-    bool many = info.Length() == 8 && info[7]->IsArray();
-    size_t wanted = many ? info[7].As<v8::Array>()->Length() & ~1u
-                         : static_cast<size_t>(info.Length() - 7) & ~size_t(1);
-    if (wanted > std::size(inlineTexts)) moreTexts.resize(wanted);
-    Text* texts = wanted > std::size(inlineTexts) ? moreTexts.data() : inlineTexts;
+    std::vector<Text> moreTexts(count > std::size(inlineTexts) ? count : 0);
+    Text* texts = moreTexts.empty() ? inlineTexts : moreTexts.data();
     size_t total = 0;
-    for (; count < wanted; ++count) {
+    for (size_t i = 0; i < count; ++i) {
       v8::Local<v8::Value> item;
-      if (many) {
-        if (!info[7].As<v8::Array>()->Get(context, count).ToLocal(&item)) return;
-      } else {
-        item = info[7 + static_cast<int>(count)];
+      if (list.IsEmpty()) {
+        item = info[7 + static_cast<int>(i)];
+      } else if (!list->Get(context, i).ToLocal(&item)) {
+        return;
       }
       v8::Local<v8::String> string;
       if (!item->ToString(context).ToLocal(&string)) return;
-      texts[count] = {string, string->Utf8Length(isolate)};
-      total += texts[count].length + 1;
+      texts[i] = {string, string->Utf8Length(isolate)};
+      total += texts[i].length + 1;
     }
     if (count > 0) {
       auto buffer = kj::heapString(total - 1);  // each text and the NUL after it
@@ -524,8 +523,7 @@ Worker::~Worker() noexcept(false) {
   responsePartsSink_.Reset();
   hooks_.Reset();
   env_.Reset();
-  defaultHandler_.Reset();
-  namedHandlers_.clear();
+  handlers_.clear();
   exports_.Reset();
   contextTemplate_.Reset();
   handleTemplate_.Reset();
@@ -742,14 +740,8 @@ kj::HttpService& Worker::globalOutbound() {
 v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) {
   // Handlers are read from the namespace once, as workerd does at start-up: the lookup on a
   // module namespace costs more than the rest of dispatching a hello-world request's event.
-  v8::Global<v8::Object>* cached = &defaultHandler_;
-  if (!entrypoint.empty()) {
-    auto found = namedHandlers_.find(entrypoint);
-    if (found != namedHandlers_.end()) return found->second.Get(isolate_);
-    cached = nullptr;
-  } else if (!defaultHandler_.IsEmpty()) {
-    return defaultHandler_.Get(isolate_);
-  }
+  auto found = handlers_.find(entrypoint);
+  if (found != handlers_.end()) return found->second.Get(isolate_);
   auto context = this->context();
   auto exports = exports_.Get(isolate_);
   const std::string& exportName = entrypoint.empty() ? std::string("default") : entrypoint;
@@ -760,8 +752,7 @@ v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) 
                                  exportName + "\"");
     return {};
   }
-  if (cached == nullptr) cached = &namedHandlers_[entrypoint];
-  cached->Reset(isolate_, handler.As<v8::Object>());
+  handlers_[entrypoint].Reset(isolate_, handler.As<v8::Object>());
   return handler.As<v8::Object>();
 }
 

@@ -205,9 +205,9 @@ class Worker {
   v8::Global<v8::Object> hooks_;
   v8::Global<v8::Object> env_;
   v8::Global<v8::Object> exports_;  // the main module's namespace (modules syntax)
-  // Exported handler objects, read from exports_ on first use (handlerObject()).
-  v8::Global<v8::Object> defaultHandler_;
-  std::unordered_map<std::string, v8::Global<v8::Object>> namedHandlers_;
+  // Exported handler objects by entrypoint ("" for the default), read from exports_ on first
+  // use (handlerObject()).
+  std::unordered_map<std::string, v8::Global<v8::Object>> handlers_;
   v8::Global<v8::FunctionTemplate> contextTemplate_;
   v8::Global<v8::ObjectTemplate> handleTemplate_;
   v8::Global<v8::Function> hotHooks_[static_cast<int>(HotHook::COUNT)];

@@ -26,7 +26,7 @@
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
 #include "runtime/storage/cache_dir.h"
-#include "runtime/storage/queue_spool.h"
+#include "runtime/storage/file_store.h"
 #include "supervisor/admin_server.h"
 #include "supervisor/object_directory.h"
 #include "supervisor/runtime_binary.h"
@@ -939,13 +939,14 @@ int runSupervisor(SupervisorOptions options, config::LoadedConfig first) {
     }
     activated.byName.erase("");
   }
-  // The Cache API's directory, shared by every runtime process (runtime/storage/cache_dir.h).
-  std::unique_ptr<storage::SupervisorCacheDirectory> cacheDirectory;
-  // Queue spools, likewise shared (runtime/storage/queue_spool.h).
-  std::unique_ptr<storage::SupervisorQueueDirectory> queueDirectory;
+  // The Cache API's directory and the queue spools, shared by every runtime process
+  // (runtime/storage/cache_dir.h, queue_spool.h).
+  std::unique_ptr<storage::SupervisorDirectory> cacheDirectory;
+  std::unique_ptr<storage::SupervisorDirectory> queueDirectory;
   try {
-    cacheDirectory = std::make_unique<storage::SupervisorCacheDirectory>();
-    queueDirectory = std::make_unique<storage::SupervisorQueueDirectory>();
+    storage::cacheMaxBytes();  // a bad COLONY_CACHE_SIZE stops the server at start
+    cacheDirectory = std::make_unique<storage::SupervisorDirectory>("COLONY_CACHE_DIR", "cache");
+    queueDirectory = std::make_unique<storage::SupervisorDirectory>("COLONY_QUEUE_DIR", "queues");
   } catch (std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

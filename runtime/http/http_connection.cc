@@ -984,23 +984,19 @@ void Connection::setTimer(TimerMode mode) {
       break;
   }
   deadline_ = uv_now(timer_.loop) + ms;
-  if (timerArmed_ && timerDue_ <= deadline_) return;  // fires first, then re-arms for the rest
-  armTimer(ms);
-}
-
-void Connection::armTimer(uint64_t ms) {
+  // An armed timer that comes due no later fires first, then re-arms for the rest.
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_)) && uv_timer_get_due_in(&timer_) <= ms) {
+    return;
+  }
   uv_timer_start(&timer_, &Connection::onTimer, ms, 0);
-  timerArmed_ = true;
-  timerDue_ = uv_now(timer_.loop) + ms;
 }
 
 void Connection::onTimer(uv_timer_t* timer) {
   auto* self = static_cast<Connection*>(timer->data);
-  self->timerArmed_ = false;
   if (self->timerMode_ == TimerMode::kNone) return;
   uint64_t now = uv_now(timer->loop);
   if (now < self->deadline_) {
-    self->armTimer(self->deadline_ - now);
+    uv_timer_start(timer, &Connection::onTimer, self->deadline_ - now, 0);
     return;
   }
   switch (self->timerMode_) {

@@ -194,7 +194,6 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   void prepareReadSpace();
   void updateReading();
   void setTimer(TimerMode mode);
-  void armTimer(uint64_t ms);
   void updateIdleTimer();
   void completeIfDone(Exchange& exchange);
   void taskFailed(kj::Exception&& exception) override;
@@ -222,12 +221,10 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   uv_shutdown_t shutdownReq_;
   int handlesOpen_ = 0;
   TimerMode timerMode_ = TimerMode::kNone;
-  // When the current mode's time is up. The libuv timer is armed for timerDue_ and not moved on
-  // each mode change (three per keep-alive request): a timer that fires early re-arms for the
-  // rest, one that fires in kNone does nothing.
+  // When the current mode's time is up. The libuv timer is not moved on each mode change (three
+  // per keep-alive request) when it is already due sooner: it then fires early and re-arms for
+  // the rest, and firing in kNone does nothing.
   uint64_t deadline_ = 0;
-  uint64_t timerDue_ = 0;
-  bool timerArmed_ = false;
 
   // Read buffer: [0, parsePos_) parsed (the current head and unread body bytes are kept),
   // [parsePos_, dataEnd_) received, not parsed yet.

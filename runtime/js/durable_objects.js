@@ -359,7 +359,7 @@ function evict(entry) {
     if (rows.length > 0) alarm = rows[0][0];
   }
   entry.evicted = true;
-  breakEntry(entry, undefined);
+  breakEntry(entry);
   if (entry.sockets.records.length > 0) dormant.set(entry.key, { sockets: entry.sockets, name: entry.name });
   if (alarm !== null) armWake(entry.className, entry.hex, entry.name, alarm);
 }
@@ -418,7 +418,7 @@ function entryFor(className, hex, name) {
 }
 
 // The object stops: later events get a new instance (storage on disk is kept).
-function breakEntry(entry, reason) {
+function breakEntry(entry) {
   if (entry.broken) return;
   entry.broken = true;
   if (objects.get(entry.key) === entry) objects.delete(entry.key);
@@ -485,7 +485,7 @@ function deliver(entry, fn) {
 
 function closeGateWhile(entry, promise, breakOnError) {
   startActivity(entry);
-  const gate = then(promise, () => {}, (err) => { if (breakOnError) breakEntry(entry, err); });
+  const gate = then(promise, () => {}, () => { if (breakOnError) breakEntry(entry); });
   const previous = entry.gate;
   const combined = previous === null ? gate : then(previous, () => gate, () => gate);
   entry.gate = combined;
@@ -607,7 +607,7 @@ class DurableObjectState {
   abort(reason = undefined) {
     const error = new ErrorCtor(reason === undefined ? "Application called abort() to reset Durable Object."
       : StringCtor(reason));
-    breakEntry(this.#entry, error);
+    breakEntry(this.#entry);
     throw error;
   }
   // ---- WebSocket hibernation API: sockets the runtime delivers to the class's handlers.

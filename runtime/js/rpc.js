@@ -37,6 +37,7 @@ const ReflectGet = P.ReflectGet || Reflect.get;
 const StringCtor = P.String || String;
 const TypeErrorCtor = P.TypeError || TypeError;
 const WeakMapCtor = P.WeakMap || WeakMap;
+const WeakSetCtor = P.WeakSet || WeakSet;
 const SymbolCtor = Symbol;
 
 const ops = internal.ops;
@@ -71,8 +72,8 @@ const stubs = new WeakMapCtor();
 const serviceBindings = new WeakMapCtor();
 // Durable Object stubs (runtime/js/durable_objects.js). Sent over RPC, one travels as a
 // capability on the stub itself: calls and fetch() from the receiver run through it here.
-const forwardingStubs = new WeakMapCtor();
-function markForwardingStub(stub) { forwardingStubs.set(stub, true); }
+const forwardingStubs = new WeakSetCtor();
+function markForwardingStub(stub) { forwardingStubs.add(stub); }
 
 function handleCaller(handle) {
   return (path, get, bytes, caps) => ops.rpcCall(handle, path, get, bytes, caps);

@@ -40,21 +40,4 @@ uint64_t cacheMaxBytes() {
   return value * scale;
 }
 
-SupervisorCacheDirectory::SupervisorCacheDirectory() {
-  cacheMaxBytes();  // a bad COLONY_CACHE_SIZE stops the server at start
-  const char* env = getenv("COLONY_CACHE_DIR");
-  if (env != nullptr && *env) {
-    makeDirectories(env);
-    return;
-  }
-  created_ = makeTempDirectory("cache");
-  setenv("COLONY_CACHE_DIR", created_.c_str(), 1);
-}
-
-SupervisorCacheDirectory::~SupervisorCacheDirectory() {
-  if (created_.empty()) return;
-  removeTree(created_);
-  unsetenv("COLONY_CACHE_DIR");
-}
-
 }  // namespace colony::storage

@@ -19,17 +19,5 @@ const std::string& cacheDirectory();
 // The configured bound (COLONY_CACHE_SIZE). Throws std::runtime_error when it does not parse.
 uint64_t cacheMaxBytes();
 
-// Held by the supervisor for its lifetime: sets COLONY_CACHE_DIR for the runtime processes it
-// starts (unless the user did) and removes the directory it created when destroyed.
-class SupervisorCacheDirectory {
- public:
-  SupervisorCacheDirectory();
-  ~SupervisorCacheDirectory();
-  SupervisorCacheDirectory(const SupervisorCacheDirectory&) = delete;
-  SupervisorCacheDirectory& operator=(const SupervisorCacheDirectory&) = delete;
-
- private:
-  std::string created_;
-};
 
 }  // namespace colony::storage

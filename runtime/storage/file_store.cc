@@ -162,17 +162,33 @@ std::vector<unsigned char> FileStore::readBody(std::string_view key, uint64_t in
   return out;
 }
 
-void FileStore::write(std::string_view key, std::string_view header, const unsigned char* body,
-                      size_t size) const {
+// A new temporary file in the store's directory (made if missing), open for writing.
+int FileStore::createTemp(std::string& temp) const {
   static std::atomic<uint64_t> counter{0};
-  auto path = pathOf(key);
-  auto temp = dir_ + "/.tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  temp = dir_ + "/.tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 && errno == ENOENT) {
     makeDirectories(dir_);
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   }
   if (fd < 0) throw systemError("cannot create", temp);
+  return fd;
+}
+
+// Renames a complete temporary file over `path` (removing it if that fails).
+void FileStore::publish(const std::string& temp, const std::string& path) const {
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int savedErrno = errno;
+    ::unlink(temp.c_str());
+    errno = savedErrno;
+    throw systemError("cannot rename a record into", path);
+  }
+}
+
+void FileStore::write(std::string_view key, std::string_view header, const unsigned char* body,
+                      size_t size) const {
+  std::string temp;
+  int fd = createTemp(temp);
   bool ok = writeAll(fd, header.data(), header.size()) && writeAll(fd, "\n", 1) &&
             writeAll(fd, body, size);
   int savedErrno = errno;
@@ -182,26 +198,14 @@ void FileStore::write(std::string_view key, std::string_view header, const unsig
     errno = savedErrno;
     throw systemError("cannot write", temp);
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    savedErrno = errno;
-    ::unlink(temp.c_str());
-    errno = savedErrno;
-    throw systemError("cannot rename a record into", path);
-  }
+  publish(temp, pathOf(key));
 }
 
 void FileStore::writeConcatenated(std::string_view key, std::string_view header,
                                   const FileStore& source,
                                   const std::vector<std::string>& keys) const {
-  static std::atomic<uint64_t> counter{0};
-  auto path = pathOf(key);
-  auto temp = dir_ + "/.tmp-concat-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno == ENOENT) {
-    makeDirectories(dir_);
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  }
-  if (fd < 0) throw systemError("cannot create", temp);
+  std::string temp;
+  int fd = createTemp(temp);
   auto fail = [&](const std::runtime_error& error) {
     ::close(fd);
     ::unlink(temp.c_str());
@@ -245,12 +249,7 @@ void FileStore::writeConcatenated(std::string_view key, std::string_view header,
     ::unlink(temp.c_str());
     throw systemError("cannot write", temp);
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int savedErrno = errno;
-    ::unlink(temp.c_str());
-    errno = savedErrno;
-    throw systemError("cannot rename a record into", path);
-  }
+  publish(temp, pathOf(key));
 }
 
 bool FileStore::remove(std::string_view key) const {
@@ -402,6 +401,23 @@ void removePrivateDirectories() {
 }
 
 }  // namespace
+
+SupervisorDirectory::SupervisorDirectory(const char* envVar, const std::string& what)
+    : envVar_(envVar) {
+  const char* env = getenv(envVar);
+  if (env != nullptr && *env) {
+    makeDirectories(env);
+    return;
+  }
+  created_ = makeTempDirectory(what);
+  setenv(envVar, created_.c_str(), 1);
+}
+
+SupervisorDirectory::~SupervisorDirectory() {
+  if (created_.empty()) return;
+  removeTree(created_);
+  unsetenv(envVar_);
+}
 
 std::string directoryFromEnvironment(const char* envVar, const std::string& what) {
   const char* env = getenv(envVar);

@@ -65,6 +65,8 @@ class FileStore {
 
  private:
   std::string pathOf(std::string_view key) const;
+  int createTemp(std::string& temp) const;
+  void publish(const std::string& temp, const std::string& path) const;
   std::string dir_;
 };
 
@@ -78,5 +80,21 @@ std::string makeTempDirectory(const std::string& what);
 // private temporary one (see makeTempDirectory) that this process removes when it exits.
 // Throws std::runtime_error.
 std::string directoryFromEnvironment(const char* envVar, const std::string& what);
+
+// Held by the supervisor for its lifetime, for a directory every runtime process shares: unless
+// the user set `envVar` (then that directory is made if missing and kept), creates a private one
+// (see makeTempDirectory), points `envVar` at it for the processes started afterwards, and
+// removes it when destroyed. Throws std::runtime_error.
+class SupervisorDirectory {
+ public:
+  SupervisorDirectory(const char* envVar, const std::string& what);
+  ~SupervisorDirectory();
+  SupervisorDirectory(const SupervisorDirectory&) = delete;
+  SupervisorDirectory& operator=(const SupervisorDirectory&) = delete;
+
+ private:
+  const char* envVar_;
+  std::string created_;
+};
 
 }  // namespace colony::storage

@@ -166,28 +166,6 @@ const std::string& queueRootDirectory() {
   return dir;
 }
 
-SupervisorQueueDirectory::SupervisorQueueDirectory() {
-  const char* env = getenv("COLONY_QUEUE_DIR");
-  if (env != nullptr && *env) {
-    makeDirectories(env);
-    return;
-  }
-  // Named now, made by the first runtime process that runs a queue consumer: a server without
-  // one leaves nothing behind even if the supervisor is killed.
-  const char* tmp = getenv("TMPDIR");
-  std::random_device random;
-  char suffix[40];
-  snprintf(suffix, sizeof(suffix), "%d-%08x%08x", static_cast<int>(getpid()), random(), random());
-  created_ = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/colony-queues-" + suffix;
-  setenv("COLONY_QUEUE_DIR", created_.c_str(), 1);
-}
-
-SupervisorQueueDirectory::~SupervisorQueueDirectory() {
-  if (created_.empty()) return;
-  removeTree(created_);
-  unsetenv("COLONY_QUEUE_DIR");
-}
-
 uint64_t wallClockMs() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::system_clock::now().time_since_epoch())

@@ -14,8 +14,8 @@
 // crashes, not a power loss.
 //
 // The queues' root directory: COLONY_QUEUE_DIR, which `colony serve` (the supervisor) sets to a
-// new directory name for the server (made by the first runtime process with a queue consumer)
-// and removes when it exits, unless the user set it (then
+// new private directory for the server (storage::SupervisorDirectory) and removes when it exits,
+// unless the user set it (then
 // the directory is kept: messages survive restarts). `--single-process` and `colony test`
 // without the variable get a private directory removed at exit.
 #pragma once
@@ -30,18 +30,6 @@ namespace colony::storage {
 // The root of every queue's spool directory (created on first use). Throws std::runtime_error.
 const std::string& queueRootDirectory();
 
-// Held by the supervisor for its lifetime: sets COLONY_QUEUE_DIR for the runtime processes it
-// starts (unless the user did) and removes the directory it created when destroyed.
-class SupervisorQueueDirectory {
- public:
-  SupervisorQueueDirectory();
-  ~SupervisorQueueDirectory();
-  SupervisorQueueDirectory(const SupervisorQueueDirectory&) = delete;
-  SupervisorQueueDirectory& operator=(const SupervisorQueueDirectory&) = delete;
-
- private:
-  std::string created_;
-};
 
 // Wall-clock milliseconds since the epoch (due times are stored in it).
 uint64_t wallClockMs();

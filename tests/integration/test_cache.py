@@ -103,13 +103,34 @@ class SharedCacheTest(ServerTestCase):
         # A directory the user chose is kept.
         self.assertTrue(os.path.isdir(cache_dir))
 
-    def test_bad_cache_size_stops_the_server(self):
+    def failed_start(self, env):
+        """`colony serve` with `env`, expected to stop at start-up; returns its run result."""
         config, files = harness.module_worker(SCRIPT)
         with harness.TempDir(files, config) as d:
-            result = harness.run(["serve", d.config_path, "--processes", "1"], cwd=d.dir,
-                                 env={"COLONY_CACHE_SIZE": "lots"})
+            result = harness.run(["serve", d.config_path, "--processes", "1"], cwd=d.dir, env=env)
         self.assertEqual(result.returncode, 1)
+        return result
+
+    def test_bad_cache_size_stops_the_server(self):
+        result = self.failed_start({"COLONY_CACHE_SIZE": "lots"})
         self.assertIn("COLONY_CACHE_SIZE=lots is not a size", result.stderr)
+
+    def test_server_directories_are_private_and_removed_at_exit(self):
+        with tempfile.TemporaryDirectory(prefix="colony-it-tmp-") as tmp:
+            config, files = harness.module_worker(SCRIPT)
+            server = self.serve(config, files, args=["--processes", "1"], env={"TMPDIR": tmp})
+            made = sorted(os.listdir(tmp))
+            self.assertEqual([name.rsplit("-", 1)[0] for name in made],
+                             ["colony-cache", "colony-queues"], made)
+            for name in made:
+                self.assertEqual(os.stat(os.path.join(tmp, name)).st_mode & 0o777, 0o700)
+            server.stop()
+            self.assertEqual(os.listdir(tmp), [])
+
+    def test_unusable_temp_directory_stops_the_server(self):
+        result = self.failed_start({"TMPDIR": "/nonexistent/colony-tmp"})
+        self.assertIn("cannot create the cache directory", result.stderr)
+        self.assertIn("/nonexistent/colony-tmp/colony-cache-", result.stderr)
 
 if __name__ == "__main__":
     unittest.main()
