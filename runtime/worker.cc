@@ -348,9 +348,10 @@ class Worker::Entrypoint final : public kj::HttpService {
       }
       using Kind = ResponseParts::Kind;
       if (parts.kind == Kind::NATIVE) {
-        // A fetched body returned unread. Bytes still encoded as this response's Content-Encoding
-        // says go out as they came, with their length (as in workerd); otherwise they are
-        // decoded, and encoded again if the headers ask for it.
+        // A fetched body or the request's own body, returned unread: copied without JS. Bytes
+        // still encoded as this response's Content-Encoding says go out as they came, with their
+        // length (as in workerd); otherwise they are decoded, and encoded again if the headers
+        // ask for it. The request's body keeps its Content-Length, as in workerd.
         kj::Maybe<api::ContentCoding> coding;
         auto stream = api::takeBodyStream(kj::mv(parts.handle), coding);
         bool asItCame = true;

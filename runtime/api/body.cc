@@ -94,7 +94,18 @@ std::shared_ptr<BodyHandle> BodyHandle::unwrap(v8::Local<v8::Value> value) {
 }
 
 kj::Promise<kj::Maybe<kj::Array<kj::byte>>> BodyHandle::read(size_t max) {
-  if (ended_) return kj::Maybe<kj::Array<kj::byte>>(nullptr);
+  auto buffer = kj::heapArray<kj::byte>(max);
+  auto* ptr = buffer.begin();
+  return readInto(ptr, 1, max).then(
+      [buffer = kj::mv(buffer)](size_t n) mutable -> kj::Maybe<kj::Array<kj::byte>> {
+        if (n == 0) return nullptr;
+        if (n == buffer.size()) return kj::mv(buffer);
+        return kj::heapArray<kj::byte>(buffer.begin(), n);
+      });
+}
+
+kj::Promise<size_t> BodyHandle::readInto(kj::byte* out, size_t minBytes, size_t maxBytes) {
+  if (ended_) return size_t(0);
   if (stream_ == nullptr) {
     return KJ_EXCEPTION(DISCONNECTED, "the body is no longer available (its request has finished "
                                       "or the body was cancelled)");
@@ -107,17 +118,16 @@ kj::Promise<kj::Maybe<kj::Array<kj::byte>>> BodyHandle::read(size_t max) {
       coding_ = nullptr;
     }
   }
-  auto buffer = kj::heapArray<kj::byte>(max);
-  auto* ptr = buffer.begin();
-  return canceler_.wrap(stream_->tryRead(ptr, 1, max))
-      .then([this, buffer = kj::mv(buffer)](size_t n) mutable -> kj::Maybe<kj::Array<kj::byte>> {
-        if (n == 0) {
-          ended_ = true;
-          return nullptr;
-        }
-        if (n == buffer.size()) return kj::mv(buffer);
-        return kj::heapArray<kj::byte>(buffer.begin(), n);
+  return canceler_.wrap(stream_->tryRead(out, minBytes, maxBytes))
+      .then([this, minBytes](size_t n) {
+        if (n < minBytes || n == 0) ended_ = true;
+        return n;
       });
+}
+
+kj::Maybe<uint64_t> BodyHandle::untouchedLength() {
+  if (started_ || ended_ || stream_ == nullptr || coding_ != nullptr) return nullptr;
+  return stream_->tryGetLength();
 }
 
 void BodyHandle::cancel() {
@@ -134,30 +144,24 @@ void BodyHandle::detach() {
 
 namespace {
 
-// Reads a body through its handle (for a handle whose stream cannot be taken).
+// Reads a body through its handle (for a handle whose stream cannot be taken: a borrowed inbound
+// request body, which stops being readable when its request finishes, or one already read from).
 class HandleInputStream final : public kj::AsyncInputStream {
  public:
   explicit HandleInputStream(std::shared_ptr<BodyHandle> handle) : handle_(kj::mv(handle)) {}
 
   kj::Promise<size_t> tryRead(void* buffer, size_t minBytes, size_t maxBytes) override {
-    return readSome(static_cast<kj::byte*>(buffer), minBytes, maxBytes, 0);
-  }
-
- private:
-  kj::Promise<size_t> readSome(kj::byte* out, size_t minBytes, size_t maxBytes, size_t done) {
-    if (done >= minBytes && done > 0) return done;
-    return handle_->read(maxBytes - done)
-        .then([this, out, minBytes, maxBytes, done](
-                  kj::Maybe<kj::Array<kj::byte>>&& chunk) -> kj::Promise<size_t> {
-          KJ_IF_MAYBE(bytes, chunk) {
-            memcpy(out + done, bytes->begin(), bytes->size());
-            return readSome(out, minBytes, maxBytes, done + bytes->size());
-          }
-          return done;
+    return handle_->readInto(static_cast<kj::byte*>(buffer), minBytes, maxBytes)
+        .then([this](size_t n) {
+          KJ_IF_MAYBE(left, remaining_) { *left -= n < *left ? n : *left; }
+          return n;
         });
   }
+  kj::Maybe<uint64_t> tryGetLength() override { return remaining_; }
 
+ private:
   std::shared_ptr<BodyHandle> handle_;
+  kj::Maybe<uint64_t> remaining_ = handle_->untouchedLength();
 };
 
 kj::Promise<void> copyLoop(kj::AsyncInputStream& in, kj::AsyncOutputStream& out,

@@ -65,6 +65,11 @@ class BodyHandle {
 
   // Up to `max` bytes; an empty Maybe at the end of the body.
   kj::Promise<kj::Maybe<kj::Array<kj::byte>>> read(size_t max);
+  // Reads straight into `out`, as kj::AsyncInputStream::tryRead (fewer than `minBytes`: the end).
+  kj::Promise<size_t> readInto(kj::byte* out, size_t minBytes, size_t maxBytes);
+  // How many bytes the body holds, when known and nothing has been read yet (an inbound request
+  // body with a Content-Length); null once reading started or while it is still to be decoded.
+  kj::Maybe<uint64_t> untouchedLength();
   // Stops reading: drops the stream, failing a pending read.
   void cancel();
   // The stream is going away (its request finished): pending and later reads fail.

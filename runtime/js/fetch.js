@@ -92,7 +92,7 @@ function bodyStream(body) {
     const handle = body.value;
     const signal = body.signal;
     stream = streams.streamFromPull(() => readNative(handle, signal), () => ops.bodyCancel(handle));
-    if (body.owned === true) streams.setNativeBody(stream, handle);
+    streams.setNativeBody(stream, handle);
   } else {
     const bytes = body.kind === "string" ? encoding.utf8Encode(body.value) : copyBytes(body.value);
     const used = body.used;
@@ -189,8 +189,10 @@ function cloneBody(body) {
 }
 
 // Hand the body to the runtime: {body, bodyKind, length} as described for hooks.responseParts.
-// With `native`, a fetched body nothing has read yet is handed over as its native handle
-// (bodyKind "native"), so the runtime can send its bytes as they came (still encoded).
+// With `native`, a native body nothing has read yet (a fetched response's, or the inbound
+// request's returned as the response) is handed over as its handle (bodyKind "native"), so the
+// runtime copies it without JS in between: a fetched body's bytes as they came (still encoded),
+// the request's with its length.
 function bodyParts(body, native = false) {
   if (body.kind === "none") return { body: null, bodyKind: "none" };
   if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
@@ -201,7 +203,7 @@ function bodyParts(body, native = false) {
   if (body.kind === "native") {
     body.used = true;
     const handle = body.value;
-    if (native && body.owned === true) return { body: handle, bodyKind: "native" };
+    if (native) return { body: handle, bodyKind: "native" };
     const signal = body.signal;
     return { body: { read: () => readNative(handle, signal), cancel: () => { ops.bodyCancel(handle); } }, bodyKind: "stream" };
   }

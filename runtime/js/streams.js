@@ -2145,7 +2145,7 @@ function acquireInternalReader(stream) {
 
 // What a body consumer may know of a stream without reading it: the exact number of bytes it
 // will produce (a FixedLengthStream's readable side; -1 when unknown), and the native body it
-// reads from (a fetched response's body), which takeNativeBody hands over while nothing has read
+// reads from (a fetched response's or an inbound request's body), which takeNativeBody hands over while nothing has read
 // from the stream yet (locking it, so nothing else can).
 function setKnownLength(stream, length) { RS.state(stream).knownLength = length; }
 function knownLength(stream) {

@@ -32,6 +32,7 @@ export default {
         return new Response("cookies", { headers: h });
       }
       case "/echo": return new Response(await request.text(), { headers: { "x-method": request.method } });
+      case "/echo-stream": return new Response(request.body, { headers: { "x-method": request.method } });
       case "/request-info":
         return Response.json({ url: request.url, method: request.method,
                                headers: [...request.headers].filter(([k]) => k.startsWith("x-")) });
@@ -55,6 +56,8 @@ REQUESTS = [
     b"GET /cookies HTTP/1.1\r\nHost: h\r\n\r\n",
     b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
     b"PUT /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    b"POST /echo-stream HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world",
+    b"POST /echo-stream HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
     b"GET /request-info?x=1&y=%20 HTTP/1.1\r\nHost: example.com:81\r\nX-One: 1\r\nX-Two: a, b\r\n\r\n",
     b"GET /missing HTTP/1.1\r\nHost: h\r\n\r\n",
     b"GET /throw HTTP/1.1\r\nHost: h\r\n\r\n",

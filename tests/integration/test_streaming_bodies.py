@@ -77,6 +77,23 @@ class StreamingBodiesTest(ServerTestCase):
     def test_request_body_through_identity_transform(self):
         self.check_bounded("/identity")
 
+    def test_echoed_body_keeps_its_length(self):
+        # Returned unread, the request's body is copied without JS and keeps its Content-Length,
+        # as in workerd; a chunked one goes back chunked.
+        payload = bytes(range(256)) * 1000
+        data = self.s.raw(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                          b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+        [(status, headers, body)] = harness.parse_responses(data)
+        self.assertEqual((status, headers.get("content-length"), headers.get("transfer-encoding")),
+                         (200, str(len(payload)), None))
+        self.assertEqual(body, payload)
+        data = self.s.raw(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        [(status, headers, body)] = harness.parse_responses(data)
+        self.assertEqual((status, headers.get("content-length"), headers.get("transfer-encoding")),
+                         (200, None, "chunked"))
+        self.assertEqual(body, b"hello world")
+
     def test_request_body_piped_to_writable(self):
         status, _, body = self.s.request("POST", "/count", body=b"y" * (3 * 1024 * 1024 + 5))
         self.assertEqual(status, 200)
