@@ -19,18 +19,22 @@ std::string toStdString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return out;
 }
 
+bool writeIfAscii(v8::Isolate* isolate, v8::Local<v8::String> s, char* out) {
+  if (!s->IsOneByte()) return false;
+  int length = s->Length();
+  s->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out), 0, length,
+                  v8::String::NO_NULL_TERMINATION);
+  unsigned char high = 0;
+  for (int i = 0; i < length; ++i) high |= static_cast<unsigned char>(out[i]);
+  return high < 0x80;
+}
+
 kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   if (value->IsString()) {
     auto s = value.As<v8::String>();
     if (s->IsOneByte()) {
-      // Latin-1 text that is all ASCII is its own UTF-8: one copy, no measuring pass.
-      int length = s->Length();
-      auto out = kj::heapString(length);
-      s->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out.begin()), 0, length,
-                      v8::String::NO_NULL_TERMINATION);
-      bool ascii = true;
-      for (char c : out) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-      if (ascii) return out;
+      auto out = kj::heapString(s->Length());
+      if (writeIfAscii(isolate, s, out.begin())) return out;
     }
     auto out = kj::heapString(s->Utf8Length(isolate));
     s->WriteUtf8(isolate, out.begin(), static_cast<int>(out.size()), nullptr,

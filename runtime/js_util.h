@@ -27,6 +27,10 @@ inline v8::Local<v8::String> internalized(v8::Isolate* isolate, std::string_view
 // UTF-8 copy of a JS value's string form (lone surrogates become U+FFFD).
 std::string toStdString(v8::Isolate* isolate, v8::Local<v8::Value> value);
 kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value);
+// For a Latin-1 string that is all ASCII (its own UTF-8): writes its s->Length() bytes to `out`
+// and returns true, in one copy with no measuring pass. False for any other string, leaving
+// `out` (which must have room for s->Length() bytes) with unspecified contents.
+bool writeIfAscii(v8::Isolate* isolate, v8::Local<v8::String> s, char* out);
 
 // A new Uint8Array holding a copy of `bytes`.
 v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes);

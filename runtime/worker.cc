@@ -112,6 +112,7 @@ struct ResponseParts {
     std::vector<Text> moreTexts(count > std::size(inlineTexts) ? count : 0);
     Text* texts = moreTexts.empty() ? inlineTexts : moreTexts.data();
     size_t total = 0;
+    bool allOneByte = true;
     for (size_t i = 0; i < count; ++i) {
       v8::Local<v8::Value> item;
       if (list.IsEmpty()) {
@@ -121,17 +122,38 @@ struct ResponseParts {
       }
       v8::Local<v8::String> string;
       if (!item->ToString(context).ToLocal(&string)) return;
-      texts[i] = {string, string->Utf8Length(isolate)};
+      texts[i] = {string, string->Length()};
+      allOneByte = allOneByte && string->IsOneByte();
       total += texts[i].length + 1;
     }
     if (count > 0) {
-      auto buffer = kj::heapString(total - 1);  // each text and the NUL after it
-      char* at = buffer.begin();
-      for (size_t i = 0; i < count; ++i) {
-        texts[i].string->WriteUtf8(isolate, at, texts[i].length, nullptr,
-                                   v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-        at[texts[i].length] = '\0';
-        at += texts[i].length + 1;
+      // Headers are nearly always ASCII: copied as they are, measured as UTF-8 only otherwise.
+      kj::String buffer;
+      bool ascii = false;
+      if (allOneByte) {
+        buffer = kj::heapString(total - 1);  // each text and the NUL after it
+        char* at = buffer.begin();
+        ascii = true;
+        for (size_t i = 0; i < count && ascii; ++i) {
+          ascii = js::writeIfAscii(isolate, texts[i].string, at);
+          at[texts[i].length] = '\0';
+          at += texts[i].length + 1;
+        }
+      }
+      if (!ascii) {
+        total = 0;
+        for (size_t i = 0; i < count; ++i) {
+          texts[i].length = texts[i].string->Utf8Length(isolate);
+          total += texts[i].length + 1;
+        }
+        buffer = kj::heapString(total - 1);
+        char* at = buffer.begin();
+        for (size_t i = 0; i < count; ++i) {
+          texts[i].string->WriteUtf8(isolate, at, texts[i].length, nullptr,
+                                     v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+          at[texts[i].length] = '\0';
+          at += texts[i].length + 1;
+        }
       }
       // Owned before any is added: the heap buffer does not move with the kj::String.
       const char* read = buffer.begin();
@@ -153,10 +175,17 @@ struct ResponseParts {
       case Kind::STRING:
         if (body->IsString()) {
           auto text = body.As<v8::String>();
-          self->encoded = kj::heapArray<kj::byte>(text->Utf8Length(isolate));
-          text->WriteUtf8(isolate, reinterpret_cast<char*>(self->encoded.begin()),
-                          static_cast<int>(self->encoded.size()), nullptr,
-                          v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+          bool ascii = false;
+          if (text->IsOneByte()) {
+            self->encoded = kj::heapArray<kj::byte>(text->Length());
+            ascii = js::writeIfAscii(isolate, text, reinterpret_cast<char*>(self->encoded.begin()));
+          }
+          if (!ascii) {
+            self->encoded = kj::heapArray<kj::byte>(text->Utf8Length(isolate));
+            text->WriteUtf8(isolate, reinterpret_cast<char*>(self->encoded.begin()),
+                            static_cast<int>(self->encoded.size()), nullptr,
+                            v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+          }
         } else {
           auto text = js::toStdString(isolate, body);
           self->encoded = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(text.data()),
@@ -323,7 +352,7 @@ class Worker::Entrypoint final : public kj::HttpService {
       auto context = worker_.context();
       v8::TryCatch tryCatch(isolate);
       kj::HttpHeaders headers(worker_.host_.headerTable);
-      ResponseParts parts(headers, worker_.compatFlags().enabled("brotliContentEncoding"));
+      ResponseParts parts(headers, worker_.brotliContentEncoding());
       {
         // hooks.responseParts(response, sink) hands the parts to the sink as its arguments.
         ResponseParts::Collecting collecting(parts);
@@ -460,6 +489,7 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
   std::vector<std::string> ignored;
   compatFlags_ = config::resolveCompatFlags(source_.compatibilityDate, source_.compatibilityFlags,
                                             ignored, /*allowExperimental=*/true);
+  brotliContentEncoding_ = compatFlags_.enabled("brotliContentEncoding");
   allocator_.reset(v8::ArrayBuffer::Allocator::NewDefaultAllocator());
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();

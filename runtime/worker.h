@@ -64,6 +64,8 @@ class Worker {
   const WorkerSource& source() const { return source_; }
   // The behaviours this worker's compatibilityDate and compatibilityFlags turn on.
   const config::CompatFlags& compatFlags() const { return compatFlags_; }
+  // brotliContentEncoding, asked on every response: looked up once.
+  bool brotliContentEncoding() const { return brotliContentEncoding_; }
 
   // The HTTP face of an entrypoint ("" = default export / fetch event listeners).
   kj::HttpService& entrypoint(kj::StringPtr name);
@@ -199,6 +201,7 @@ class Worker {
   WorkerHost& host_;
   WorkerSource source_;
   config::CompatFlags compatFlags_;
+  bool brotliContentEncoding_ = false;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
