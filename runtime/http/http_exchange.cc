@@ -234,6 +234,15 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   head.append(kj::StringPtr(statusLine, statusLineLength));
   head.append(statusText);
   head.append(kCrLf);
+  // The connection and framing headers first, then the service's, as workerd writes them.
+  head.append(connectionHeader);
+  KJ_IF_MAYBE(length, serviceContentLength) head.header("Content-Length"_kj, *length);
+  if (!lengthText.empty()) {
+    head.append("Content-Length: "_kj);
+    head.append(lengthText);
+    head.append(kCrLf);
+  }
+  if (framing_ == Framing::kChunked) head.append("Transfer-Encoding: chunked\r\n"_kj);
   responseHeaders.forEach(
       [&](kj::HttpHeaderId id, kj::StringPtr value) {
         if (isFramingHeader(id) || id == kj::HttpHeaderId::CONTENT_LENGTH) return;
@@ -247,14 +256,6 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
     head.header(kj::StringPtr(name.c_str(), name.size()),
                 kj::StringPtr(value.c_str(), value.size()));
   }
-  KJ_IF_MAYBE(length, serviceContentLength) head.header("Content-Length"_kj, *length);
-  if (!lengthText.empty()) {
-    head.append("Content-Length: "_kj);
-    head.append(lengthText);
-    head.append(kCrLf);
-  }
-  if (framing_ == Framing::kChunked) head.append("Transfer-Encoding: chunked\r\n"_kj);
-  head.append(connectionHeader);
   head.append(kCrLf);
   responseHead_ = head.finish();
   started_ = true;

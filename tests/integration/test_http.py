@@ -297,6 +297,17 @@ class ResponseLengthTest(ServerTestCase):
             self.assertNotIn("transfer-encoding", headers, path)
             self.assertEqual(body, expected, path)
 
+    def test_framing_headers_come_first(self):
+        # As workerd writes a head: Connection, then Content-Length or Transfer-Encoding, then
+        # the worker's headers.
+        for path, first in (("/string", [b"connection: close", b"content-length: 6"]),
+                            ("/identity", [b"connection: close", b"transfer-encoding: chunked"])):
+            data = self.s.raw(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            lines = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]
+            self.assertEqual([l.lower() for l in lines[:2]], first, data)
+            if path == "/string":
+                self.assertTrue(lines[2].lower().startswith(b"content-type:"), data)
+
     def test_no_date_header_is_added(self):
         # workerd's HTTP server adds no Date header; one the worker sets goes out unchanged.
         headers, _ = self.fetch_raw("/string")
