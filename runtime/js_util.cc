@@ -1,5 +1,6 @@
 #include "runtime/js_util.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -24,9 +25,16 @@ bool writeIfAscii(v8::Isolate* isolate, v8::Local<v8::String> s, char* out) {
   int length = s->Length();
   s->WriteOneByte(isolate, reinterpret_cast<uint8_t*>(out), 0, length,
                   v8::String::NO_NULL_TERMINATION);
-  unsigned char high = 0;
-  for (int i = 0; i < length; ++i) high |= static_cast<unsigned char>(out[i]);
-  return high < 0x80;
+  // Any byte with its top bit set is not ASCII; eight bytes are checked at a time.
+  uint64_t high = 0;
+  int i = 0;
+  for (; i + 8 <= length; i += 8) {
+    uint64_t word;
+    memcpy(&word, out + i, 8);
+    high |= word;
+  }
+  for (; i < length; ++i) high |= static_cast<unsigned char>(out[i]);
+  return (high & 0x8080808080808080ull) == 0;
 }
 
 kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value) {

@@ -476,6 +476,15 @@ class Response {
   #encodeBody = "automatic";
   #webSocket = null;
 
+  // Made without init.headers, a Response keeps its headers as a flat [name, value, ...] array
+  // (at most its body's default Content-Type) until someone reads them: handlers that only return
+  // it never do, and the runtime sends the array as it is.
+  #hdrs() {
+    const h = this.#headers;
+    if (!ArrayIsArray(h)) return h;
+    return (this.#headers = headersMod.headersFromFlat(h, "response"));
+  }
+
   constructor(body = null, init = undefined) {
     if (body === kInternalResponse) return;
     if (init !== undefined && init !== null && typeof init !== "object") {
@@ -507,19 +516,28 @@ class Response {
       }
       this.#encodeBody = mode;
     }
-    const headers = new Headers();
-    if (init.headers !== undefined) headersMod.fillHeaders(headers, init.headers);
-    headersMod.setGuard(headers, "response");
-    this.#headers = headers;
+    let headers = null;
+    if (init.headers !== undefined) {
+      headers = new Headers();
+      headersMod.fillHeaders(headers, init.headers);
+      headersMod.setGuard(headers, "response");
+    }
+    let type = null;
     if (body !== null && body !== undefined) {
       if (isNullBodyStatus(status)) {
         throw new TypeErrorCtor("Response with null body status (101, 204, 205, or 304) cannot have a body.");
       }
-      const [b, type] = extractBody(body, "Failed to construct 'Response'");
-      this.#body = b;
-      setDefaultContentType(headers, type);
+      const extracted = extractBody(body, "Failed to construct 'Response'");
+      this.#body = extracted[0];
+      type = extracted[1];
     } else {
       this.#body = noBody();
+    }
+    if (headers === null) {
+      this.#headers = type === null ? [] : ["Content-Type", type];
+    } else {
+      setDefaultContentType(headers, type);
+      this.#headers = headers;
     }
   }
 
@@ -554,8 +572,10 @@ class Response {
     const r = new Response(text, init);
     const headers = r.#headers;
     // Response.json always labels its body as JSON unless the caller chose a type.
-    if (init === undefined || init === null || init.headers === undefined || !headersMod.hasHeader(headers, "content-type") ||
-        headersMod.getHeader(headers, "content-type") === "text/plain;charset=UTF-8") {
+    if (ArrayIsArray(headers)) {
+      r.#headers = ["Content-Type", "application/json"];
+    } else if (!headersMod.hasHeader(headers, "content-type") ||
+               headersMod.getHeader(headers, "content-type") === "text/plain;charset=UTF-8") {
       headers.set("Content-Type", "application/json");
     }
     return r;
@@ -567,7 +587,7 @@ class Response {
   get status() { return this.#status; }
   get ok() { return this.#status >= 200 && this.#status <= 299; }
   get statusText() { return this.#statusText; }
-  get headers() { return this.#headers; }
+  get headers() { return this.#hdrs(); }
   get cf() { return this.#cf; }
   get webSocket() { return this.#webSocket; }
 
@@ -580,8 +600,9 @@ class Response {
     r.#url = this.#url;
     r.#redirected = this.#redirected;
     r.#encodeBody = this.#encodeBody;
-    r.#headers = new Headers(this.#headers);
-    headersMod.setGuard(r.#headers, headersMod.getGuard(this.#headers));
+    const headers = this.#hdrs();
+    r.#headers = new Headers(headers);
+    headersMod.setGuard(r.#headers, headersMod.getGuard(headers));
     r.#body = cloneBody(this.#body);
     return r;
   }
@@ -604,7 +625,16 @@ class Response {
         r.#redirected = redirected === true;
         return r;
       },
-      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#headers, body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
+      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#hdrs(), body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
+      // What the runtime sends, headers aside (see appendHeadersFlat).
+      sendParts: (r) => ({ status: r.#status, statusText: r.#statusText, body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
+      // The headers, appended to `out` as name, value, ... (without making a Headers of a flat list).
+      appendHeadersFlat: (out, r) => {
+        const h = r.#headers;
+        if (!ArrayIsArray(h)) return headersMod.appendHeadersFlat(out, h);
+        for (let i = 0; i < h.length; i++) ArrayAppend(out, h[i]);
+        return out;
+      },
     };
   }
 }
@@ -757,11 +787,11 @@ function responseParts(value, sink = undefined) {
   if (!P.isResponse(value)) {
     throw new TypeErrorCtor(`The fetch handler must return a Response (or a Promise of one), but it returned ${describe(value)}.`);
   }
-  const parts = P.parts(value);
+  const parts = P.sendParts(value);
   const bp = bodyParts(parts.body, true);
   const out = [parts.status, parts.statusText, kBodyKindCodes[bp.bodyKind], bp.body, bp.length ?? -1,
     parts.encodeBody === "manual", parts.webSocket];
-  headersMod.appendHeadersFlat(out, parts.headers);
+  P.appendHeadersFlat(out, value);
   if (sink === undefined) return out;
   if (out.length <= kMaxSinkArguments) return ReflectApply(sink, undefined, out);
   // Too many headers for one argument each: they go as one array.

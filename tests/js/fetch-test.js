@@ -157,6 +157,23 @@ export const responseStatics = {
   },
 };
 
+export const responseDefaultHeaders = {
+  async test() {
+    // A Response made without init.headers: its default Content-Type, then mutable as any other.
+    const r = new Response("x");
+    deepEqual([...r.headers], [["content-type", "text/plain;charset=UTF-8"]]);
+    r.headers.set("x-added", "1");
+    deepEqual([...r.headers], [["content-type", "text/plain;charset=UTF-8"], ["x-added", "1"]]);
+    equal(r.headers, r.headers);
+    deepEqual([...new Response(null).headers], []);
+    deepEqual([...new Response(new Uint8Array([1])).headers], []);
+    deepEqual([...Response.json([1], { status: 201 }).headers], [["content-type", "application/json"]]);
+    const c = new Response("y").clone();
+    deepEqual([...c.headers], [["content-type", "text/plain;charset=UTF-8"]]);
+    throws(() => new Response("x").headers.set("bad name", "1"), TypeError);
+  },
+};
+
 export const responseClone = {
   async test() {
     const r = new Response("abc", { headers: { a: "1" } });
