@@ -20,6 +20,21 @@ std::string toStdString(v8::Isolate* isolate, v8::Local<v8::Value> value) {
   return out;
 }
 
+v8::Local<v8::String> wireString(v8::Isolate* isolate, std::string_view s) {
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    memcpy(&word, s.data() + i, 8);
+    high |= word;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  if ((high & 0x8080808080808080ull) != 0) return str(isolate, s);
+  return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(s.data()),
+                                    v8::NewStringType::kNormal, static_cast<int>(s.size()))
+      .ToLocalChecked();
+}
+
 bool writeIfAscii(v8::Isolate* isolate, v8::Local<v8::String> s, char* out) {
   if (!s->IsOneByte()) return false;
   int length = s->Length();

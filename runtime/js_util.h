@@ -18,6 +18,10 @@ inline v8::Local<v8::String> str(v8::Isolate* isolate, std::string_view s) {
       .ToLocalChecked();
 }
 
+// str() for text that is ASCII nearly always (URLs, header names and values from the wire):
+// copied as it is when it is, decoded as UTF-8 otherwise.
+v8::Local<v8::String> wireString(v8::Isolate* isolate, std::string_view s);
+
 inline v8::Local<v8::String> internalized(v8::Isolate* isolate, std::string_view s) {
   return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kInternalized,
                                  static_cast<int>(s.size()))

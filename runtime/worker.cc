@@ -292,13 +292,18 @@ class Worker::Entrypoint final : public kj::HttpService {
     auto* isolate = worker_.isolate_;
     auto context = worker_.context();
 
-    // Headers as a flat [name, value, ...] array.
-    std::vector<v8::Local<v8::Value>> flat;
+    // Headers as a flat [name, value, ...] array (gathered on the stack for the usual few).
+    size_t headerCount = 0;
+    headers.forEach([&](kj::StringPtr, kj::StringPtr) { ++headerCount; });
+    v8::Local<v8::Value> inlineFlat[64];
+    std::vector<v8::Local<v8::Value>> moreFlat(2 * headerCount > std::size(inlineFlat) ? 2 * headerCount : 0);
+    v8::Local<v8::Value>* flat = moreFlat.empty() ? inlineFlat : moreFlat.data();
+    size_t at = 0;
     headers.forEach([&](kj::StringPtr name, kj::StringPtr value) {
-      flat.push_back(str(isolate, std::string_view(name.begin(), name.size())));
-      flat.push_back(str(isolate, std::string_view(value.begin(), value.size())));
+      flat[at++] = js::wireString(isolate, std::string_view(name.begin(), name.size()));
+      flat[at++] = js::wireString(isolate, std::string_view(value.begin(), value.size()));
     });
-    auto headerArray = v8::Array::New(isolate, flat.data(), flat.size());
+    auto headerArray = v8::Array::New(isolate, flat, at);
 
     v8::Local<v8::Value> bodyValue = v8::Null(isolate);
     if (bodyState) bodyValue = api::BodyHandle::wrap(worker_, bodyState);
@@ -308,7 +313,7 @@ class Worker::Entrypoint final : public kj::HttpService {
     if (!worker_.hook(HotHook::MAKE_REQUEST)
              ->Call(context, v8::Undefined(isolate), 4,
                     std::array<v8::Local<v8::Value>, 4>{worker_.key(methodName.cStr()),
-                                                        str(isolate, url.cStr()), headerArray,
+                                                        js::wireString(isolate, url.cStr()), headerArray,
                                                         bodyValue}
                         .data())
              .ToLocal(&request)) {
