@@ -35,6 +35,9 @@ kj::String toKjString(v8::Isolate* isolate, v8::Local<v8::Value> value);
 // and returns true, in one copy with no measuring pass. False for any other string, leaving
 // `out` (which must have room for s->Length() bytes) with unspecified contents.
 bool writeIfAscii(v8::Isolate* isolate, v8::Local<v8::String> s, char* out);
+// A new Uint8Array of a Latin-1 string that is all ASCII (its UTF-8), in one copy; empty for any
+// other string.
+v8::MaybeLocal<v8::Uint8Array> asciiBytes(v8::Isolate* isolate, v8::Local<v8::String> s);
 
 // A new Uint8Array holding a copy of `bytes`.
 v8::Local<v8::Uint8Array> newBytes(v8::Isolate* isolate, kj::ArrayPtr<const kj::byte> bytes);

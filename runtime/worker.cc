@@ -172,27 +172,15 @@ struct ResponseParts {
     switch (self->kind) {
       case Kind::NONE:
         break;
-      case Kind::STRING:
-        if (body->IsString()) {
-          auto text = body.As<v8::String>();
-          bool ascii = false;
-          if (text->IsOneByte()) {
-            self->encoded = kj::heapArray<kj::byte>(text->Length());
-            ascii = js::writeIfAscii(isolate, text, reinterpret_cast<char*>(self->encoded.begin()));
-          }
-          if (!ascii) {
-            self->encoded = kj::heapArray<kj::byte>(text->Utf8Length(isolate));
-            text->WriteUtf8(isolate, reinterpret_cast<char*>(self->encoded.begin()),
-                            static_cast<int>(self->encoded.size()), nullptr,
-                            v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-          }
-        } else {
-          auto text = js::toStdString(isolate, body);
-          self->encoded = kj::heapArray<kj::byte>(reinterpret_cast<const kj::byte*>(text.data()),
-                                                  text.size());
-        }
-        self->bytes = self->encoded;
+      case Kind::STRING: {
+        // UTF-8 once, into the buffer written (ASCII text in one copy, see toKjString); the
+        // buffer keeps the string's NUL after the bytes sent.
+        auto text = js::toKjString(isolate, body);
+        size_t size = text.size();
+        self->encoded = text.releaseArray().releaseAsBytes();
+        self->bytes = self->encoded.slice(0, size);
         break;
+      }
       case Kind::BYTES:
         if (body->IsArrayBufferView()) {
           auto view = body.As<v8::ArrayBufferView>();

@@ -120,7 +120,7 @@ kj::Promise<size_t> BodyHandle::readInto(kj::byte* out, size_t minBytes, size_t 
   }
   return canceler_.wrap(stream_->tryRead(out, minBytes, maxBytes))
       .then([this, minBytes](size_t n) {
-        if (n < minBytes || n == 0) ended_ = true;
+        if (n < minBytes) ended_ = true;
         return n;
       });
 }

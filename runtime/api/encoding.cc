@@ -1,5 +1,4 @@
 // UTF-8 encode/decode fast paths for TextEncoder/TextDecoder.
-#include <cstdlib>
 #include <cstring>
 
 #include "runtime/api/ops.h"
@@ -14,21 +13,8 @@ void utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   v8::Local<v8::String> s;
   if (!info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) return;
-  if (s->IsOneByte() && s->Length() > 0) {
-    // ASCII text (most often) is its own UTF-8: one copy into memory not zeroed first.
-    size_t n = static_cast<size_t>(s->Length());
-    char* data = static_cast<char*>(malloc(n));
-    if (data != nullptr) {
-      if (js::writeIfAscii(isolate, s, data)) {
-        auto store = v8::ArrayBuffer::NewBackingStore(
-            data, n, [](void* data, size_t, void*) { free(data); }, nullptr);
-        auto buffer = v8::ArrayBuffer::New(isolate, std::move(store));
-        info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, n));
-        return;
-      }
-      free(data);
-    }
-  }
+  v8::Local<v8::Uint8Array> ascii;
+  if (js::asciiBytes(isolate, s).ToLocal(&ascii)) return info.GetReturnValue().Set(ascii);
   size_t length = s->Utf8Length(isolate);
   auto store = v8::ArrayBuffer::NewBackingStore(isolate, length);
   if (length > 0) {

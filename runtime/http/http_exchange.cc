@@ -234,8 +234,7 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   head.append(kj::StringPtr(statusLine, statusLineLength));
   head.append(statusText);
   head.append(kCrLf);
-  // The connection and framing headers first, then the service's, as workerd writes them.
-  head.append(connectionHeader);
+  // Framing first, then the service's headers, then Connection, as workerd writes them.
   KJ_IF_MAYBE(length, serviceContentLength) head.header("Content-Length"_kj, *length);
   if (!lengthText.empty()) {
     head.append("Content-Length: "_kj);
@@ -256,6 +255,7 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
     head.header(kj::StringPtr(name.c_str(), name.size()),
                 kj::StringPtr(value.c_str(), value.size()));
   }
+  head.append(connectionHeader);
   head.append(kCrLf);
   responseHead_ = head.finish();
   started_ = true;

@@ -625,9 +625,13 @@ class Response {
         r.#redirected = redirected === true;
         return r;
       },
-      parts: (r) => ({ status: r.#status, statusText: r.#statusText, headers: r.#hdrs(), body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
       // What the runtime sends, headers aside (see appendHeadersFlat).
       sendParts: (r) => ({ status: r.#status, statusText: r.#statusText, body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
+      parts: (r) => {
+        const parts = P.sendParts(r);
+        parts.headers = r.#hdrs();
+        return parts;
+      },
       // The headers, appended to `out` as name, value, ... (without making a Headers of a flat list).
       appendHeadersFlat: (out, r) => {
         const h = r.#headers;

@@ -255,6 +255,11 @@ export default {
     if (path === "/string") return new Response("string");
     if (path === "/form") return new Response(new URLSearchParams("a=1"));
     if (path === "/date") return new Response("x", { headers: { date: "Mon, 01 Jan 2001 00:00:00 GMT" } });
+    if (path.startsWith("/text")) {
+      const name = request.headers.get("x-name") ?? "";
+      return new Response(JSON.stringify({ name, codes: [...name].map((c) => c.charCodeAt(0)), url: request.url }),
+                          { headers: { "x-v": "café" } });
+    }
     return new Response(null);
   }
 };
@@ -297,16 +302,28 @@ class ResponseLengthTest(ServerTestCase):
             self.assertNotIn("transfer-encoding", headers, path)
             self.assertEqual(body, expected, path)
 
-    def test_framing_headers_come_first(self):
-        # As workerd writes a head: Connection, then Content-Length or Transfer-Encoding, then
-        # the worker's headers.
-        for path, first in (("/string", [b"connection: close", b"content-length: 6"]),
-                            ("/identity", [b"connection: close", b"transfer-encoding: chunked"])):
+    def test_head_order_is_workerds(self):
+        # As workerd writes a head: Content-Length or Transfer-Encoding, then the worker's
+        # headers, then Connection.
+        for path, first, framing in (("/string", b"content-length: 6", True),
+                                     ("/identity", b"transfer-encoding: chunked", False)):
             data = self.s.raw(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            lines = data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]
-            self.assertEqual([l.lower() for l in lines[:2]], first, data)
-            if path == "/string":
-                self.assertTrue(lines[2].lower().startswith(b"content-type:"), data)
+            lines = [l.lower() for l in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]]
+            self.assertEqual(lines[0], first, data)
+            self.assertEqual(lines[-1], b"connection: close", data)
+            if framing:
+                self.assertTrue(lines[1].startswith(b"content-type:"), data)
+
+    def test_text_that_is_not_ascii(self):
+        # UTF-8 in the URL and a header reaches JS decoded; a Latin-1 header value and a string
+        # body go out as UTF-8 (both as workerd does).
+        data = self.s.raw(b"GET /text\xc3\xa9?q=\xc3\xa9 HTTP/1.1\r\nHost: x\r\nX-Name: caf\xc3\xa9\r\n"
+                          b"Connection: close\r\n\r\n")
+        [(status, headers, body)] = parse_responses(data)
+        self.assertEqual(status, 200, data)
+        self.assertIn(b"\r\nx-v: caf\xc3\xa9\r\n", data)
+        self.assertEqual(json.loads(body.decode()),
+                         {"name": "caf\u00e9", "codes": [99, 97, 102, 233], "url": "http://x/text\u00e9?q=\u00e9"})
 
     def test_no_date_header_is_added(self):
         # workerd's HTTP server adds no Date header; one the worker sets goes out unchanged.
