@@ -143,6 +143,13 @@ int runCli(int argc, char** argv, const InProcessCommands* inProcess) {
   runtimeProcess->add_option("--log-format", runtimeLogFormat);
   runtimeProcess->add_flag("--verbose", runtimeVerbose);
 
+  // Internal: the supervisor's runtime launcher (runtime/launcher.h). Not in --help.
+  LauncherOptions launcherOptions;
+  auto* launcher = app.add_subcommand("launcher", "");
+  launcher->group("");
+  launcher->add_option("--control-fd", launcherOptions.channelFd)->required();
+  launcher->add_option("--supervisor-pid", launcherOptions.supervisorPid)->required();
+
   ConfigArgs testArgs;
   std::string filter;
   std::string compatDate;
@@ -178,10 +185,11 @@ int runCli(int argc, char** argv, const InProcessCommands* inProcess) {
     return 2;
   }
 
-  bool runsWorkers = runtimeProcess->parsed() || (serve->parsed() && singleProcess) ||
+  bool runsWorkers = runtimeProcess->parsed() || launcher->parsed() || (serve->parsed() && singleProcess) ||
                      test->parsed() || check->parsed();
   if (runsWorkers && inProcess == nullptr) return execRuntimeBinary(argv);
 
+  if (launcher->parsed()) return inProcess->launcher(launcherOptions, argc, argv);
   logging::KjLogRedirect kjLogs;
   if (runtimeProcess->parsed()) {
     logging::setUp(runtimeVerbose, logging::parseFormat(runtimeLogFormat).value_or(logging::Format::kText),

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/workerd.capnp.h"
+#include "runtime/launcher.h"
 #include "runtime/runtime_process.h"
 #include "runtime/server.h"
 
@@ -19,6 +20,8 @@ struct InProcessCommands {
   int (*test)(config::Config::Reader config, ServerOptions options, const std::string& filter,
               bool predictable);
   int (*check)(config::Config::Reader config);
+  // The supervisor's launcher; `argc`/`argv` are this process's own (runtime/launcher.h).
+  int (*launcher)(const LauncherOptions& options, int argc, char** argv);
 };
 
 // Returns the process exit code: 0 success, 1 a failure the command reports (bad config, a worker

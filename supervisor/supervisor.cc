@@ -30,6 +30,7 @@
 #include "supervisor/admin_server.h"
 #include "supervisor/object_directory.h"
 #include "supervisor/runtime_binary.h"
+#include "supervisor/runtime_launcher.h"
 #include "supervisor/socket_set.h"
 #include "supervisor/status.h"
 
@@ -47,11 +48,6 @@ constexpr uint64_t kExitGraceMs = 5000;
 constexpr uint64_t kRestartDelayMs = 100;
 constexpr uint64_t kMaxRestartDelayMs = 30000;
 constexpr uint64_t kStableMs = 30000;
-
-std::string describeExit(int64_t status, int signal) {
-  if (signal != 0) return std::string("was killed by signal ") + std::to_string(signal) + " (" + strsignal(signal) + ")";
-  return "exited with code " + std::to_string(status);
-}
 
 // A uv_timer owned by a std::unique_ptr-like holder; closing frees it.
 class Timer {
@@ -140,8 +136,7 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
     unsigned index = 0;
     std::shared_ptr<Generation> generation;
     uint32_t slot = 0;
-    uv_process_t* handle = nullptr;
-    int pid = 0;
+    int pid = 0;  // until reaped (onExit)
     ProcessState state = ProcessState::kStarting;
     uint64_t startedMs = 0;
     Load load;
@@ -205,7 +200,7 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   // --- processes -----------------------------------------------------------------------------
   void spawn(const std::shared_ptr<Generation>& generation, unsigned index);
   void onStartResult(uint64_t id, rpc::StartResult::Reader result);
-  void onExit(uint64_t id, int64_t status, int signal);
+  void onExit(uint64_t id, int waitStatus);
   void scheduleRestart(const std::shared_ptr<Generation>& generation, unsigned index);
   void drainProcess(Process& process);
   void kill(Process& process, const char* why);
@@ -220,7 +215,7 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   void stop();
   void stopNow();
   void finishIfIdle();
-  void reapOrphans();
+  void reapChildren();
 
   // --- reporting -----------------------------------------------------------------------------
   void reportListening(const ListeningSocket& socket);
@@ -247,12 +242,11 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
   bool stopping_ = false;
   int exitCode_ = 0;
   std::string runtimePath_;  // the runtime binary, for argv[0] and messages
-  std::string runtimeExec_;  // what is executed: /proc/self/fd/N of the binary opened at start
   int runtimeFd_ = -1;
+  std::unique_ptr<RuntimeLauncher> launcher_;  // starts runtime processes from runtimeFd_
   uint64_t reloads_ = 0, failedReloads_ = 0, crashes_ = 0, servedByExited_ = 0;
   std::unique_ptr<AdminServer> admin_;
   std::vector<uv_signal_t*> signals_;
-  uv_timer_t* reapTimer_ = nullptr;
   // Cron triggers of the serving generation (config/cron_schedule.h).
   void fireCron(const CronDue& due);
   CronRunner cron_{loop_, [this](const CronDue& due) { fireCron(due); }};
@@ -473,46 +467,23 @@ void Supervisor::spawn(const std::shared_ptr<Generation>& generation, unsigned i
                                    "--log-format",
                                    options_.logFormat == logging::Format::kJson ? "json" : "text"};
   if (options_.verbose) args.push_back("--verbose");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  uv_stdio_container_t stdio[4];
-  stdio[0].flags = UV_IGNORE;
-  stdio[1].flags = UV_INHERIT_FD;
-  stdio[1].data.fd = 1;
-  stdio[2].flags = UV_INHERIT_FD;
-  stdio[2].data.fd = 2;
-  stdio[3].flags = UV_INHERIT_FD;
-  stdio[3].data.fd = pair[1];
-  uv_process_options_t spawnOptions{};
-  // The runtime binary as it was at start, even if the file was replaced on disk since.
-  spawnOptions.file = runtimeExec_.c_str();
-  spawnOptions.args = argv.data();
-  spawnOptions.stdio = stdio;
-  spawnOptions.stdio_count = 4;
-  spawnOptions.exit_cb = [](uv_process_t* handle, int64_t status, int signal) {
-    auto* self = static_cast<Supervisor*>(handle->loop->data);
-    uint64_t id = reinterpret_cast<uintptr_t>(handle->data);
-    uv_close(reinterpret_cast<uv_handle_t*>(handle),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
-    self->onExit(id, status, signal);
-  };
-  auto* handle = new uv_process_t;
-  handle->data = reinterpret_cast<void*>(static_cast<uintptr_t>(process->id));
-  int rc = uv_spawn(loop_, handle, &spawnOptions);
+  std::string title = "colony-runtime: runtime#" + std::to_string(index) + " generation " +
+                      std::to_string(generation->number);
+  pid_t pid = 0;
+  std::string error;
+  try {
+    pid = launcher_->launch(title, args, pair[1]);
+  } catch (std::exception& e) {
+    error = e.what();
+  }
   ::close(pair[1]);
-  if (rc != 0) {
+  if (pid <= 0) {
     ::close(pair[0]);
-    uv_close(reinterpret_cast<uv_handle_t*>(handle),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_process_t*>(h); });
     freeSlots_.push_back(process->slot);
-    failGeneration(generation, std::string("cannot start a runtime process (") + runtimePath_ +
-                                   "): " + uv_strerror(rc));
+    failGeneration(generation, "cannot start a runtime process (" + runtimePath_ + "): " + error);
     return;
   }
-  process->handle = handle;
-  process->pid = handle->pid;
+  process->pid = pid;
   process->startedMs = uv_now(loop_);
   process->tasks = kj::heap<kj::TaskSet>(*this);
   process->stream = io_.lowLevel().wrapUnixSocketFd(pair[0], kj::LowLevelAsyncIoProvider::TAKE_OWNERSHIP |
@@ -591,7 +562,7 @@ void Supervisor::onStartResult(uint64_t id, rpc::StartResult::Reader result) {
   }
 }
 
-void Supervisor::onExit(uint64_t id, int64_t status, int signal) {
+void Supervisor::onExit(uint64_t id, int waitStatus) {
   auto it = processes_.find(id);
   if (it == processes_.end()) return;
   std::unique_ptr<Process> p = std::move(it->second);
@@ -602,22 +573,22 @@ void Supervisor::onExit(uint64_t id, int64_t status, int signal) {
   servedByExited_ += p->load.requestsServed;
   auto generation = p->generation;
   generation->processes.erase(id);
-  p->handle = nullptr;
+  p->pid = 0;
 
   bool expected = p->state == ProcessState::kDraining ||
                   generation->state == GenerationState::kFailed ||
                   generation->state == GenerationState::kDraining || stopping_;
   if (expected) {
-    if (signal != 0 || status != 0) {
-      spdlog::info("{} {} while stopping", tag(*p), describeExit(status, signal));
+    if (waitStatus != 0) {
+      spdlog::info("{} {} while stopping", tag(*p), describeExit(waitStatus));
     } else {
       spdlog::debug("{} exited", tag(*p));
     }
   } else {
     ++crashes_;
-    spdlog::error("{} {} unexpectedly", tag(*p), describeExit(status, signal));
+    spdlog::error("{} {} unexpectedly", tag(*p), describeExit(waitStatus));
     if (generation->state == GenerationState::kStarting) {
-      failGeneration(generation, tag(*p) + " " + describeExit(status, signal) +
+      failGeneration(generation, tag(*p) + " " + describeExit(waitStatus) +
                                      " before its generation was ready (see the lines above)");
     } else if (generation->state == GenerationState::kServing) {
       uint64_t ranMs = uv_now(loop_) - p->startedMs;
@@ -692,10 +663,10 @@ void Supervisor::drainProcess(Process& p) {
 }
 
 void Supervisor::kill(Process& p, const char* why) {
-  if (p.handle == nullptr) return;
+  if (p.pid <= 0) return;
   spdlog::debug("killing {}: {}", tag(p), why);
   p.state = ProcessState::kDraining;
-  uv_process_kill(p.handle, SIGKILL);
+  ::kill(p.pid, SIGKILL);
 }
 
 void Supervisor::onLoadReport(uint64_t id, rpc::LoadReport::Reader load) {
@@ -729,7 +700,7 @@ void Supervisor::onSignal(int signum) {
       }
       break;
     case SIGCHLD:
-      reapOrphans();
+      reapChildren();
       break;
   }
 }
@@ -756,7 +727,7 @@ void Supervisor::stop() {
 
 void Supervisor::stopNow() {
   for (auto& [id, p] : processes_) {
-    if (p->handle != nullptr) uv_process_kill(p->handle, SIGKILL);
+    if (p->pid > 0) ::kill(p->pid, SIGKILL);
   }
   uv_stop(loop_);
 }
@@ -768,19 +739,23 @@ void Supervisor::finishIfIdle() {
   }
 }
 
-void Supervisor::reapOrphans() {
-  // As PID 1, orphans of other processes are ours to reap. Our own children are libuv's: peek
-  // (WNOWAIT) and reap only processes that are not runtimes.
+void Supervisor::reapChildren() {
+  // Runtime processes and the launcher are our children; so is, as a subreaper (and as PID 1),
+  // any process orphaned below us.
   while (true) {
-    siginfo_t info{};
-    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
-    bool ours = false;
-    for (auto& [id, p] : processes_) {
-      if (p->pid == info.si_pid) ours = true;
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    if (launcher_ && launcher_->reaped(pid, status)) continue;
+    uint64_t id = 0;
+    for (auto& [processId, p] : processes_) {
+      if (p->pid == pid) id = processId;
     }
-    if (ours) return;  // libuv reaps it; the timer comes back for the rest
-    waitpid(info.si_pid, nullptr, WNOHANG);
-    spdlog::debug("reaped orphan process {}", info.si_pid);
+    if (id != 0) {
+      onExit(id, status);
+    } else {
+      spdlog::debug("reaped orphan process {}", pid);
+    }
   }
 }
 
@@ -842,7 +817,6 @@ int Supervisor::run(config::LoadedConfig first) {
                   runtimePath_, strerror(errno));
     return 1;
   }
-  runtimeExec_ = "/proc/self/fd/" + std::to_string(runtimeFd_);
   table_ = LoadTable::create();
   for (uint32_t i = LoadTable::kSlots; i > 0; --i) freeSlots_.push_back(i - 1);
 
@@ -878,17 +852,14 @@ int Supervisor::run(config::LoadedConfig first) {
         signum);
     signals_.push_back(handle);
   };
-  for (int signum : {SIGTERM, SIGINT, SIGHUP}) watchSignal(signum);
-  if (getpid() == 1) {
-    watchSignal(SIGCHLD);
-    reapTimer_ = new uv_timer_t;
-    uv_timer_init(loop_, reapTimer_);
-    reapTimer_->data = this;
-    uv_timer_start(
-        reapTimer_, [](uv_timer_t* t) { static_cast<Supervisor*>(t->data)->reapOrphans(); }, 1000,
-        1000);
-    uv_unref(reinterpret_cast<uv_handle_t*>(reapTimer_));
-    spdlog::info("running as PID 1: reaping orphaned processes");
+  for (int signum : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) watchSignal(signum);
+  if (getpid() == 1) spdlog::info("running as PID 1: reaping orphaned processes");
+  launcher_ = std::make_unique<RuntimeLauncher>(runtimeFd_, runtimePath_);
+  try {
+    launcher_->start();
+  } catch (std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
   }
 
   try {
@@ -906,15 +877,11 @@ int Supervisor::run(config::LoadedConfig first) {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
   }
   signals_.clear();
-  if (reapTimer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(reapTimer_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    reapTimer_ = nullptr;
-  }
   for (auto& [id, p] : processes_) {
-    if (p->handle != nullptr) uv_process_kill(p->handle, SIGKILL);
+    if (p->pid > 0) ::kill(p->pid, SIGKILL);
     p->dropControl();
   }
+  launcher_.reset();
   admin_.reset();
   current_ = nullptr;
   starting_ = nullptr;

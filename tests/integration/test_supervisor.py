@@ -74,8 +74,23 @@ def children(pid):
     return out
 
 
+def is_runtime(cmdline):
+    """A runtime process: its title (ps) is "colony-runtime: runtime#I generation G"."""
+    return bool(cmdline) and cmdline[0].startswith("colony-runtime: runtime#")
+
+
 def runtime_children(pid):
-    return [c for c in children(pid) if "runtime-process" in c[2]]
+    return [c for c in children(pid) if is_runtime(c[2])]
+
+
+def comm(pid):
+    with open("/proc/%d/comm" % pid) as f:
+        return f.read().strip()
+
+
+def launcher_children(pid):
+    """The runtime launcher (runtime/launcher.h) the supervisor starts runtime processes from."""
+    return [c for c in children(pid) if comm(c[0]) == "colony-launcher"]
 
 
 def free_port():
@@ -253,6 +268,47 @@ class ReloadTest(ServerTestCase):
         self.assertEqual({p["generation"] for p in st["processes"]}, {2})
         self.assertEqual(len(st["processes"]), 2)
 
+    def test_reload_forks_from_the_same_launcher(self):
+        # Runtime processes come from one launcher, started once; they are the supervisor's
+        # children, and ps shows which runtime and generation each is.
+        server = self.start("first")
+        [launcher] = [c[0] for c in launcher_children(server.proc.pid)]
+        titles = sorted(c[2][0] for c in runtime_children(server.proc.pid))
+        self.assertEqual(titles, ["colony-runtime: runtime#0 generation 1",
+                                  "colony-runtime: runtime#1 generation 1"])
+        self.assertEqual({comm(c[0]) for c in runtime_children(server.proc.pid)}, {"colony-runtime"})
+        self.write(server, "main.js", script_answering("second"))
+        self.reload_and_wait(server, 2)
+        self.assertResponse(server.get("/"), 200, "second")
+        self.assertTrue(wait_until(lambda: sorted(c[2][0] for c in runtime_children(server.proc.pid)) == [
+            "colony-runtime: runtime#0 generation 2", "colony-runtime: runtime#1 generation 2"], 10),
+            runtime_children(server.proc.pid))
+        self.assertEqual([c[0] for c in launcher_children(server.proc.pid)], [launcher])
+        os.kill(server.proc.pid, signal.SIGTERM)
+        self.assertEqual(server.proc.wait(timeout=15), 0, server.stderr[-3000:])
+        self.assertFalse(pid_alive(launcher), "the launcher outlived a stopped supervisor")
+
+    def test_killed_launcher_is_replaced(self):
+        server = self.start("before")
+        [launcher] = [c[0] for c in launcher_children(server.proc.pid)]
+        os.kill(launcher, signal.SIGKILL)
+        server.wait_for_stderr("the runtime launcher (pid %d) was killed by signal 9" % launcher)
+        self.assertResponse(server.get("/"), 200, "before")  # serving goes on without it
+        # A crash restart and a reload each need a launcher: a new one is started.
+        [victim] = [p["pid"] for p in status(server)["processes"] if p["index"] == 0]
+        os.kill(victim, signal.SIGKILL)
+        st = wait_until(lambda: (lambda s: s if len(s["processes"]) == 2 and victim not in
+                                 [p["pid"] for p in s["processes"]] and
+                                 all(p["state"] == "serving" for p in s["processes"]) else None)(
+            status(server)), 10)
+        self.assertIsNotNone(st, server.stderr[-3000:])
+        [replacement] = [c[0] for c in launcher_children(server.proc.pid)]
+        self.assertNotEqual(replacement, launcher)
+        self.write(server, "main.js", script_answering("after"))
+        self.reload_and_wait(server, 2)
+        self.assertResponse(server.get("/"), 200, "after")
+        self.assertEqual([c[0] for c in launcher_children(server.proc.pid)], [replacement])
+
     def test_broken_configs_are_rolled_back(self):
         server = self.start("steady")
         # 1. The config does not parse.
@@ -381,10 +437,12 @@ class StopTest(ServerTestCase):
         server = self.serve(config, files, args=["--processes", "2"])
         runtimes = [c[0] for c in runtime_children(server.proc.pid)]
         self.assertEqual(len(runtimes), 2)
+        launchers = [c[0] for c in launcher_children(server.proc.pid)]
+        self.assertEqual(len(launchers), 1)
         os.kill(server.proc.pid, signal.SIGKILL)
         server.proc.wait(timeout=5)
-        self.assertTrue(wait_until(lambda: not any(pid_alive(p) for p in runtimes), 5),
-                        "runtime processes outlived their supervisor")
+        self.assertTrue(wait_until(lambda: not any(pid_alive(p) for p in runtimes + launchers), 5),
+                        "runtime processes or the launcher outlived their supervisor")
 
     def test_crash_restart_backs_off(self):
         config, files = module_worker(script_answering("again"))
@@ -502,7 +560,7 @@ class Pid1Test(ServerTestCase):
                 not [k for k in kids if "sleep" in " ".join(k[2])] and kids
         kids = wait_until(no_zombies, 5)
         self.assertTrue(kids, "zombie children left: %r" % children(colony))
-        self.assertEqual(len([k for k in kids if "runtime-process" in k[2]]), 2)
+        self.assertEqual(len([k for k in kids if is_runtime(k[2])]), 2)
         os.kill(colony, signal.SIGTERM)
         self.assertEqual(server.proc.wait(timeout=10), 0, server.stderr[-3000:])
         self.assertIn("stopped", server.wait_for_stderr("stopped"))
