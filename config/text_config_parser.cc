@@ -1,10 +1,19 @@
 // Text config parsing: a capnp::SchemaFile that serves the config's files (and the built-in
 // schemas), collects every compiler error with its position, and applies the two source fix-ups
-// described in text_config_parser.h. Parsing is repeated (with a fresh SchemaParser) until the
-// errors ask for no new fix-up.
+// described in text_config_parser.h.
+//
+// A parse pass compiles workerd.capnp too, so the fix-ups are decided before the first pass where
+// a token scan of each schema file can tell: a file without a top-level `@<id>;` statement gets
+// its ID, and `field = "text"` gets wrapped when every field of that name in the compiled-in
+// schema is a struct (or group) the shorthand applies to or a type that takes no string at all
+// (only while no file the compiler reads declares a struct of its own). Parsing is repeated
+// (with a fresh SchemaParser) when the errors ask for a fix-up the scan missed, or fall inside one
+// it decided (that one is taken back), so the result is the same as finding every fix-up from
+// the compiler's errors, in fewer passes.
 #include "config/text_config_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,15 +33,39 @@ namespace colony::config {
 
 namespace {
 
-constexpr int kMaxParsePasses = 4;
+constexpr int kMaxParsePasses = 6;
 constexpr std::string_view kMissingIdMessage = "File does not declare an ID.";
 constexpr std::string_view kTypeMismatchPrefix = "Type mismatch; expected ";
+constexpr std::string_view kGroupTypeName = "group";  // how that message names any group
+
+// How a file came to be read: as the main config, as a schema its importer `import`s, as data
+// its importer `embed`s, or unknown (both, or a path the scan could not match).
+enum class FileRole { kMain, kImport, kEmbed, kUnknown };
+
+// `field = "text"` directly inside parentheses (after `(` or `,`, before `,` or `)`).
+struct StringAssignment {
+  std::string field;
+  uint32_t start;  // the opening quote
+  uint32_t end;    // one past the closing quote
+};
+
+// What a token scan of a .capnp source shows before the compiler sees it.
+struct SourceScan {
+  bool declaresId = false;        // a top-level statement `@<integer>;`
+  bool declaresStruct = false;    // the keyword `struct` anywhere
+  std::set<std::string> imports;  // string literals following `import`, as written
+  std::set<std::string> embeds;   // string literals following `embed`, as written
+  std::vector<StringAssignment> stringAssignments;
+};
 
 // Source changes made to one file before the compiler sees it.
 struct FileFixups {
+  bool planned = false;  // the scan's fix-ups have been decided
   bool appendId = false;
+  bool idFromScan = false;  // appendId was decided by the scan, not asked for by the compiler
   // Original byte ranges of string literals to wrap as `(<field> = "...")`.
   std::map<uint32_t, std::pair<uint32_t, std::string>> wraps;  // start -> (end, field)
+  std::set<uint32_t> wrapsFromScan;                            // starts of wraps decided by the scan
 };
 
 // Text inserted into a file by its fix-ups: (original offset, length), in offset order.
@@ -53,6 +86,8 @@ struct FileRecord {
   std::string rewritten;
   Insertions insertions;
   bool isConfigSource = false;  // the main file or a .capnp file it imports (not embedded data)
+  std::optional<SourceScan> scan;        // for files that may be schemas
+  std::optional<uint32_t> appendedIdAt;  // where the appended ID starts in `rewritten`
 };
 
 uint64_t derivedFileId(std::string_view key) {
@@ -64,11 +99,111 @@ uint64_t derivedFileId(std::string_view key) {
   return hash | (1ull << 63);  // file IDs must have the top bit set
 }
 
+struct Token {
+  enum Kind { kIdentifier, kNumber, kString, kSymbol } kind;
+  uint32_t start;
+  uint32_t end;
+};
+
+// Splits capnp source into tokens the way the capnp lexer does as far as it matters here:
+// `#` comments and whitespace are skipped, `"..."` (one line, backslash escapes) is one token,
+// identifiers and numbers are runs of letters, digits and `_`, anything else is one symbol.
+std::vector<Token> tokenize(std::string_view text) {
+  std::vector<Token> tokens;
+  auto isWordChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    char c = text[i];
+    if (c == '#') {
+      while (i < n && text[i] != '\n') ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    Token::Kind kind = Token::kSymbol;
+    if (c == '"') {
+      ++i;
+      while (i < n && text[i] != '"' && text[i] != '\n') {
+        if (text[i] == '\\' && i + 1 < n && text[i + 1] != '\n') ++i;  // escaped character
+        ++i;
+      }
+      if (i < n && text[i] == '"') ++i;  // a string does not continue past the line's end
+      kind = Token::kString;
+    } else if (isWordChar(c)) {
+      kind = std::isdigit(static_cast<unsigned char>(c)) ? Token::kNumber : Token::kIdentifier;
+      while (i < n && isWordChar(text[i])) ++i;
+    } else {
+      ++i;
+    }
+    tokens.push_back({kind, static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
+  }
+  return tokens;
+}
+
+SourceScan scanSource(std::string_view text) {
+  SourceScan scan;
+  std::vector<Token> tokens = tokenize(text);
+  auto isSymbol = [&](size_t i, char c) {
+    return i < tokens.size() && tokens[i].kind == Token::kSymbol && text[tokens[i].start] == c;
+  };
+  auto spelling = [&](size_t i) {
+    return text.substr(tokens[i].start, tokens[i].end - tokens[i].start);
+  };
+  auto isKind = [&](size_t i, Token::Kind kind) {
+    return i < tokens.size() && tokens[i].kind == kind;
+  };
+  auto isString = [&](size_t i) {  // a complete string literal
+    return isKind(i, Token::kString) && spelling(i).size() >= 2 && spelling(i).back() == '"';
+  };
+  int depth = 0;              // (, [ and { not yet closed
+  size_t statementStart = 0;  // first token of the current top-level statement
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].kind == Token::kSymbol) {
+      char c = text[tokens[i].start];
+      if (c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ')' || c == ']' || c == '}') {
+        if (depth > 0) --depth;
+        if (c == '}' && depth == 0) statementStart = i + 1;  // a block ends its statement
+      } else if (c == ';' && depth == 0) {
+        if (i == statementStart + 2 && isSymbol(statementStart, '@') &&
+            isKind(statementStart + 1, Token::kNumber)) {
+          scan.declaresId = true;
+        }
+        statementStart = i + 1;
+      }
+      continue;
+    }
+    if (tokens[i].kind != Token::kIdentifier) continue;
+    std::string_view word = spelling(i);
+    if (word == "struct") {
+      scan.declaresStruct = true;
+    } else if ((word == "import" || word == "embed") && isString(i + 1)) {
+      std::string_view literal = spelling(i + 1);
+      (word == "import" ? scan.imports : scan.embeds)
+          .emplace(literal.substr(1, literal.size() - 2));
+    } else if (i > 0 && (isSymbol(i - 1, '(') || isSymbol(i - 1, ',')) && isSymbol(i + 1, '=') &&
+               isString(i + 2) && (isSymbol(i + 3, ',') || isSymbol(i + 3, ')'))) {
+      scan.stringAssignments.push_back(
+          {std::string(word), tokens[i + 2].start, tokens[i + 2].end});
+    }
+  }
+  return scan;
+}
+
+const std::map<std::string, std::string>& shorthandFieldsByName();
+
 // Everything shared by the SchemaFiles of one parse pass.
 struct ParseSession {
   const kj::ReadableDirectory* builtinDir = nullptr;
   std::vector<std::pair<const kj::ReadableDirectory*, std::string>> importDirs;  // dir, display
   std::map<std::string, FileFixups> fixups;  // by file key
+  bool wrapAhead = true;              // the scan may decide string wraps
+  bool sawStructDeclaration = false;  // a file the compiler read declares a struct
   std::vector<CollectedError> errors;
   std::map<std::string, FileRecord> files;  // by file key
   std::vector<std::string> fileOrder;        // keys, in first-read order
@@ -81,25 +216,30 @@ std::string fileKey(const kj::ReadableDirectory& dir, const kj::Path& path) {
 class ConfigSchemaFile final : public capnp::SchemaFile {
  public:
   ConfigSchemaFile(ParseSession& session, const kj::ReadableDirectory& dir, kj::Path path,
-                   std::string displayName, bool builtin)
+                   std::string displayName, bool builtin, FileRole role)
       : session(session), dir(dir), path(kj::mv(path)), displayName(kj::mv(displayName)),
-        builtin(builtin), key(fileKey(dir, this->path)) {}
+        builtin(builtin), role(role), key(fileKey(dir, this->path)) {}
 
   kj::StringPtr getDisplayName() const override { return displayName.c_str(); }
 
   kj::Array<const char> readContent() const override {
     kj::Array<kj::byte> bytes = dir.openFile(path)->readAllBytes();
     std::string original(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-    auto found = session.fixups.find(key);
-    bool isMain = session.fileOrder.empty() && session.files.empty();
     FileRecord record{displayName, {}, {}, {},
-                      !builtin && (isMain || displayName.ends_with(".capnp"))};
-    if (found == session.fixups.end()) {
+                      !builtin && (role == FileRole::kMain || displayName.ends_with(".capnp"))};
+    const FileFixups* fixups = nullptr;
+    if (!builtin && role != FileRole::kEmbed) {  // embedded data is never changed
+      record.scan = scanSource(original);
+      FileFixups& planned = session.fixups[key];
+      if (!planned.planned) planAhead(*record.scan, planned);
+      fixups = &planned;
+    }
+    if (fixups == nullptr || (!fixups->appendId && fixups->wraps.empty())) {
       if (!builtin) record.original = original;  // errors may need it for positions / fix-ups
       remember(kj::mv(record));
       return bytes.releaseAsChars();
     }
-    record.rewritten = applyFixups(original, found->second, record.insertions);
+    record.rewritten = applyFixups(original, *fixups, record);
     record.original = kj::mv(original);
     kj::Array<char> content = kj::heapArray<char>(record.rewritten.data(), record.rewritten.size());
     remember(kj::mv(record));
@@ -110,13 +250,16 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
     if (importPath.startsWith("/")) {
       kj::Path relative = kj::Path::parse(importPath.slice(1));
       if (session.builtinDir->exists(relative)) {
-        return kj::Own<capnp::SchemaFile>(kj::heap<ConfigSchemaFile>(
-            session, *session.builtinDir, kj::mv(relative), importPath.cStr(), true));
+        return kj::Own<capnp::SchemaFile>(
+            kj::heap<ConfigSchemaFile>(session, *session.builtinDir, kj::mv(relative),
+                                       importPath.cStr(), true, FileRole::kImport));
       }
       for (auto& [importDir, importDisplay] : session.importDirs) {
         if (importDir->exists(relative)) {
-          return kj::Own<capnp::SchemaFile>(kj::heap<ConfigSchemaFile>(
-              session, *importDir, kj::mv(relative), importDisplay + importPath.cStr(), false));
+          return kj::Own<capnp::SchemaFile>(
+              kj::heap<ConfigSchemaFile>(session, *importDir, kj::mv(relative),
+                                         importDisplay + importPath.cStr(), false,
+                                         roleOf(importPath)));
         }
       }
       return nullptr;
@@ -133,8 +276,8 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
       std::string display = slash == std::string::npos
                                 ? std::string(importPath.cStr())
                                 : displayName.substr(0, slash + 1) + importPath.cStr();
-      return kj::Own<capnp::SchemaFile>(
-          kj::heap<ConfigSchemaFile>(session, dir, kj::mv(*t), kj::mv(display), builtin));
+      return kj::Own<capnp::SchemaFile>(kj::heap<ConfigSchemaFile>(
+          session, dir, kj::mv(*t), kj::mv(display), builtin, roleOf(importPath)));
     }
     return nullptr;
   }
@@ -155,8 +298,37 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
     if (session.files.emplace(key, kj::mv(record)).second) session.fileOrder.push_back(key);
   }
 
+  // How this file's text refers to `importPath`.
+  FileRole roleOf(kj::StringPtr importPath) const {
+    auto file = session.files.find(key);
+    if (file == session.files.end() || !file->second.scan) return FileRole::kUnknown;
+    const SourceScan& scan = *file->second.scan;
+    bool imported = scan.imports.count(importPath.cStr()) > 0;
+    bool embedded = scan.embeds.count(importPath.cStr()) > 0;
+    if (imported == embedded) return FileRole::kUnknown;
+    return imported ? FileRole::kImport : FileRole::kEmbed;
+  }
+
+  // Decides the fix-ups the scan can tell before the compiler runs.
+  void planAhead(const SourceScan& scan, FileFixups& fixups) const {
+    fixups.planned = true;
+    if (scan.declaresStruct) session.sawStructDeclaration = true;
+    if (role != FileRole::kMain && role != FileRole::kImport) return;  // may be embedded data
+    if (!scan.declaresId) fixups.appendId = fixups.idFromScan = true;
+    if (!session.wrapAhead || session.sawStructDeclaration) return;
+    for (const StringAssignment& assignment : scan.stringAssignments) {
+      auto field = shorthandFieldsByName().find(assignment.field);
+      if (field == shorthandFieldsByName().end()) continue;
+      if (fixups.wraps.emplace(assignment.start, std::make_pair(assignment.end, field->second))
+              .second) {
+        fixups.wrapsFromScan.insert(assignment.start);
+      }
+    }
+  }
+
   std::string applyFixups(const std::string& original, const FileFixups& fixups,
-                          Insertions& insertions) const {
+                          FileRecord& record) const {
+    Insertions& insertions = record.insertions;
     std::string out;
     size_t copied = 0;
     for (auto& [start, endAndField] : fixups.wraps) {
@@ -173,6 +345,7 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
     }
     out.append(original, copied);
     if (fixups.appendId) {
+      record.appendedIdAt = out.size();
       out += kj::str("\n@0x", kj::hex(derivedFileId(key)), ";\n").cStr();
     }
     return out;
@@ -183,6 +356,7 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
   kj::Path path;
   std::string displayName;
   bool builtin;
+  FileRole role;
   std::string key;
 };
 
@@ -215,15 +389,22 @@ ConfigProblem problemAt(const std::string& file, const std::string& text, uint32
 // Struct short name -> name of its first field, for structs of the compiled-in schema whose
 // first field is Text (the only ones a plain string can stand for). Names shared by structs
 // that disagree are left out.
+// Calls fn(schema) for every struct of the compiled-in schema (Config and all it uses).
+template <typename F>
+void forEachCompiledStruct(F&& fn) {
+  capnp::SchemaLoader loader;
+  loader.loadCompiledTypeAndDependencies<Config>();
+  for (capnp::Schema schema : loader.getAllLoaded()) {
+    if (schema.getProto().isStruct()) fn(schema.asStruct());
+  }
+}
+
 const std::map<std::string, std::string>& stringShorthandFields() {
   static const auto* table = [] {
     auto* result = new std::map<std::string, std::string>();
     std::set<std::string> ambiguous;
-    capnp::SchemaLoader loader;
-    loader.loadCompiledTypeAndDependencies<Config>();
-    for (capnp::Schema schema : loader.getAllLoaded()) {
-      if (!schema.getProto().isStruct()) continue;
-      auto fields = schema.asStruct().getFields();
+    forEachCompiledStruct([&](capnp::StructSchema schema) {
+      auto fields = schema.getFields();
       std::string name = schema.getShortDisplayName().cStr();
       std::string field;
       if (fields.size() > 0 && fields[0].getType().isText()) {
@@ -231,11 +412,71 @@ const std::map<std::string, std::string>& stringShorthandFields() {
       }
       auto [it, inserted] = result->emplace(name, field);
       if (!inserted && it->second != field) ambiguous.insert(name);
-    }
+    });
     for (auto& name : ambiguous) result->erase(name);
     for (auto it = result->begin(); it != result->end();) {
       it = it->second.empty() ? result->erase(it) : std::next(it);
     }
+    return result;
+  }();
+  return *table;
+}
+
+// Group field name -> the group's first field, for groups of the compiled-in schema whose first
+// field is Text. Names shared by groups that disagree are left out.
+const std::map<std::string, std::string>& groupShorthandFields() {
+  static const auto* table = [] {
+    auto* result = new std::map<std::string, std::string>();
+    std::set<std::string> ambiguous;
+    forEachCompiledStruct([&](capnp::StructSchema schema) {
+      for (capnp::StructSchema::Field field : schema.getFields()) {
+        if (!field.getProto().isGroup()) continue;
+        auto groupFields = field.getType().asStruct().getFields();
+        std::string first;
+        if (groupFields.size() > 0 && groupFields[0].getType().isText()) {
+          first = groupFields[0].getProto().getName().cStr();
+        }
+        auto [it, inserted] = result->emplace(field.getProto().getName().cStr(), first);
+        if (first.empty() || it->second != first) ambiguous.insert(it->first);
+      }
+    });
+    for (auto& name : ambiguous) result->erase(name);
+    return result;
+  }();
+  return *table;
+}
+
+// Field name -> the field a plain string assigned to it stands for, for the field names that in
+// the structs of the compiled-in schema have a struct type (or group) the shorthand applies to,
+// always with the same first field, or else a type that takes neither a string nor a struct
+// (Void, numbers, enums, lists...). A string given for such a field either needs the
+// shorthand's wrap or is an error with or without it.
+const std::map<std::string, std::string>& shorthandFieldsByName() {
+  static const auto* table = [] {
+    auto* result = new std::map<std::string, std::string>();
+    std::set<std::string> excluded;
+    forEachCompiledStruct([&](capnp::StructSchema schema) {
+      for (capnp::StructSchema::Field field : schema.getFields()) {
+        std::string name = field.getProto().getName().cStr();
+        capnp::Type type = field.getType();
+        if (!type.isStruct()) {
+          if (type.isText() || type.isData()) excluded.insert(name);
+          continue;  // other types take no string and no struct literal
+        }
+        const std::map<std::string, std::string>& table =
+            field.getProto().isGroup() ? groupShorthandFields() : stringShorthandFields();
+        auto found = table.find(field.getProto().isGroup()
+                                    ? name
+                                    : std::string(type.asStruct().getShortDisplayName().cStr()));
+        if (found == table.end()) {
+          excluded.insert(name);
+          continue;
+        }
+        auto [it, inserted] = result->emplace(name, found->second);
+        if (it->second != found->second) excluded.insert(name);
+      }
+    });
+    for (auto& name : excluded) result->erase(name);
     return result;
   }();
   return *table;
@@ -266,9 +507,8 @@ bool planFixups(ParseSession& session) {
     if (!std::string_view(error.message).starts_with(kTypeMismatchPrefix)) continue;
     std::string typeName = error.message.substr(kTypeMismatchPrefix.size());
     if (!typeName.empty() && typeName.back() == '.') typeName.pop_back();
-    auto field = stringShorthandFields().find(typeName);
     auto file = session.files.find(error.fileKey);
-    if (field == stringShorthandFields().end() || file == session.files.end()) continue;
+    if (file == session.files.end()) continue;
     const FileRecord& record = file->second;
     const std::string& seen = record.insertions.empty() && record.rewritten.empty()
                                   ? record.original
@@ -277,9 +517,64 @@ bool planFixups(ParseSession& session) {
     if (seen[error.startByte] != '"' || seen[error.endByte - 1] != '"') continue;
     uint32_t start = originalOffset(record.insertions, error.startByte);
     uint32_t end = originalOffset(record.insertions, error.endByte);
-    if (fixups.wraps.emplace(start, std::make_pair(end, field->second)).second) added = true;
+    const std::string* field = nullptr;
+    if (typeName == kGroupTypeName) {
+      // The compiler names no group; the field the string was assigned to tells which it is.
+      if (!record.scan) continue;
+      for (const StringAssignment& assignment : record.scan->stringAssignments) {
+        if (assignment.start != start) continue;
+        auto found = groupShorthandFields().find(assignment.field);
+        if (found != groupShorthandFields().end()) field = &found->second;
+      }
+    } else {
+      auto found = stringShorthandFields().find(typeName);
+      if (found != stringShorthandFields().end()) field = &found->second;
+    }
+    if (field == nullptr) continue;
+    if (fixups.wraps.emplace(start, std::make_pair(end, *field)).second) added = true;
   }
   return added;
+}
+
+// Takes back the fix-ups decided by the scan that one pass's errors fall inside of. Returns true
+// if any was taken back.
+bool retractScannedFixups(ParseSession& session) {
+  bool retracted = false;
+  for (const CollectedError& error : session.errors) {
+    auto fixups = session.fixups.find(error.fileKey);
+    auto file = session.files.find(error.fileKey);
+    if (fixups == session.fixups.end() || file == session.files.end()) continue;
+    FileFixups& planned = fixups->second;
+    const FileRecord& record = file->second;
+    if (planned.idFromScan && record.appendedIdAt && error.startByte >= *record.appendedIdAt) {
+      planned.appendId = planned.idFromScan = false;
+      retracted = true;
+    }
+    uint32_t start = originalOffset(record.insertions, error.startByte);
+    uint32_t end = std::max(originalOffset(record.insertions, error.endByte), start + 1);
+    for (auto it = planned.wrapsFromScan.begin(); it != planned.wrapsFromScan.end();) {
+      auto wrap = planned.wraps.find(*it);
+      if (wrap != planned.wraps.end() && (start >= wrap->second.first || end <= wrap->first)) {
+        ++it;
+        continue;
+      }
+      if (wrap != planned.wraps.end()) planned.wraps.erase(wrap);
+      it = planned.wrapsFromScan.erase(it);
+      retracted = true;
+    }
+  }
+  return retracted;
+}
+
+// Takes back every string wrap decided by the scan. Returns true if there was one.
+bool retractScannedWraps(ParseSession& session) {
+  bool retracted = false;
+  for (auto& [key, planned] : session.fixups) {
+    for (uint32_t start : planned.wrapsFromScan) planned.wraps.erase(start);
+    retracted = retracted || !planned.wrapsFromScan.empty();
+    planned.wrapsFromScan.clear();
+  }
+  return retracted;
 }
 
 std::vector<ConfigProblem> describeErrors(const ParseSession& session) {
@@ -342,14 +637,23 @@ ParsedTextConfig parseTextConfig(const std::string& path, const std::string& con
     capnp::ParsedSchema fileSchema;
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
       fileSchema = parser.parseFile(
-          kj::heap<ConfigSchemaFile>(session, root, mainPath.clone(), path, false));
+          kj::heap<ConfigSchemaFile>(session, root, mainPath.clone(), path, false,
+                                     FileRole::kMain));
     })) {
       if (session.errors.empty()) {
         session.errors.push_back({"", path, 0, 0, exception->getDescription().cStr()});
       }
     }
+    // A struct declared by the config's own files may have fields named like the compiled-in
+    // schema's, so the scan's string wraps are no longer certain: parse again without them.
+    if (session.sawStructDeclaration && session.wrapAhead) {
+      session.wrapAhead = false;
+      if (retractScannedWraps(session)) continue;
+    }
     if (!session.errors.empty()) {
-      if (pass < kMaxParsePasses && planFixups(session)) continue;
+      if (pass < kMaxParsePasses && (retractScannedFixups(session) || planFixups(session))) {
+        continue;
+      }
       throw ConfigError(describeErrors(session));
     }
 

@@ -3,14 +3,19 @@
 #include "config/config_loader.h"
 
 #include <gtest/gtest.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
 
 #include <capnp/serialize.h>
 
 #include "config/config_validator.h"
+#include "config/text_config_parser.h"
 
 namespace colony::config {
 namespace {
@@ -114,6 +119,185 @@ TEST(ConfigLoader, FileWithoutIdLoadsAndOneWithIdToo) {
   auto withId = dir.write("b.capnp", "@0xd0a1b2c3d4e5f607;\n" + simpleConfig());
   EXPECT_EQ(loadConfig(optionsFor(withoutId)).get().getServices().size(), 1u);
   EXPECT_EQ(loadConfig(optionsFor(withId)).get().getServices().size(), 1u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source fix-ups decided before parsing (file IDs, string shorthand)
+
+// How often each file directly in `dir` is opened while `action` runs, by name. The text config
+// parser reads each .capnp file once per parse pass.
+std::map<std::string, int> opensDuring(const fs::path& dir, const std::function<void()>& action) {
+  std::map<std::string, int> opens;
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  if (fd < 0) return opens;
+  // Closes are watched too so that two opens in a row are not merged into one event.
+  EXPECT_GE(inotify_add_watch(fd, dir.c_str(), IN_OPEN | IN_CLOSE), 0);
+  action();
+  alignas(inotify_event) char buffer[8192];
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    for (char* p = buffer; p < buffer + n;) {
+      auto* event = reinterpret_cast<inotify_event*>(p);
+      if (event->len > 0 && (event->mask & (IN_OPEN | IN_ISDIR)) == IN_OPEN) ++opens[event->name];
+      p += sizeof(inotify_event) + event->len;
+    }
+  }
+  close(fd);
+  return opens;
+}
+
+// Parses `path` and returns how many times its file was read.
+int passesFor(const TempDir& dir, const std::string& path) {
+  auto opens = opensDuring(dir.path, [&] { parseTextConfig(path, "", {}); });
+  return opens[fs::path(path).filename().string()];
+}
+
+TEST(TextConfigFixups, ConfigWithoutIdUsingShorthandsIsParsedOnce) {
+  TempDir dir;
+  dir.write("workers.capnp",
+      "using Workerd = import \"/workerd/workerd.capnp\";\n"
+      "const main :Workerd.Worker = (serviceWorkerScript = embed \"w.js\",\n"
+      "  compatibilityDate = \"2024-01-01\", globalOutbound = \"internet\");\n");
+  dir.write("w.js", "addEventListener('fetch', () => {});");
+  auto path = dir.write("config.capnp",
+      "using Workerd = import \"/workerd/workerd.capnp\";\n"
+      "using Workers = import \"workers.capnp\";\n"
+      "const config :Workerd.Config = (\n"
+      "  services = [ (name = \"main\", worker = Workers.main) ],\n"
+      "  sockets = [ (name = \"http\", address = \"*:8080\", http = (), service = \"main\") ]);\n");
+  std::map<std::string, int> opens;
+  std::optional<LoadedConfig> loaded;
+  opens = opensDuring(dir.path, [&] { loaded.emplace(loadConfig(optionsFor(path))); });
+  EXPECT_EQ(opens["config.capnp"], 1);
+  EXPECT_EQ(opens["workers.capnp"], 1);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->get().getSockets()[0].getService().getName(), "main");
+  auto worker = loaded->get().getServices()[0].getWorker();
+  EXPECT_EQ(worker.getGlobalOutbound().getName(), "internet");
+  EXPECT_EQ(worker.getServiceWorkerScript(), "addEventListener('fetch', () => {});");
+}
+
+TEST(TextConfigFixups, DeclaredIdIsKeptAndNoSecondOneAdded) {
+  const std::string id = "@0xd0a1b2c3d4e5f607;";
+  const std::string body = simpleConfig();
+  const std::string afterUsing = body.substr(body.find('\n') + 1);
+  const std::vector<std::string> sources = {
+      id + "\n" + body,
+      "# A config. @0x1234 is not its ID,\n\n   # nor \"@0x99;\"\n" + id + "\n" + body,
+      "using Workerd = import \"/workerd/workerd.capnp\"; " + id + "  # same line\n" + afterUsing,
+      body + "@  # the ID, spread over lines\n  0xd0a1b2c3d4e5f607\n;",
+      body + "@9223372036854775809;\n",  // decimal
+  };
+  for (const std::string& source : sources) {
+    TempDir dir;
+    auto path = dir.write("config.capnp", source);
+    EXPECT_EQ(passesFor(dir, path), 1) << source;
+    EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u) << source;
+  }
+  // After a block the next top-level statement starts; a struct is declared, so the string
+  // shorthand is found by the compiler (a second pass), but there is still only one ID.
+  TempDir dir;
+  auto path = dir.write("config.capnp", "struct Extra { x @0 :UInt8; } " + id + "\n" + body);
+  EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u);
+}
+
+TEST(TextConfigFixups, AtZeroXThatIsNoFileIdStatementStillGetsAnId) {
+  const std::string id = "@0xd0a1b2c3d4e5f607";
+  const std::vector<std::string> sources = {
+      "# " + id + ";\n" + simpleConfig(),
+      simpleConfig() + "const note :Text = \"" + id + ";\";  # a string\n",
+      simpleConfig() + "const escaped :Text = \"\\\"" + id + ";\";\n",
+      simpleConfig() + "const list :List(Text) = [\"a\", \"b\"]; const n :UInt64 = 0x1;\n",
+  };
+  for (const std::string& source : sources) {
+    TempDir dir;
+    auto path = dir.write("config.capnp", source);
+    EXPECT_EQ(passesFor(dir, path), 1) << source;
+    EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u) << source;
+  }
+  // A nested declaration's ID is not the file's.
+  TempDir dir;
+  auto path = dir.write("config.capnp",
+                        "struct Extra " + id + " { x @0 :UInt8; }\n" + simpleConfig());
+  EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u);
+}
+
+TEST(TextConfigFixups, OwnStructsTurnOffShorthandGuessing) {
+  // `service = "main"` here is not workerd's field: a struct of the config's own with a
+  // struct-typed `service` must not get workerd's shorthand (the compiler's error stands),
+  // whether it is declared in the main file or in a file imported after the guess was made.
+  const std::string types =
+      "struct Target { name @0 :Text; }\n"
+      "struct Route { service @0 :Target; }\n";
+  {
+    TempDir dir;
+    auto path = dir.write("config.capnp",
+        types + simpleConfig() + "const route :Route = (service = \"main\");\n");
+    std::string error = loadError(path);
+    EXPECT_CONTAINS(error, path + ":13:33: ");
+    EXPECT_CONTAINS(error, "expected Target");
+  }
+  {
+    TempDir dir;
+    dir.write("types.capnp", types);
+    auto path = dir.write("config.capnp",
+        "using Types = import \"types.capnp\";\n" + simpleConfig() +
+        "const route :Types.Route = (service = \"main\");\n");
+    std::string error = loadError(path);
+    EXPECT_CONTAINS(error, path + ":12:39: ");
+    EXPECT_CONTAINS(error, "expected Target");
+  }
+  {
+    // A Text field named like workerd's struct-typed one keeps its string.
+    TempDir dir;
+    auto path = dir.write("config.capnp",
+        "struct Note { service @0 :Text; }\nconst note :Note = (service = \"main\");\n" +
+        simpleConfig());
+    EXPECT_EQ(loadConfig(optionsFor(path)).get().getSockets()[0].getService().getName(), "main");
+  }
+}
+
+TEST(TextConfigFixups, StringForAVoidFieldOfTheSameNameIsStillAnError) {
+  // Worker.Binding.Type has `service :Void`; a string there is an error either way, reported
+  // where it was written.
+  TempDir dir;
+  auto path = dir.write("config.capnp", simpleConfig(
+      "      bindings = [ (name = \"P\", parameter = (type = (service = \"x\"))) ],\n"));
+  std::string error = loadError(path);
+  EXPECT_CONTAINS(error, path + ":7:64: ");
+  EXPECT_CONTAINS(error, "Void");
+}
+
+TEST(TextConfigFixups, StringForAGroupMeansItsFirstField) {
+  // As workerd reads it: `memoryCache = "c"` is `memoryCache = (id = "c")`. Found by the scan
+  // (one pass), and by the compiler's error when a struct of the config's own turns the scan's
+  // guesses off.
+  for (const std::string& prefix : {std::string(), std::string("struct Own { x @0 :Text; }\n")}) {
+    TempDir dir;
+    auto path = dir.write("config.capnp", prefix + simpleConfig(
+        "      bindings = [ (name = \"C\", memoryCache = \"c\"),\n"
+        "                   (name = \"L\", workerLoader = \"l\") ],\n"));
+    EXPECT_EQ(passesFor(dir, path), prefix.empty() ? 1 : 2);
+    ParsedTextConfig parsed = parseTextConfig(path, "", {});
+    kj::ArrayPtr<const capnp::word> segments[1] = {parsed.canonicalConfig};
+    capnp::SegmentArrayMessageReader reader(segments);
+    auto bindings = reader.getRoot<Config>().getServices()[0].getWorker().getBindings();
+    ASSERT_EQ(bindings.size(), 2u);
+    EXPECT_EQ(bindings[0].getMemoryCache().getId(), "c");
+    EXPECT_EQ(bindings[1].getWorkerLoader().getId(), "l");
+  }
+}
+
+TEST(TextConfigFixups, EmbeddedCapnpFileIsUnchangedData) {
+  TempDir dir;
+  const std::string data = "const x :Text = \"no ID here\";\n";
+  dir.write("data.capnp", data);
+  auto path = dir.write("config.capnp", simpleConfig(
+      "      bindings = [ (name = \"SCHEMA\", text = embed \"data.capnp\") ],\n"));
+  auto binding = loadConfig(optionsFor(path)).get().getServices()[0].getWorker().getBindings()[0];
+  EXPECT_EQ(std::string(binding.getText().cStr()), data);
 }
 
 TEST(ConfigLoader, TestConfigWithOtherExtensionAndNoSockets) {
@@ -398,6 +582,22 @@ TEST(ConfigLoaderErrors, PositionsStayRightAfterStringShorthand) {
       "  services = [ (name = \"main\", worker = (serviceWorkerScript = \"\")) ],\n"
       "  sockets = [ (name = \"http\", service = \"main\", address = 7) ]);\n");
   EXPECT_CONTAINS(loadError(path), path + ":4:59: ");
+}
+
+TEST(ConfigLoaderErrors, PositionsInAFileWithoutIdStayRight) {
+  TempDir dir;
+  // No ID (one is appended) and shorthands wrapped before parsing; the errors on the last line
+  // (no newline at its end) and after a shorthand on line 4 keep their original positions.
+  auto path = dir.write("config.capnp",
+      "using Workerd = import \"/workerd/workerd.capnp\";\n"
+      "const config :Workerd.Config = (\n"
+      "  services = [ (name = \"main\", worker = (serviceWorkerScript = \"\")) ],\n"
+      "  sockets = [ (name = \"http\", service = \"main\", http = 1) ]);\n"
+      "const broken :Text = 12;");
+  std::string error = loadError(path);
+  EXPECT_CONTAINS(error, path + ":4:56: ");
+  EXPECT_CONTAINS(error, path + ":5:22: ");
+  EXPECT_EQ(error.find("ID"), std::string::npos) << error;
 }
 
 TEST(ConfigLoaderErrors, FailedImportAndEmbed) {
