@@ -41,12 +41,7 @@ RuntimeLauncher::RuntimeLauncher(int binaryFd, std::string binaryPath)
 }
 
 RuntimeLauncher::~RuntimeLauncher() {
-  if (channel_ >= 0) ::close(channel_);
-  if (pid_ > 0) {
-    // EOF on its socket ends the launcher at once.
-    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  }
+  if (pid_ > 0) discard();  // it has no work of its own to finish
 }
 
 void RuntimeLauncher::start() {

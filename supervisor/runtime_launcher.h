@@ -25,7 +25,7 @@ class RuntimeLauncher {
   // `binaryFd`: the runtime binary, opened O_PATH (executed as /proc/self/fd/N); `binaryPath`: its
   // path, for argv[0] and messages. Makes this process a child subreaper.
   RuntimeLauncher(int binaryFd, std::string binaryPath);
-  ~RuntimeLauncher();  // closes the socket (the launcher exits) and reaps the launcher
+  ~RuntimeLauncher();  // stops and reaps the launcher
   RuntimeLauncher(const RuntimeLauncher&) = delete;
   RuntimeLauncher& operator=(const RuntimeLauncher&) = delete;
 
