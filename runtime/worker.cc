@@ -16,6 +16,7 @@
 #include "runtime/api/websocket.h"
 #include "runtime/builtins.h"
 #include "runtime/durable_objects/object_host.h"
+#include "runtime/http/http_server.h"
 #include "runtime/http_status.h"
 #include "runtime/js_util.h"
 #include "runtime/module_registry.h"
@@ -437,8 +438,11 @@ class Worker::Entrypoint final : public kj::HttpService {
   }
 
   kj::Promise<void> sendInternalError(Response& response) {
+    // Straight to a client, the connection closes after it, as after workerd's 500 page.
+    if (auto* closable = dynamic_cast<http::ClosableResponse*>(&response)) {
+      closable->closeConnectionAfterResponse();
+    }
     kj::HttpHeaders headers(worker_.host_.headerTable);
-    headers.set(kj::HttpHeaderId::CONNECTION, "close");
     static constexpr kj::StringPtr body = "Internal Server Error"_kj;
     auto stream = response.send(500, "Internal Server Error", headers, uint64_t(body.size()));
     auto write = stream->write(body.begin(), body.size());

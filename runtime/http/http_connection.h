@@ -27,7 +27,8 @@ class Connection;
 // (its operations then fail with DISCONNECTED).
 class Exchange final : public kj::Refcounted,
                        public kj::AsyncInputStream,
-                       public kj::HttpService::Response {
+                       public kj::HttpService::Response,
+                       public ClosableResponse {
  public:
   enum class Framing { kNone, kFixed, kChunked, kCloseDelimited };
 
@@ -58,6 +59,9 @@ class Exchange final : public kj::Refcounted,
                                       const kj::HttpHeaders& headers,
                                       kj::Maybe<uint64_t> expectedBodySize = nullptr) override;
   kj::Own<kj::WebSocket> acceptWebSocket(const kj::HttpHeaders& headers) override;
+
+  // --- ClosableResponse ----------------------------------------------------------------------
+  void closeConnectionAfterResponse() override { closeRequested_ = true; }
 
   // --- used by the connection and the response body stream ----------------------------------
   // Answers with a complete small response built by the server (errors, 500).
@@ -103,6 +107,7 @@ class Exchange final : public kj::Refcounted,
   bool endQueued_ = false;      // end of body (chunked terminator) queued to the socket
   bool serviceDone_ = false;
   bool closeAfter_ = false;     // the connection closes after this response
+  bool closeRequested_ = false; // ... because the service asked (says so even to HTTP/1.0)
   bool continueSent_ = false;
   Framing framing_ = Framing::kNone;
   uint64_t bodyRemaining_ = 0;  // kFixed: bytes still due

@@ -23,6 +23,14 @@ uv_buf_t bufOf(kj::StringPtr text) {
 }
 
 // Headers the server writes itself from the response framing: never copied from the service.
+// The Connection header a response carries. HTTP/1.0 closes unless told to keep the connection,
+// HTTP/1.1 keeps it unless told to close; a close the service asked for is always said.
+kj::StringPtr connectionHeaderFor(bool http10, bool closeAfter, bool closeRequested) {
+  if (closeRequested) return "Connection: close\r\n"_kj;
+  if (http10) return closeAfter ? ""_kj : "Connection: keep-alive\r\n"_kj;
+  return closeAfter ? "Connection: close\r\n"_kj : ""_kj;
+}
+
 bool isFramingHeader(kj::HttpHeaderId id) {
   return id == kj::HttpHeaderId::CONNECTION || id == kj::HttpHeaderId::KEEP_ALIVE ||
          id == kj::HttpHeaderId::TRANSFER_ENCODING || id == kj::HttpHeaderId::UPGRADE ||
@@ -182,12 +190,13 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   if (expectContinue && !continueSent_ && !bodyComplete) {
     closeAfter_ = true;  // the client may or may not send the body now: don't reuse
   }
-  closeAfter_ = closeAfter_ || connection_->closesAfter(*this);
+  closeAfter_ = closeAfter_ || closeRequested_ || connection_->closesAfter(*this);
 
   // Size, then write, the head.
   // "HTTP/1.1 NNN " (statusCode is three digits, checked above); snprintf cost more than the rest
   // of writing a small response's head.
   char statusLine[] = "HTTP/1.1 000 ";
+  if (http10) statusLine[7] = '0';  // answered in the request's version, as workerd does
   statusLine[9] = static_cast<char>('0' + statusCode / 100);
   statusLine[10] = static_cast<char>('0' + statusCode / 10 % 10);
   statusLine[11] = static_cast<char>('0' + statusCode % 10);
@@ -226,9 +235,7 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   KJ_IF_MAYBE(length, serviceContentLength) head.reserveFor("Content-Length"_kj, *length);
   if (!lengthText.empty()) head.reserve(sizeof("Content-Length: \r\n") - 1 + lengthText.size());
   if (framing_ == Framing::kChunked) head.reserve(sizeof("Transfer-Encoding: chunked\r\n") - 1);
-  kj::StringPtr connectionHeader = closeAfter_ ? "Connection: close\r\n"_kj
-                                   : http10    ? "Connection: keep-alive\r\n"_kj
-                                               : ""_kj;
+  kj::StringPtr connectionHeader = connectionHeaderFor(http10, closeAfter_, closeRequested_);
   head.reserve(connectionHeader.size() + 2);
   head.allocate();
   head.append(kj::StringPtr(statusLine, statusLineLength));
@@ -369,13 +376,13 @@ void Exchange::setServerResponse(uint status, kj::StringPtr reason, kj::StringPt
                                      ? &connection_->server()->options()
                                      : nullptr;
   if (expectContinue && !continueSent_ && !bodyComplete) closeAfter_ = true;
+  closeAfter_ = closeAfter_ || closeRequested_;
   if (connection_ != nullptr) closeAfter_ = closeAfter_ || connection_->closesAfter(*this);
   char statusLine[64];
-  int statusLength = snprintf(statusLine, sizeof(statusLine), "HTTP/1.1 %03u ", status);
+  int statusLength =
+      snprintf(statusLine, sizeof(statusLine), "HTTP/1.%d %03u ", http10 ? 0 : 1, status);
   std::string length = std::to_string(body.size());
-  kj::StringPtr connectionHeader = closeAfter_ ? "Connection: close\r\n"_kj
-                                   : http10    ? "Connection: keep-alive\r\n"_kj
-                                               : ""_kj;
+  kj::StringPtr connectionHeader = connectionHeaderFor(http10, closeAfter_, closeRequested_);
   kj::StringPtr contentType = "Content-Type: text/plain; charset=utf-8\r\n"_kj;
   HeadWriter head;
   head.reserve(statusLength + reason.size() + 2 + contentType.size());

@@ -52,6 +52,17 @@ struct ServerStats {
   uint64_t requestsServed = 0;  // responses completed since the server started
 };
 
+// Implemented by the Response an inbound HTTP request's service is handed: lets the service ask
+// for the connection to close after its response. A worker's uncaught exception does, as the
+// 500 page of workerd's HTTP server does ("Connection: close", then the connection closes).
+class ClosableResponse {
+ public:
+  virtual void closeConnectionAfterResponse() = 0;
+
+ protected:
+  ~ClosableResponse() = default;
+};
+
 class Connection;
 class Listener;
 

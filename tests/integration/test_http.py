@@ -178,12 +178,24 @@ class BodiesTest(ServerTestCase):
         self.assertTrue(get_body)
 
     def test_http10_client(self):
+        # Answered in HTTP/1.0, whose connections close unless kept: no Connection header needed
+        # (as workerd answers).
         data = self.s.raw(b"GET /old HTTP/1.0\r\nHost: example.com\r\n\r\n")  # server must close
-        self.assertTrue(data.startswith(b"HTTP/1."), data)
+        self.assertTrue(data.startswith(b"HTTP/1.0 200 OK\r\n"), data)
         [(status, headers, body)] = parse_responses(data)
         self.assertEqual(status, 200)
         self.assertNotIn("chunked", headers.get("transfer-encoding", ""))
+        self.assertNotIn("connection", headers)
         self.assertEqual(json.loads(body)["path"], "/old")
+
+    def test_http10_keep_alive(self):
+        data = self.s.raw(b"GET /one HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"
+                          b"GET /two HTTP/1.0\r\nHost: x\r\n\r\n")
+        responses = parse_responses(data)
+        self.assertEqual([json.loads(r[2])["path"] for r in responses], ["/one", "/two"], data)
+        self.assertEqual(responses[0][1].get("connection"), "keep-alive")
+        self.assertNotIn("connection", responses[1][1])
+        self.assertEqual(data.count(b"HTTP/1.0 200 OK\r\n"), 2, data)
 
     def test_http10_streamed_body_not_chunked(self):
         data = self.s.raw(b"GET /stream HTTP/1.0\r\nHost: example.com\r\n\r\n")

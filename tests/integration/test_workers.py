@@ -5,7 +5,7 @@ import time
 import unittest
 
 import harness
-from harness import ServerTestCase, worker_config
+from harness import ServerTestCase, parse_responses, worker_config
 
 
 def wasm_add_module():
@@ -318,6 +318,30 @@ class ErrorsTest(ServerTestCase):
         self.assertTrue(s.alive())
         if harness.is_colony():
             self.assertIn("boom from the worker", s.wait_for_stderr("boom from the worker"))
+
+    def test_500_after_uncaught_exception_closes_the_connection(self):
+        # As workerd's 500 page: it says "Connection: close" and a request pipelined behind it
+        # is not answered; to an HTTP/1.0 client too.
+        s = self.serve_script("""
+            export default {
+              async fetch(request) {
+                if (new URL(request.url).pathname === "/throw") throw new Error("boom");
+                return new Response("alive");
+              }
+            };
+        """)
+        for version in (b"1.1", b"1.0"):
+            keep = b"Connection: keep-alive\r\n" if version == b"1.0" else b""
+            data = s.raw(b"GET /throw HTTP/" + version + b"\r\nHost: x\r\n" + keep + b"\r\n"
+                         b"GET /ok HTTP/" + version + b"\r\nHost: x\r\n" + keep + b"\r\n",
+                         predicate=lambda d: b"alive" in d)
+            responses = parse_responses(data)
+            self.assertEqual([r[0] for r in responses], [500], data)
+            self.assertTrue(data.startswith(b"HTTP/" + version + b" 500 "), data)
+            # (workerd writes "close, keep-alive" to a keep-alive HTTP/1.0 client; Colony "close")
+            self.assertEqual(responses[0][1].get("connection", "").split(",")[0], "close", data)
+            self.assertEqual(responses[0][2], b"Internal Server Error")
+        self.assertResponse(s.get("/ok"), 200, "alive")
 
     def test_handler_without_the_event_method_gives_500_naming_it(self):
         config, files = harness.module_worker("""
