@@ -37,7 +37,7 @@ RuntimeLauncher::RuntimeLauncher(int binaryFd, std::string binaryPath)
     : binaryFd_(binaryFd), binaryPath_(std::move(binaryPath)) {
   // The launcher forks each runtime process twice and lets the middle one exit: orphaned, the
   // runtime process is adopted by its nearest subreaper ancestor, which is us.
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) subreaperError_ = errno;
 }
 
 RuntimeLauncher::~RuntimeLauncher() {
@@ -46,6 +46,10 @@ RuntimeLauncher::~RuntimeLauncher() {
 
 void RuntimeLauncher::start() {
   if (pid_ > 0) return;
+  if (subreaperError_ != 0) {
+    throw std::runtime_error(errnoText("cannot adopt runtime processes (PR_SET_CHILD_SUBREAPER)",
+                                       subreaperError_));
+  }
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
     throw std::runtime_error(errnoText("socketpair for the runtime launcher", errno));

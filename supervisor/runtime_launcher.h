@@ -51,6 +51,7 @@ class RuntimeLauncher {
   std::string binaryPath_;
   pid_t pid_ = 0;      // the running launcher, 0 if none
   int channel_ = -1;   // our end of its socket
+  int subreaperError_ = 0;
 };
 
 }  // namespace colony
