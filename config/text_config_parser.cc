@@ -63,9 +63,13 @@ struct FileFixups {
   bool planned = false;  // the scan's fix-ups have been decided
   bool appendId = false;
   bool idFromScan = false;  // appendId was decided by the scan, not asked for by the compiler
-  // Original byte ranges of string literals to wrap as `(<field> = "...")`.
-  std::map<uint32_t, std::pair<uint32_t, std::string>> wraps;  // start -> (end, field)
-  std::set<uint32_t> wrapsFromScan;                            // starts of wraps decided by the scan
+  // Original byte ranges of string literals to wrap as `(<field> = "...")`, by start.
+  struct Wrap {
+    uint32_t end;
+    std::string field;
+    bool fromScan;  // decided by the scan, not asked for by the compiler
+  };
+  std::map<uint32_t, Wrap> wraps;
 };
 
 // Text inserted into a file by its fix-ups: (original offset, length), in offset order.
@@ -195,7 +199,22 @@ SourceScan scanSource(std::string_view text) {
   return scan;
 }
 
-const std::map<std::string, std::string>& shorthandFieldsByName();
+// What a plain string given for a struct-typed field stands for, from the compiled-in schema.
+struct ShorthandTables {
+  // Struct short name (as the compiler's "Type mismatch" names it) -> its first field, for
+  // structs whose first field is Text (the only ones a string can stand for). Names shared by
+  // structs that disagree are left out.
+  std::map<std::string, std::string> byStructName;
+  // Group field name -> the group's first field, likewise.
+  std::map<std::string, std::string> byGroupField;
+  // Field name -> the field a string assigned to it stands for, for the names that in every
+  // struct have a struct type (or group) the shorthand applies to, always with the same first
+  // field, or else a type that takes neither a string nor a struct (Void, numbers, enums,
+  // lists...): a string given for such a field either needs the wrap or is an error with or
+  // without it. What the scan wraps before the first pass.
+  std::map<std::string, std::string> byFieldName;
+};
+const ShorthandTables& shorthandTables();
 
 // Everything shared by the SchemaFiles of one parse pass.
 struct ParseSession {
@@ -316,13 +335,11 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
     if (role != FileRole::kMain && role != FileRole::kImport) return;  // may be embedded data
     if (!scan.declaresId) fixups.appendId = fixups.idFromScan = true;
     if (!session.wrapAhead || session.sawStructDeclaration) return;
+    const auto& byFieldName = shorthandTables().byFieldName;
     for (const StringAssignment& assignment : scan.stringAssignments) {
-      auto field = shorthandFieldsByName().find(assignment.field);
-      if (field == shorthandFieldsByName().end()) continue;
-      if (fixups.wraps.emplace(assignment.start, std::make_pair(assignment.end, field->second))
-              .second) {
-        fixups.wrapsFromScan.insert(assignment.start);
-      }
+      auto field = byFieldName.find(assignment.field);
+      if (field == byFieldName.end()) continue;
+      fixups.wraps.emplace(assignment.start, FileFixups::Wrap{assignment.end, field->second, true});
     }
   }
 
@@ -331,8 +348,8 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
     Insertions& insertions = record.insertions;
     std::string out;
     size_t copied = 0;
-    for (auto& [start, endAndField] : fixups.wraps) {
-      auto& [end, field] = endAndField;
+    for (auto& [start, wrap] : fixups.wraps) {
+      const auto& [end, field, fromScan] = wrap;
       if (start < copied || end > original.size()) continue;
       std::string prefix = "(" + field + " = ";
       out.append(original, copied, start - copied);
@@ -386,100 +403,62 @@ ConfigProblem problemAt(const std::string& file, const std::string& text, uint32
   return problem;
 }
 
-// Struct short name -> name of its first field, for structs of the compiled-in schema whose
-// first field is Text (the only ones a plain string can stand for). Names shared by structs
-// that disagree are left out.
-// Calls fn(schema) for every struct of the compiled-in schema (Config and all it uses).
-template <typename F>
-void forEachCompiledStruct(F&& fn) {
-  capnp::SchemaLoader loader;
-  loader.loadCompiledTypeAndDependencies<Config>();
-  for (capnp::Schema schema : loader.getAllLoaded()) {
-    if (schema.getProto().isStruct()) fn(schema.asStruct());
-  }
+
+// The name of a struct's first field if it is Text, else "".
+std::string firstTextField(capnp::StructSchema schema) {
+  auto fields = schema.getFields();
+  if (fields.size() == 0 || !fields[0].getType().isText()) return {};
+  return fields[0].getProto().getName().cStr();
 }
 
-const std::map<std::string, std::string>& stringShorthandFields() {
-  static const auto* table = [] {
-    auto* result = new std::map<std::string, std::string>();
-    std::set<std::string> ambiguous;
-    forEachCompiledStruct([&](capnp::StructSchema schema) {
-      auto fields = schema.getFields();
-      std::string name = schema.getShortDisplayName().cStr();
-      std::string field;
-      if (fields.size() > 0 && fields[0].getType().isText()) {
-        field = fields[0].getProto().getName().cStr();
-      }
-      auto [it, inserted] = result->emplace(name, field);
-      if (!inserted && it->second != field) ambiguous.insert(name);
-    });
-    for (auto& name : ambiguous) result->erase(name);
-    for (auto it = result->begin(); it != result->end();) {
-      it = it->second.empty() ? result->erase(it) : std::next(it);
+// Adds name -> value; a name seen with another value, or with "", is marked ambiguous.
+void addUnambiguous(std::map<std::string, std::string>& table, std::set<std::string>& ambiguous,
+                    const std::string& name, const std::string& value) {
+  auto [it, inserted] = table.emplace(name, value);
+  if (value.empty() || it->second != value) ambiguous.insert(name);
+}
+
+const ShorthandTables& shorthandTables() {
+  static const ShorthandTables* tables = [] {
+    auto* t = new ShorthandTables();
+    capnp::SchemaLoader loader;
+    loader.loadCompiledTypeAndDependencies<Config>();
+    std::vector<capnp::StructSchema> structs;
+    for (capnp::Schema schema : loader.getAllLoaded()) {
+      if (schema.getProto().isStruct()) structs.push_back(schema.asStruct());
     }
-    return result;
-  }();
-  return *table;
-}
-
-// Group field name -> the group's first field, for groups of the compiled-in schema whose first
-// field is Text. Names shared by groups that disagree are left out.
-const std::map<std::string, std::string>& groupShorthandFields() {
-  static const auto* table = [] {
-    auto* result = new std::map<std::string, std::string>();
-    std::set<std::string> ambiguous;
-    forEachCompiledStruct([&](capnp::StructSchema schema) {
+    std::set<std::string> ambiguousStructs, ambiguousGroups, ambiguousFields;
+    for (capnp::StructSchema schema : structs) {
+      addUnambiguous(t->byStructName, ambiguousStructs, schema.getShortDisplayName().cStr(),
+                     firstTextField(schema));
       for (capnp::StructSchema::Field field : schema.getFields()) {
-        if (!field.getProto().isGroup()) continue;
-        auto groupFields = field.getType().asStruct().getFields();
-        std::string first;
-        if (groupFields.size() > 0 && groupFields[0].getType().isText()) {
-          first = groupFields[0].getProto().getName().cStr();
+        if (field.getProto().isGroup()) {
+          addUnambiguous(t->byGroupField, ambiguousGroups, field.getProto().getName().cStr(),
+                         firstTextField(field.getType().asStruct()));
         }
-        auto [it, inserted] = result->emplace(field.getProto().getName().cStr(), first);
-        if (first.empty() || it->second != first) ambiguous.insert(it->first);
       }
-    });
-    for (auto& name : ambiguous) result->erase(name);
-    return result;
-  }();
-  return *table;
-}
-
-// Field name -> the field a plain string assigned to it stands for, for the field names that in
-// the structs of the compiled-in schema have a struct type (or group) the shorthand applies to,
-// always with the same first field, or else a type that takes neither a string nor a struct
-// (Void, numbers, enums, lists...). A string given for such a field either needs the
-// shorthand's wrap or is an error with or without it.
-const std::map<std::string, std::string>& shorthandFieldsByName() {
-  static const auto* table = [] {
-    auto* result = new std::map<std::string, std::string>();
-    std::set<std::string> excluded;
-    forEachCompiledStruct([&](capnp::StructSchema schema) {
+    }
+    for (auto& name : ambiguousStructs) t->byStructName.erase(name);
+    for (auto& name : ambiguousGroups) t->byGroupField.erase(name);
+    for (capnp::StructSchema schema : structs) {
       for (capnp::StructSchema::Field field : schema.getFields()) {
         std::string name = field.getProto().getName().cStr();
         capnp::Type type = field.getType();
         if (!type.isStruct()) {
-          if (type.isText() || type.isData()) excluded.insert(name);
+          if (type.isText() || type.isData()) ambiguousFields.insert(name);
           continue;  // other types take no string and no struct literal
         }
-        const std::map<std::string, std::string>& table =
-            field.getProto().isGroup() ? groupShorthandFields() : stringShorthandFields();
-        auto found = table.find(field.getProto().isGroup()
-                                    ? name
-                                    : std::string(type.asStruct().getShortDisplayName().cStr()));
-        if (found == table.end()) {
-          excluded.insert(name);
-          continue;
-        }
-        auto [it, inserted] = result->emplace(name, found->second);
-        if (it->second != found->second) excluded.insert(name);
+        bool group = field.getProto().isGroup();
+        const auto& table = group ? t->byGroupField : t->byStructName;
+        auto found = table.find(group ? name : type.asStruct().getShortDisplayName().cStr());
+        addUnambiguous(t->byFieldName, ambiguousFields, name,
+                       found == table.end() ? std::string() : found->second);
       }
-    });
-    for (auto& name : excluded) result->erase(name);
-    return result;
+    }
+    for (auto& name : ambiguousFields) t->byFieldName.erase(name);
+    return t;
   }();
-  return *table;
+  return *tables;
 }
 
 kj::Own<kj::Directory> makeBuiltinDirectory() {
@@ -517,21 +496,22 @@ bool planFixups(ParseSession& session) {
     if (seen[error.startByte] != '"' || seen[error.endByte - 1] != '"') continue;
     uint32_t start = originalOffset(record.insertions, error.startByte);
     uint32_t end = originalOffset(record.insertions, error.endByte);
+    const ShorthandTables& tables = shorthandTables();
     const std::string* field = nullptr;
     if (typeName == kGroupTypeName) {
       // The compiler names no group; the field the string was assigned to tells which it is.
       if (!record.scan) continue;
       for (const StringAssignment& assignment : record.scan->stringAssignments) {
         if (assignment.start != start) continue;
-        auto found = groupShorthandFields().find(assignment.field);
-        if (found != groupShorthandFields().end()) field = &found->second;
+        auto found = tables.byGroupField.find(assignment.field);
+        if (found != tables.byGroupField.end()) field = &found->second;
       }
     } else {
-      auto found = stringShorthandFields().find(typeName);
-      if (found != stringShorthandFields().end()) field = &found->second;
+      auto found = tables.byStructName.find(typeName);
+      if (found != tables.byStructName.end()) field = &found->second;
     }
     if (field == nullptr) continue;
-    if (fixups.wraps.emplace(start, std::make_pair(end, *field)).second) added = true;
+    if (fixups.wraps.emplace(start, FileFixups::Wrap{end, *field, false}).second) added = true;
   }
   return added;
 }
@@ -552,15 +532,10 @@ bool retractScannedFixups(ParseSession& session) {
     }
     uint32_t start = originalOffset(record.insertions, error.startByte);
     uint32_t end = std::max(originalOffset(record.insertions, error.endByte), start + 1);
-    for (auto it = planned.wrapsFromScan.begin(); it != planned.wrapsFromScan.end();) {
-      auto wrap = planned.wraps.find(*it);
-      if (wrap != planned.wraps.end() && (start >= wrap->second.first || end <= wrap->first)) {
-        ++it;
-        continue;
-      }
-      if (wrap != planned.wraps.end()) planned.wraps.erase(wrap);
-      it = planned.wrapsFromScan.erase(it);
-      retracted = true;
+    for (auto it = planned.wraps.begin(); it != planned.wraps.end();) {
+      bool hit = it->second.fromScan && start < it->second.end && end > it->first;
+      it = hit ? planned.wraps.erase(it) : std::next(it);
+      retracted = retracted || hit;
     }
   }
   return retracted;
@@ -570,9 +545,11 @@ bool retractScannedFixups(ParseSession& session) {
 bool retractScannedWraps(ParseSession& session) {
   bool retracted = false;
   for (auto& [key, planned] : session.fixups) {
-    for (uint32_t start : planned.wrapsFromScan) planned.wraps.erase(start);
-    retracted = retracted || !planned.wrapsFromScan.empty();
-    planned.wrapsFromScan.clear();
+    for (auto it = planned.wraps.begin(); it != planned.wraps.end();) {
+      bool fromScan = it->second.fromScan;
+      it = fromScan ? planned.wraps.erase(it) : std::next(it);
+      retracted = retracted || fromScan;
+    }
   }
   return retracted;
 }
