@@ -83,6 +83,11 @@ def runtime_children(pid):
     return [c for c in children(pid) if is_runtime(c[2])]
 
 
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
+
+
 def comm(pid):
     with open("/proc/%d/comm" % pid) as f:
         return f.read().strip()
@@ -287,6 +292,28 @@ class ReloadTest(ServerTestCase):
         os.kill(server.proc.pid, signal.SIGTERM)
         self.assertEqual(server.proc.wait(timeout=15), 0, server.stderr[-3000:])
         self.assertFalse(pid_alive(launcher), "the launcher outlived a stopped supervisor")
+
+    def test_launcher_gives_back_its_linking_pages(self):
+        # Linking libnode leaves ~25 MiB of symbol and relocation tables resident; the launcher
+        # releases them, so it holds far less than a runtime process it forks.
+        server = self.start("lean")
+        [launcher] = [c[0] for c in launcher_children(server.proc.pid)]
+        runtime = runtime_children(server.proc.pid)[0][0]
+        self.assertLess(rss_kib(launcher) * 3, rss_kib(runtime),
+                        (rss_kib(launcher), rss_kib(runtime)))
+
+    def test_launcher_that_stops_answering_fails_the_reload_only(self):
+        server = self.start("steady")
+        [launcher] = [c[0] for c in launcher_children(server.proc.pid)]
+        os.kill(launcher, signal.SIGSTOP)
+        self.write(server, "main.js", script_answering("next"))
+        os.kill(server.proc.pid, signal.SIGHUP)
+        message = "the runtime launcher (pid %d) was killed by signal 9" % launcher
+        server.wait_for_stderr("reload rolled back", timeout=20)
+        self.assertIn(message + " (Killed) after not answering within 10 s", server.stderr)
+        self.assertResponse(server.get("/"), 200, "steady")
+        self.reload_and_wait(server, 3)  # a new launcher starts the next generation
+        self.assertResponse(server.get("/"), 200, "next")
 
     def test_killed_launcher_is_replaced(self):
         server = self.start("before")
