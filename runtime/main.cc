@@ -2,6 +2,7 @@
 // (supervisor/cli.h). The supervisor starts its runtime processes through its launcher
 // (runtime/launcher.h), and `colony` hands it `serve --single-process`, `test` and `check`.
 #include "runtime/launcher.h"
+#include "runtime/prebound_libnode.h"
 #include "runtime/runtime_main.h"
 #include "runtime/runtime_process.h"
 #include "supervisor/cli.h"
@@ -14,12 +15,35 @@ int launch(const colony::LauncherOptions& options, int argc, char** argv) {
   return colony::runLauncher(options, argc, argv, &runCommandLine);
 }
 
-const colony::InProcessCommands kCommands{&colony::runRuntimeProcess, &colony::serveInProcess,
-                                          &colony::testInProcess, &colony::checkInProcess,
-                                          &launch};
+// Each command runs with logging set up: the place to say which libnode it runs on.
+int runtimeProcess(const colony::RuntimeProcessOptions& options) {
+  colony::warnAboutStaleLibnodeCopy();
+  return colony::runRuntimeProcess(options);
+}
+
+int serve(colony::config::Config::Reader config, colony::ServerOptions options) {
+  colony::warnAboutStaleLibnodeCopy();
+  return colony::serveInProcess(config, std::move(options));
+}
+
+int test(colony::config::Config::Reader config, colony::ServerOptions options, const std::string& filter,
+         bool predictable) {
+  colony::warnAboutStaleLibnodeCopy();
+  return colony::testInProcess(config, std::move(options), filter, predictable);
+}
+
+int check(colony::config::Config::Reader config) {
+  colony::warnAboutStaleLibnodeCopy();
+  return colony::checkInProcess(config);
+}
+
+const colony::InProcessCommands kCommands{&runtimeProcess, &serve, &test, &check, &launch};
 
 int runCommandLine(int argc, char** argv) { return colony::runCli(argc, argv, &kCommands); }
 
 }  // namespace
 
-int main(int argc, char** argv) { return runCommandLine(argc, argv); }
+int main(int argc, char** argv) {
+  colony::useCurrentLibnode(argv);
+  return runCommandLine(argc, argv);
+}
