@@ -167,7 +167,12 @@ def prebind(exe_path, lib_path, out_path, report_path):
             rewritten += 1
     tmp = out_path + ".tmp"
     with open(tmp, "wb") as f:
-        f.write(lib.data)
+        # In pieces the size cp writes: one 47 MB write leaves the file in the page cache as 2 MiB
+        # folios, which the kernel then maps whole into every process that touches one of their
+        # pages (a runtime process's RSS grew by 11 MiB).
+        view = memoryview(lib.data)
+        for start in range(0, len(view), 1 << 16):
+            f.write(view[start:start + (1 << 16)])
     os.chmod(tmp, 0o644)
     os.replace(tmp, out_path)
     with open(report_path, "w") as f:
