@@ -121,6 +121,9 @@ class Elf:
 
 
 def locate(library):
+    if not os.path.isabs(library) or not os.path.exists(library):
+        raise ValueError("%s not found (the compiler does not find it in its library directories)"
+                         % library)
     path = os.path.realpath(library)
     with open(path, "rb") as f:
         soname = Elf(path, f.read()).soname()
