@@ -132,16 +132,18 @@ void useCurrentLibnode(char** argv) {
     return;
   }
   std::string directory(installed, strrchr(installed, '/') ? strrchr(installed, '/') - installed : 0);
-  const char* searchPath = getenv("LD_LIBRARY_PATH");
-  std::string libraryPath = directory + (searchPath && *searchPath ? ":" + std::string(searchPath) : "");
-  setenv("LD_LIBRARY_PATH", libraryPath.c_str(), 1);
+  const char* inherited = getenv("LD_LIBRARY_PATH");
+  bool hadSearchPath = inherited != nullptr;
+  std::string searchPath = hadSearchPath ? inherited : "";
+  setenv("LD_LIBRARY_PATH", (searchPath.empty() ? directory : directory + ":" + searchPath).c_str(), 1);
   setenv(kSwitchedVar, ("+" + what).c_str(), 1);
   execv("/proc/self/exe", argv);
+  int error = errno;
   // Still here: the copy serves, and the warning says so.
   setenv(kSwitchedVar, ("-" + what + "; running on Colony's copy of the old one, since executing " +
-                        "colony-runtime again failed: " + strerror(errno)).c_str(), 1);
-  if (searchPath) {
-    setenv("LD_LIBRARY_PATH", searchPath, 1);
+                        "colony-runtime again failed: " + strerror(error)).c_str(), 1);
+  if (hadSearchPath) {
+    setenv("LD_LIBRARY_PATH", searchPath.c_str(), 1);
   } else {
     unsetenv("LD_LIBRARY_PATH");
   }
