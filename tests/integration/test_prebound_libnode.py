@@ -7,12 +7,13 @@ import importlib.util
 import json
 import os
 import re
+import struct
 import subprocess
 import tempfile
 import unittest
 
 import harness
-from test_supervisor import children
+from test_supervisor import runtime_children
 
 BINDING = re.compile(r"binding file (\S+) \[\d+\] to (\S+) \[\d+\]: normal symbol `([^']+)'")
 
@@ -74,8 +75,8 @@ class PreboundLibnodeTest(unittest.TestCase):
                 after = copy.data[copy_table + 24 * i:copy_table + 24 * i + 24]
                 if before == after:
                     continue
-                offset, info, addend = self.prebind.struct.unpack("<QQq", before)
-                new_offset, new_info, new_addend = self.prebind.struct.unpack("<QQq", after)
+                offset, info, addend = struct.unpack("<QQq", before)
+                new_offset, new_info, new_addend = struct.unpack("<QQq", after)
                 name, _, _, value = original.symbol(info >> 32)
                 self.assertEqual((new_offset, new_info), (offset, self.prebind.R_X86_64_RELATIVE))
                 self.assertEqual(new_addend, value + (addend if info & 0xFFFFFFFF == 1 else 0), name)
@@ -116,10 +117,9 @@ class PreboundLibnodeTest(unittest.TestCase):
             with harness.Server(config, files, args=["--processes", "1"],
                                 env={"COLONY_INSTALLED_LIBNODE": updated}) as server:
                 self.assertEqual(server.get("/")[2], b"served")
-                runtimes = [pid for pid, _, cmd in children(server.proc.pid)
-                            if cmd and cmd[0].startswith("colony-runtime: runtime#")]
+                runtimes = runtime_children(server.proc.pid)
                 self.assertEqual(len(runtimes), 1)
-                with open("/proc/%d/maps" % runtimes[0]) as f:
+                with open("/proc/%d/maps" % runtimes[0][0]) as f:
                     maps = f.read()
                 self.assertIn(updated, maps)
                 self.assertNotIn(self.copy, maps)
@@ -132,20 +132,43 @@ class PreboundLibnodeTest(unittest.TestCase):
             with harness.Server(config, files, args=["--processes", "1"],
                                 env={"COLONY_INSTALLED_LIBNODE": self.report["source"]}) as server:
                 self.assertEqual(server.get("/")[2], b"served")
-                runtimes = [pid for pid, _, cmd in children(server.proc.pid)
-                            if cmd and cmd[0].startswith("colony-runtime: runtime#")]
-                with open("/proc/%d/maps" % runtimes[0]) as f:
+                runtimes = runtime_children(server.proc.pid)
+                self.assertEqual(len(runtimes), 1)
+                with open("/proc/%d/maps" % runtimes[0][0]) as f:
                     self.assertIn(self.copy, f.read())
                 self.assertNotIn("libnode", server.stderr)
+
+    def write(self, lib, exe, tmp):
+        return subprocess.run(
+            ["python3", os.path.join(harness.ROOT, "packaging", "build", "prebind_libnode.py"),
+             "write", "--lib", lib, "--exe", exe, "--out", os.path.join(tmp, "lib.so"),
+             "--report", os.path.join(tmp, "r.json")],
+            capture_output=True, text=True, timeout=120)
+
+    def test_refuses_a_libnode_bound_lazily(self):
+        # Its PLT relocations would then be bound on first call, where a relative one is an error.
+        source = self.report["source"]
+        with open(source, "rb") as f:
+            data = f.read()
+        lib = self.prebind.Elf(source, data)
+        for tag, now in ((self.prebind.DT_FLAGS, self.prebind.DF_BIND_NOW),
+                         (self.prebind.DT_FLAGS_1, self.prebind.DF_1_NOW)):
+            entry = struct.pack("<qQ", tag, lib.dyn[tag])
+            self.assertEqual(data.count(entry), 1)
+            data = data.replace(entry, struct.pack("<qQ", tag, lib.dyn[tag] & ~now))
+        with tempfile.TemporaryDirectory() as tmp:
+            lazy = os.path.join(tmp, self.report["soname"])
+            with open(lazy, "wb") as f:
+                f.write(data)
+            result = self.write(lazy, self.runtime, tmp)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn("is not linked with BIND_NOW", result.stderr)
+            self.assertEqual(sorted(os.listdir(tmp)), [self.report["soname"]])
 
     def test_refuses_an_executable_that_searches_other_libraries_first(self):
         # `colony` does not load libnode at all: its first needed library is another one.
         with tempfile.TemporaryDirectory() as tmp:
-            result = subprocess.run(
-                ["python3", os.path.join(harness.ROOT, "packaging", "build", "prebind_libnode.py"),
-                 "write", "--lib", self.report["source"], "--exe", harness.colony_bin(),
-                 "--out", os.path.join(tmp, "lib.so"), "--report", os.path.join(tmp, "r.json")],
-                capture_output=True, text=True, timeout=120)
+            result = self.write(self.report["source"], harness.colony_bin(), tmp)
             self.assertEqual(result.returncode, 1)
             self.assertIn("must name %s as its first needed library" % self.report["soname"], result.stderr)
             self.assertEqual(os.listdir(tmp), [])

@@ -154,6 +154,20 @@ int passesFor(const TempDir& dir, const std::string& path) {
   return opens[fs::path(path).filename().string()];
 }
 
+// Each source is read once and loads as a config with one service; `more`, whose fix-ups the scan
+// leaves to the compiler, loads too.
+void expectLoadsInOnePass(const std::vector<std::string>& sources, const std::string& more) {
+  for (const std::string& source : sources) {
+    TempDir dir;
+    auto path = dir.write("config.capnp", source);
+    EXPECT_EQ(passesFor(dir, path), 1) << source;
+    EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u) << source;
+  }
+  TempDir dir;
+  auto path = dir.write("config.capnp", more);
+  EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u) << more;
+}
+
 TEST(TextConfigFixups, DeclaredIdIsKeptAndNoSecondOneAdded) {
   const std::string id = "@0xd0a1b2c3d4e5f607;";
   const std::string body = simpleConfig();
@@ -165,17 +179,9 @@ TEST(TextConfigFixups, DeclaredIdIsKeptAndNoSecondOneAdded) {
       body + "@  # the ID, spread over lines\n  0xd0a1b2c3d4e5f607\n;",
       body + "@9223372036854775809;\n",  // decimal
   };
-  for (const std::string& source : sources) {
-    TempDir dir;
-    auto path = dir.write("config.capnp", source);
-    EXPECT_EQ(passesFor(dir, path), 1) << source;
-    EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u) << source;
-  }
   // After a block the next top-level statement starts; a struct is declared, so the string
   // shorthand is found by the compiler (a second pass), but there is still only one ID.
-  TempDir dir;
-  auto path = dir.write("config.capnp", "struct Extra { x @0 :UInt8; } " + id + "\n" + body);
-  EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u);
+  expectLoadsInOnePass(sources, "struct Extra { x @0 :UInt8; } " + id + "\n" + body);
 }
 
 TEST(TextConfigFixups, AtZeroXThatIsNoFileIdStatementStillGetsAnId) {
@@ -186,17 +192,8 @@ TEST(TextConfigFixups, AtZeroXThatIsNoFileIdStatementStillGetsAnId) {
       simpleConfig() + "const escaped :Text = \"\\\"" + id + ";\";\n",
       simpleConfig() + "const list :List(Text) = [\"a\", \"b\"]; const n :UInt64 = 0x1;\n",
   };
-  for (const std::string& source : sources) {
-    TempDir dir;
-    auto path = dir.write("config.capnp", source);
-    EXPECT_EQ(passesFor(dir, path), 1) << source;
-    EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u) << source;
-  }
   // A nested declaration's ID is not the file's.
-  TempDir dir;
-  auto path = dir.write("config.capnp",
-                        "struct Extra " + id + " { x @0 :UInt8; }\n" + simpleConfig());
-  EXPECT_EQ(loadConfig(optionsFor(path)).get().getServices().size(), 1u);
+  expectLoadsInOnePass(sources, "struct Extra " + id + " { x @0 :UInt8; }\n" + simpleConfig());
 }
 
 TEST(TextConfigFixups, OwnStructsTurnOffShorthandGuessing) {
