@@ -1,0 +1,98 @@
+"""packaging/Dockerfile: the image's runtime stage installs every Debian package whose shared
+libraries the built binaries load (checked against this machine's dpkg database)."""
+
+import os
+import re
+import shlex
+import subprocess
+import unittest
+
+import harness
+
+DOCKERFILE = os.path.join(harness.ROOT, "packaging", "Dockerfile")
+
+
+def runtime_stage_packages(text):
+    """Packages named by `apt-get install` in the last stage of a Dockerfile."""
+    stage = re.split(r"^FROM\s", text, flags=re.M)[-1]
+    stage = stage.replace("\\\n", " ")
+    packages = set()
+    for command in re.split(r"&&|;|\n", stage):
+        words = shlex.split(command.strip().removeprefix("RUN").strip() or "#")
+        if words[:2] == ["apt-get", "install"]:
+            packages.update(w for w in words[2:] if not w.startswith("-"))
+    return packages
+
+
+def dpkg_query(fields, *packages):
+    out = subprocess.run(["dpkg-query", "-W", "-f", fields] + list(packages),
+                         capture_output=True, text=True).stdout
+    return out
+
+
+def installed_dependencies(packages):
+    """`packages` and everything they depend on, as installed here (of alternatives, the
+    installed ones)."""
+    installed = set(dpkg_query("${Package}\n").split())
+    seen, todo = set(), [p for p in packages if p in installed]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        depends = dpkg_query("${Pre-Depends}, ${Depends}", name)
+        for alternatives in depends.split(","):
+            for alternative in alternatives.split("|"):
+                dep = re.sub(r"\(.*?\)|:any", "", alternative).strip()
+                if dep and dep in installed and dep not in seen:
+                    todo.append(dep)
+    return seen
+
+
+def owning_package(path):
+    candidates = {path, os.path.realpath(path)}
+    for p in list(candidates):
+        if p.startswith("/usr/"):
+            candidates.add(p[len("/usr"):])
+        else:
+            candidates.add("/usr" + p)
+    for p in sorted(candidates):
+        r = subprocess.run(["dpkg", "-S", p], capture_output=True, text=True)
+        if r.returncode == 0:
+            return r.stdout.split(":", 1)[0]
+    return None
+
+
+@unittest.skipUnless(harness.is_colony() and subprocess.run(["which", "dpkg-query"],
+                     capture_output=True).returncode == 0, "needs Colony's build and dpkg")
+class DockerfileTest(unittest.TestCase):
+    def test_runtime_stage_installs_every_loaded_library(self):
+        with open(DOCKERFILE) as f:
+            listed = runtime_stage_packages(f.read())
+        self.assertIn("libnode108", listed)
+        # debian:12-slim holds the required packages and what they need (apt pulls libstdc++6).
+        required = [line.split()[0] for line in dpkg_query("${Package} ${Priority}\n").splitlines()
+                    if line.endswith(" required")]
+        available = installed_dependencies(listed | set(required))
+        build = os.path.dirname(os.path.realpath(harness.colony_bin()))
+        missing = {}
+        for binary in ("colony", "colony-runtime"):
+            out = subprocess.run(["ldd", os.path.join(build, binary)], capture_output=True,
+                                 text=True, check=True).stdout
+            for path in re.findall(r"=> (/\S+)", out):
+                package = owning_package(path)
+                if package is None:
+                    continue  # libnode's copy next to the binary, or an unpacked libnode
+                if package.split(":")[0] not in available:
+                    missing[path] = package
+        self.assertEqual(missing, {}, "libraries whose package the Dockerfile does not install")
+
+    def test_stage_parser(self):
+        text = ("FROM a AS build\nRUN apt-get install -y nope\nFROM b\n"
+                "RUN apt-get update \\\n && apt-get install -y --no-install-recommends x y \\\n"
+                "      z && apt-get install -y w\n")
+        self.assertEqual(runtime_stage_packages(text), {"x", "y", "z", "w"})
+
+
+if __name__ == "__main__":
+    unittest.main()
