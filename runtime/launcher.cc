@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -29,6 +30,7 @@ constexpr size_t kMaxRequestBytes = 64 * 1024;
 constexpr int kRuntimeControlFd = 3;  // where a started process finds its control socket
 constexpr int kReparentWaitUs = 100;
 constexpr int kReparentWaitRounds = 50000;  // 5 s
+constexpr int kReleaseAfterIdleMs = 1000;
 
 // The memory that holds the process's command line as /proc/PID/cmdline (and so ps) shows it:
 // the argv strings and, right after them, the environment strings, which are copied elsewhere
@@ -228,8 +230,17 @@ int runLauncher(const LauncherOptions& options, int argc, char** argv, RunComman
     return 1;
   }
   TitleArea title = claimTitleArea(argc, argv);
-  dl_iterate_phdr(releaseReadOnlyPages, nullptr);
+  // Given back once idle, not at once: at the first start the launcher shares the CPU with the
+  // processes it starts, and unmapping costs about a millisecond of it.
+  bool released = false;
   while (true) {
+    if (!released) {
+      pollfd waiting{options.channelFd, POLLIN, 0};
+      if (poll(&waiting, 1, kReleaseAfterIdleMs) == 0) {
+        dl_iterate_phdr(releaseReadOnlyPages, nullptr);
+        released = true;
+      }
+    }
     Request request;
     switch (receive(options.channelFd, request)) {
       case Received::kEnd:
