@@ -413,6 +413,7 @@ void Server::listen() {
       throw std::runtime_error("socket \"" + name + "\": " + e->getDescription().cStr());
     }
     http::ServerOptions options;
+    std::shared_ptr<http::TlsServerContext> tcpTls;
     bool rawTcp = false;
     switch (socket.which()) {
       case config::Socket::HTTP:
@@ -428,7 +429,7 @@ void Server::listen() {
       case config::Socket::TCP:
         rawTcp = true;
         if (socket.getTcp().hasTlsOptions()) {
-          options.tls = tlsServerContext(name, socket.getTcp().getTlsOptions());
+          tcpTls = tlsServerContext(name, socket.getTcp().getTlsOptions());
         }
         break;
       default:
@@ -442,7 +443,7 @@ void Server::listen() {
       fd = http::openNamedListenSocket(name, s(socket.getAddress()));
     }
     if (rawTcp) {
-      listenTcp(name, serviceName, s(designator.getEntrypoint()), fd, options.tls);
+      listenTcp(name, serviceName, s(designator.getEntrypoint()), fd, tcpTls);
       continue;
     }
     auto server = std::make_unique<http::HttpServer>(io_.port(), *headerTable_, *service,

@@ -26,7 +26,7 @@
 #include "ipc/supervisor.capnp.h"
 #include "ipc/uv_async_io.h"
 #include "runtime/storage/cache_dir.h"
-#include "runtime/storage/file_store.h"
+#include "runtime/storage/directories.h"
 #include "supervisor/admin_server.h"
 #include "supervisor/object_directory.h"
 #include "supervisor/runtime_binary.h"

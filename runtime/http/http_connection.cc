@@ -137,7 +137,7 @@ Connection::~Connection() noexcept(false) {}
 
 void Connection::start() {
   if (!isPipe_) uv_tcp_nodelay(&handle_.tcp, 1);
-  if (server_->options().tls) tls_ = std::make_unique<TlsSession>(server_->options().tls);
+  if (server_->options().tls) tls_ = server_->options().tls->newSession();
   setTimer(TimerMode::kHeader);
   updateReading();
 }
@@ -883,7 +883,7 @@ kj::Own<kj::AsyncIoStream> Connection::takeUpgradedSocket() {
   if (tls_ != nullptr) {
     // The session, with any ciphertext it has not decrypted yet, moves to the upgraded stream.
     flushTlsOutput();
-    return newTlsSessionStream(kj::mv(socket), kj::mv(tls_), kj::mv(leftover));
+    return server_->options().tls->sessionStream(kj::mv(socket), kj::mv(tls_), kj::mv(leftover));
   }
   if (leftover.size() > 0) socket = kj::heap<PrefixedStream>(kj::mv(leftover), kj::mv(socket));
   return socket;

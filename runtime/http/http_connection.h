@@ -15,7 +15,7 @@
 #include <kj/refcount.h>
 
 #include "runtime/http/http_server.h"
-#include "runtime/http/tls_server.h"
+#include "runtime/http/tls_session.h"
 
 namespace colony::http {
 

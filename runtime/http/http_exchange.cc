@@ -4,12 +4,11 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <openssl/evp.h>
-
 #include <kj/debug.h>
 
 #include "runtime/http/http_connection.h"
 #include "runtime/http/http_text.h"
+#include "runtime/http/sha1.h"
 
 namespace colony::http {
 namespace {
@@ -97,19 +96,6 @@ class ResponseBody final : public kj::AsyncOutputStream {
  private:
   kj::Own<Exchange> exchange_;
 };
-
-// Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 section 4.2.2).
-std::string webSocketAcceptKey(std::string_view key) {
-  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  std::string input(key);
-  input += kGuid;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digestLength = 0;
-  KJ_ASSERT(EVP_Digest(input.data(), input.size(), digest, &digestLength, EVP_sha1(), nullptr) == 1);
-  char encoded[64];
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded), digest, digestLength);
-  return std::string(encoded, n);
-}
 
 kj::Exception clientGone() {
   return KJ_EXCEPTION(DISCONNECTED, "the client connection is closed");

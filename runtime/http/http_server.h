@@ -22,11 +22,11 @@
 
 namespace colony::http {
 
-class TlsServerContext;
+class TlsSessionFactory;
 
 struct ServerOptions {
   // https sockets: every accepted connection speaks TLS with this context.
-  std::shared_ptr<TlsServerContext> tls;
+  std::shared_ptr<TlsSessionFactory> tls;
   // HttpOptions.style = proxy: the request line carries an absolute URL, passed on as is.
   bool proxyStyle = false;
   // Scheme for URLs built from the Host header ("http", or "https" on TLS sockets).

@@ -150,7 +150,7 @@ TlsServerContext::~TlsServerContext() { SSL_CTX_free(ctx_); }
 
 // --- session -----------------------------------------------------------------------------------
 
-TlsSession::TlsSession(std::shared_ptr<TlsServerContext> context)
+OpenSslTlsSession::OpenSslTlsSession(std::shared_ptr<TlsServerContext> context)
     : context_(std::move(context)), ssl_(SSL_new(context_->get())) {
   KJ_ASSERT(ssl_ != nullptr, "SSL_new failed");
   in_ = BIO_new(BIO_s_mem());
@@ -162,25 +162,25 @@ TlsSession::TlsSession(std::shared_ptr<TlsServerContext> context)
   SSL_set_accept_state(ssl_);
 }
 
-TlsSession::~TlsSession() { SSL_free(ssl_); }
+OpenSslTlsSession::~OpenSslTlsSession() { SSL_free(ssl_); }
 
-kj::ArrayPtr<char> TlsSession::inputSpace() {
+kj::ArrayPtr<char> OpenSslTlsSession::inputSpace() {
   if (inputBuffer_.size() == 0) inputBuffer_ = kj::heapArray<char>(kInputChunk);
   return inputBuffer_;
 }
 
-void TlsSession::commitInput(size_t bytes) {
+void OpenSslTlsSession::commitInput(size_t bytes) {
   if (bytes == 0) return;
   int written = BIO_write(in_, inputBuffer_.begin(), static_cast<int>(bytes));
   KJ_ASSERT(written == static_cast<int>(bytes), "memory BIO refused input");
 }
 
-void TlsSession::fail() {
+void OpenSslTlsSession::fail() {
   failed_ = true;
   error_ = takeOpenSslErrors();
 }
 
-TlsSession::ReadResult TlsSession::read(char* out, size_t max) {
+OpenSslTlsSession::ReadResult OpenSslTlsSession::read(char* out, size_t max) {
   if (failed_) return {Status::kFailed, 0};
   if (closed_) return {Status::kClosed, 0};
   ERR_clear_error();
@@ -212,12 +212,12 @@ TlsSession::ReadResult TlsSession::read(char* out, size_t max) {
   }
 }
 
-bool TlsSession::hasBufferedInput() const {
+bool OpenSslTlsSession::hasBufferedInput() const {
   if (failed_ || closed_) return false;
   return SSL_pending(ssl_) > 0 || BIO_ctrl_pending(in_) > 0;
 }
 
-void TlsSession::encrypt(const void* data, size_t size) {
+void OpenSslTlsSession::encrypt(const void* data, size_t size) {
   if (failed_ || size == 0) return;
   ERR_clear_error();
   size_t written = 0;
@@ -225,20 +225,20 @@ void TlsSession::encrypt(const void* data, size_t size) {
   if (rc != 1 || written != size) fail();
 }
 
-void TlsSession::encrypt(const kj::ArrayPtr<const kj::byte>* pieces, size_t count) {
+void OpenSslTlsSession::encrypt(const kj::ArrayPtr<const kj::byte>* pieces, size_t count) {
   for (size_t i = 0; i < count; ++i) encrypt(pieces[i].begin(), pieces[i].size());
 }
 
-void TlsSession::shutdown() {
+void OpenSslTlsSession::shutdown() {
   if (failed_ || !SSL_is_init_finished(ssl_)) return;
   ERR_clear_error();
   SSL_shutdown(ssl_);
   ERR_clear_error();
 }
 
-bool TlsSession::hasOutput() const { return BIO_ctrl_pending(out_) > 0; }
+bool OpenSslTlsSession::hasOutput() const { return BIO_ctrl_pending(out_) > 0; }
 
-kj::Array<kj::byte> TlsSession::takeOutput() {
+kj::Array<kj::byte> OpenSslTlsSession::takeOutput() {
   size_t pending = BIO_ctrl_pending(out_);
   auto out = kj::heapArray<kj::byte>(pending);
   if (pending > 0) {
@@ -254,7 +254,7 @@ namespace {
 
 class TlsSessionStream final : public kj::AsyncIoStream {
  public:
-  TlsSessionStream(kj::Own<kj::AsyncIoStream> raw, std::unique_ptr<TlsSession> session,
+  TlsSessionStream(kj::Own<kj::AsyncIoStream> raw, std::unique_ptr<OpenSslTlsSession> session,
                    kj::Array<kj::byte> prefix)
       : raw_(kj::mv(raw)), session_(kj::mv(session)), prefix_(kj::mv(prefix)) {}
 
@@ -339,14 +339,14 @@ class TlsSessionStream final : public kj::AsyncIoStream {
   }
 
   kj::Own<kj::AsyncIoStream> raw_;
-  std::unique_ptr<TlsSession> session_;
+  std::unique_ptr<OpenSslTlsSession> session_;
   kj::Array<kj::byte> prefix_;
   size_t prefixOffset_ = 0;
   kj::Maybe<kj::Promise<void>> pendingShutdown_;
 };
 
 kj::Promise<kj::Own<kj::AsyncIoStream>> handshakeStep(kj::Own<kj::AsyncIoStream> raw,
-                                                      std::unique_ptr<TlsSession> session) {
+                                                      std::unique_ptr<OpenSslTlsSession> session) {
   session->read(nullptr, 0);  // advances the handshake with what has arrived
   if (session->failed()) {
     return KJ_EXCEPTION(DISCONNECTED, "TLS handshake failed", session->error().c_str());
@@ -358,7 +358,8 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> handshakeStep(kj::Own<kj::AsyncIoStream>
   }
   if (session->handshakeDone()) {
     return sent.then([raw = kj::mv(raw), session = kj::mv(session)]() mutable {
-      return newTlsSessionStream(kj::mv(raw), kj::mv(session), nullptr);
+      return kj::Own<kj::AsyncIoStream>(
+          kj::heap<TlsSessionStream>(kj::mv(raw), kj::mv(session), nullptr));
     });
   }
   return sent.then([raw = kj::mv(raw), session = kj::mv(session)]() mutable {
@@ -377,13 +378,19 @@ kj::Promise<kj::Own<kj::AsyncIoStream>> handshakeStep(kj::Own<kj::AsyncIoStream>
 
 kj::Promise<kj::Own<kj::AsyncIoStream>> acceptTls(kj::Own<kj::AsyncIoStream> raw,
                                                   std::shared_ptr<TlsServerContext> context) {
-  return handshakeStep(kj::mv(raw), std::make_unique<TlsSession>(kj::mv(context)));
+  return handshakeStep(kj::mv(raw), std::make_unique<OpenSslTlsSession>(kj::mv(context)));
 }
 
-kj::Own<kj::AsyncIoStream> newTlsSessionStream(kj::Own<kj::AsyncIoStream> raw,
-                                               std::unique_ptr<TlsSession> session,
-                                               kj::Array<kj::byte> prefix) {
-  return kj::heap<TlsSessionStream>(kj::mv(raw), kj::mv(session), kj::mv(prefix));
+std::unique_ptr<TlsSession> TlsServerContext::newSession() {
+  return std::make_unique<OpenSslTlsSession>(shared_from_this());
+}
+
+kj::Own<kj::AsyncIoStream> TlsServerContext::sessionStream(kj::Own<kj::AsyncIoStream> raw,
+                                                           std::unique_ptr<TlsSession> session,
+                                                           kj::Array<kj::byte> prefix) {
+  // Every session of this context is one newSession() made.
+  std::unique_ptr<OpenSslTlsSession> own(static_cast<OpenSslTlsSession*>(session.release()));
+  return kj::heap<TlsSessionStream>(kj::mv(raw), kj::mv(own), kj::mv(prefix));
 }
 
 }  // namespace colony::http

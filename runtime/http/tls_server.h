@@ -1,6 +1,7 @@
-// TLS for inbound connections (https sockets): an OpenSSL server context built from a socket's
-// tlsOptions, and one TLS session per connection running over memory BIOs, so the HTTP server
-// keeps reading and writing its libuv stream itself and only hands bytes through OpenSSL.
+// TLS for inbound connections (https sockets) with OpenSSL: a server context built from a
+// socket's tlsOptions, and one TLS session (tls_session.h) per connection running over memory
+// BIOs, so the HTTP server keeps reading and writing its libuv stream itself and only hands bytes
+// through OpenSSL.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -13,6 +14,8 @@
 
 #include <kj/array.h>
 #include <kj/async-io.h>
+
+#include "runtime/http/tls_session.h"
 
 namespace colony::http {
 
@@ -33,7 +36,8 @@ class TlsSettingsError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class TlsServerContext {
+class TlsServerContext final : public TlsSessionFactory,
+                               public std::enable_shared_from_this<TlsServerContext> {
  public:
   // Throws TlsSettingsError.
   explicit TlsServerContext(const TlsServerSettings& settings);
@@ -43,47 +47,37 @@ class TlsServerContext {
 
   SSL_CTX* get() const { return ctx_; }
 
+  // Made with std::make_shared: sessions hold the context.
+  std::unique_ptr<TlsSession> newSession() override;
+  kj::Own<kj::AsyncIoStream> sessionStream(kj::Own<kj::AsyncIoStream> raw,
+                                           std::unique_ptr<TlsSession> session,
+                                           kj::Array<kj::byte> prefix) override;
+
  private:
   SSL_CTX* ctx_;
 };
 
-// One server-side TLS session with memory BIOs: ciphertext from the socket goes in with
-// inputSpace()/commitInput(), plaintext comes out of read(); plaintext to send goes in with
-// encrypt() and the ciphertext to write comes out of takeOutput().
-class TlsSession {
+// The OpenSSL session: an SSL with a memory BIO each way.
+class OpenSslTlsSession final : public TlsSession {
  public:
-  explicit TlsSession(std::shared_ptr<TlsServerContext> context);
-  ~TlsSession();
-  TlsSession(const TlsSession&) = delete;
-  TlsSession& operator=(const TlsSession&) = delete;
+  explicit OpenSslTlsSession(std::shared_ptr<TlsServerContext> context);
+  ~OpenSslTlsSession();
+  OpenSslTlsSession(const OpenSslTlsSession&) = delete;
+  OpenSslTlsSession& operator=(const OpenSslTlsSession&) = delete;
 
-  // Where the next ciphertext read from the socket may go, and how much was put there.
-  kj::ArrayPtr<char> inputSpace();
-  void commitInput(size_t bytes);
-
-  enum class Status { kData, kWantInput, kClosed, kFailed };
-  struct ReadResult {
-    Status status;
-    size_t bytes;
-  };
-  // Runs the handshake as needed, then decrypts up to `max` bytes into `out`. kClosed: the peer
-  // sent close_notify. kFailed: the handshake or a record failed (error() says why).
-  ReadResult read(char* out, size_t max);
-  // True when read() may produce something without new input.
-  bool hasBufferedInput() const;
-
-  // Encrypts every byte of the pieces (the handshake must be done).
+  kj::ArrayPtr<char> inputSpace() override;
+  void commitInput(size_t bytes) override;
+  ReadResult read(char* out, size_t max) override;
+  bool hasBufferedInput() const override;
+  void encrypt(const void* data, size_t size) override;
   void encrypt(const kj::ArrayPtr<const kj::byte>* pieces, size_t count);
-  void encrypt(const void* data, size_t size);
-  // Queues close_notify.
-  void shutdown();
-  bool hasOutput() const;
-  // Ciphertext produced so far (handshake records, alerts, encrypted data), in order.
-  kj::Array<kj::byte> takeOutput();
+  void shutdown() override;
+  bool hasOutput() const override;
+  kj::Array<kj::byte> takeOutput() override;
+  bool failed() const override { return failed_; }
+  const std::string& error() const override { return error_; }
 
   bool handshakeDone() const { return SSL_is_init_finished(ssl_) == 1; }
-  bool failed() const { return failed_; }
-  const std::string& error() const { return error_; }
 
  private:
   void fail();
@@ -97,12 +91,6 @@ class TlsSession {
   bool closed_ = false;
   std::string error_;
 };
-
-// A KJ stream over a raw stream and a TLS session already in use (an upgraded https connection):
-// `prefix` is plaintext already decrypted and not consumed.
-kj::Own<kj::AsyncIoStream> newTlsSessionStream(kj::Own<kj::AsyncIoStream> raw,
-                                               std::unique_ptr<TlsSession> session,
-                                               kj::Array<kj::byte> prefix);
 
 // Runs the server side of a TLS handshake on an accepted connection, then returns the TLS
 // stream. Rejects (DISCONNECTED) when the handshake fails or the peer goes away first.

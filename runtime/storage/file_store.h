@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/storage/directories.h"
+
 namespace colony::storage {
 
 struct Record {
@@ -68,33 +70,6 @@ class FileStore {
   int createTemp(std::string& temp) const;
   void publish(const std::string& temp, const std::string& path) const;
   std::string dir_;
-};
-
-// Creates `dir` and its parents (mode 0700 for new ones). Throws std::runtime_error.
-void makeDirectories(const std::string& dir);
-// Removes `dir` and everything in it; errors are ignored.
-void removeTree(const std::string& dir);
-// A new directory $TMPDIR/colony-<what>-XXXXXX (mode 0700). Throws std::runtime_error.
-std::string makeTempDirectory(const std::string& what);
-// The directory the environment variable `envVar` names (created if missing), or else a new
-// private temporary one (see makeTempDirectory) that this process removes when it exits.
-// Throws std::runtime_error.
-std::string directoryFromEnvironment(const char* envVar, const std::string& what);
-
-// Held by the supervisor for its lifetime, for a directory every runtime process shares: unless
-// the user set `envVar` (then that directory is made if missing and kept), creates a private one
-// (see makeTempDirectory), points `envVar` at it for the processes started afterwards, and
-// removes it when destroyed. Throws std::runtime_error.
-class SupervisorDirectory {
- public:
-  SupervisorDirectory(const char* envVar, const std::string& what);
-  ~SupervisorDirectory();
-  SupervisorDirectory(const SupervisorDirectory&) = delete;
-  SupervisorDirectory& operator=(const SupervisorDirectory&) = delete;
-
- private:
-  const char* envVar_;
-  std::string created_;
 };
 
 }  // namespace colony::storage

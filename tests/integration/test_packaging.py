@@ -1,5 +1,6 @@
-"""packaging/Dockerfile: the image's runtime stage installs every Debian package whose shared
-libraries the built binaries load (checked against this machine's dpkg database)."""
+"""What the built binaries load: the container image (packaging/Dockerfile) installs every Debian
+package whose shared libraries they need (checked against this machine's dpkg database), and the
+supervisor loads no more than it uses."""
 
 import os
 import re
@@ -65,7 +66,7 @@ def owning_package(path):
 
 @unittest.skipUnless(harness.is_colony() and subprocess.run(["which", "dpkg-query"],
                      capture_output=True).returncode == 0, "needs Colony's build and dpkg")
-class DockerfileTest(unittest.TestCase):
+class LoadedLibrariesTest(unittest.TestCase):
     def test_runtime_stage_installs_every_loaded_library(self):
         with open(DOCKERFILE) as f:
             listed = runtime_stage_packages(f.read())
@@ -86,6 +87,14 @@ class DockerfileTest(unittest.TestCase):
                 if package.split(":")[0] not in available:
                     missing[path] = package
         self.assertEqual(missing, {}, "libraries whose package the Dockerfile does not install")
+
+    def test_supervisor_loads_neither_v8_nor_openssl(self):
+        # Each library costs every start its dynamic linking; the supervisor has no use for these.
+        build = os.path.dirname(os.path.realpath(harness.colony_bin()))
+        out = subprocess.run(["ldd", os.path.join(build, "colony")], capture_output=True, text=True,
+                             check=True).stdout
+        for name in ("libnode", "libssl", "libcrypto", "libcapnp", "libkj"):
+            self.assertNotIn(name, out)
 
     def test_stage_parser(self):
         text = ("FROM a AS build\nRUN apt-get install -y nope\nFROM b\n"
