@@ -12,8 +12,10 @@ symbol's offset: exactly what an R_X86_64_RELATIVE relocation computes, without 
 script rewrites those relocations and leaves everything else byte for byte as it was.
 
 Left symbolic (looked up at run time as before): references to symbols libnode does not define,
-to symbols the executable also defines, thread-local, indirect-function and unique symbols,
-absolute symbols, and relocations of other types. The lazy-binding PLT relocations are rewritten
+to symbols the executable also defines, thread-local and indirect-function symbols, absolute
+symbols, and relocations of other types. Unique symbols (STB_GNU_UNIQUE: V8's template statics)
+are rewritten too: the dynamic linker gives every reference to one the definition its first
+lookup found, and that lookup searches in the same order, so it finds libnode's as well. The lazy-binding PLT relocations are rewritten
 only because libnode is linked with BIND_NOW (checked), which makes the dynamic linker process them
 like the others at load time. The one behaviour given up is interposing one of libnode's own
 symbols with LD_PRELOAD.
@@ -30,7 +32,7 @@ import sys
 
 R_X86_64_64, R_X86_64_GLOB_DAT, R_X86_64_JUMP_SLOT, R_X86_64_RELATIVE = 1, 6, 7, 8
 SHN_UNDEF, SHN_ABS, SHN_COMMON = 0, 0xFFF1, 0xFFF2
-STT_TLS, STT_GNU_IFUNC, STB_GNU_UNIQUE = 6, 10, 10
+STT_TLS, STT_GNU_IFUNC = 6, 10
 DT_NEEDED, DT_STRTAB, DT_SYMTAB, DT_RELA, DT_RELASZ = 1, 5, 6, 7, 8
 DT_SONAME, DT_PLTRELSZ, DT_PLTREL, DT_JMPREL, DT_FLAGS, DT_FLAGS_1 = 14, 2, 20, 23, 30, 0x6FFFFFFB
 DF_BIND_NOW, DF_1_NOW = 0x8, 0x1
@@ -159,7 +161,6 @@ def prebind(exe_path, lib_path, out_path, report_path):
             name, info, shndx, value = lib.symbol(index)
             resolvable = (shndx not in (SHN_UNDEF, SHN_ABS, SHN_COMMON)
                           and info & 0xF not in (STT_TLS, STT_GNU_IFUNC)
-                          and info >> 4 != STB_GNU_UNIQUE
                           and name not in taken
                           and (r_type == R_X86_64_64 or r_addend == 0))
             if not resolvable:
