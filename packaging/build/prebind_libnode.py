@@ -15,9 +15,9 @@ Left symbolic (looked up at run time as before): references to symbols libnode d
 to symbols the executable also defines, thread-local and indirect-function symbols, absolute
 symbols, and relocations of other types. Unique symbols (STB_GNU_UNIQUE: V8's template statics)
 are rewritten too: the dynamic linker gives every reference to one the definition its first
-lookup found, and that lookup searches in the same order, so it finds libnode's as well. The lazy-binding PLT relocations are rewritten
-only because libnode is linked with BIND_NOW (checked), which makes the dynamic linker process them
-like the others at load time. The one behaviour given up is interposing one of libnode's own
+lookup found, and that lookup searches in the same order, so it finds libnode's as well. The
+lazy-binding PLT relocations are rewritten only because libnode is linked with BIND_NOW
+(checked), which makes the dynamic linker process them like the others at load time. The one behaviour given up is interposing one of libnode's own
 symbols with LD_PRELOAD.
 
 usage:

@@ -29,6 +29,7 @@
 #include "runtime/http_status.h"
 #include "runtime/js_util.h"
 #include "runtime/storage/cache_dir.h"
+#include "runtime/storage/directories.h"
 #include "runtime/storage/file_store.h"
 #include "runtime/storage/memory_cache.h"
 #include "runtime/worker.h"

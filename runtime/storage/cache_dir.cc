@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "runtime/storage/file_store.h"
+#include "runtime/storage/directories.h"
 
 namespace colony::storage {
 

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "runtime/storage/directories.h"
+
 namespace colony::storage {
 
 namespace {

@@ -12,8 +12,6 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/storage/directories.h"
-
 namespace colony::storage {
 
 struct Record {

@@ -16,7 +16,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "runtime/storage/file_store.h"
+#include "runtime/storage/directories.h"
 
 namespace colony::storage {
 

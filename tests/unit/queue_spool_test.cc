@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/storage/file_store.h"
+#include "runtime/storage/directories.h"
 
 namespace colony::storage {
 namespace {
