@@ -11,6 +11,7 @@
 #include <kj/filesystem.h>
 #include <kj/io.h>
 
+#include "config/config_cache.h"
 #include "config/config_validator.h"
 #include "config/text_config_parser.h"
 
@@ -195,6 +196,7 @@ LoadedConfig loadConfig(const LoadOptions& options) {
 
   kj::Array<capnp::word> canonical;
   std::vector<ConfigSourceFile> sources;
+  std::string reusedEntry;
   std::string display = options.path == "-" ? "<stdin>" : options.path;
   if (options.binary) {
     if (!options.constName.empty()) {
@@ -203,7 +205,9 @@ LoadedConfig loadConfig(const LoadOptions& options) {
     }
     canonical = readBinaryConfig(options.path, display);
   } else {
-    ParsedTextConfig parsed = parseTextConfig(options.path, options.constName, options.importPaths);
+    ParsedTextConfig parsed = parseTextConfigCached(options.compiledCacheDirectory, options.path,
+                                                    options.constName, options.importPaths,
+                                                    &reusedEntry);
     canonical = kj::mv(parsed.canonicalConfig);
     sources = kj::mv(parsed.sources);
   }
@@ -232,7 +236,9 @@ LoadedConfig loadConfig(const LoadOptions& options) {
       if (service.isWorker()) service.getWorker().setCompatibilityDate(options.compatDateOverride);
     }
   }
-  return LoadedConfig(capnp::canonicalize(config.asReader()), kj::mv(fds));
+  LoadedConfig loaded(capnp::canonicalize(config.asReader()), kj::mv(fds));
+  loaded.reusedEntry = kj::mv(reusedEntry);
+  return loaded;
 }
 
 }  // namespace colony::config

@@ -8,6 +8,7 @@
 //   options.constName = "";                   //   "-" reads it from stdin); "" picks the only
 //                                             //   const of type Config
 //   options.importPaths = {"/usr/share/x"};   // -I: searched for imports starting with '/'
+//   options.compiledCacheDirectory = configCacheDirectoryFromEnvironment();  // config_cache.h
 //   options.socketAddressOverrides = {"http=*:9000"};   // -s NAME=ADDRESS
 //   options.socketFdOverrides = {"http=3"};             // -S NAME=FD
 //   options.directoryPathOverrides = {"files=/srv"};    // -d NAME=PATH
@@ -47,6 +48,8 @@ struct LoadOptions {
   std::string constName;  // const to use; empty: the only const of type Config in the file
   bool binary = false;    // `path` holds a binary (unpacked, segment-framed) Config message
   std::vector<std::string> importPaths;
+  // Where compiled text configs are kept for reuse (config/config_cache.h); empty: nowhere.
+  std::string compiledCacheDirectory;
 
   std::vector<std::string> socketAddressOverrides;    // "NAME=ADDRESS"
   std::vector<std::string> socketFdOverrides;         // "NAME=FD"
@@ -78,6 +81,10 @@ class LoadedConfig {
   // Sockets to take from inherited descriptors instead of binding their address (`-S`).
   const std::map<std::string, int>& socketFds() const { return fds; }
 
+  // The compiled-config cache entry the text config was taken from instead of compiling it;
+  // empty if it was compiled (or was binary).
+  const std::string& reusedCompiledEntry() const { return reusedEntry; }
+
  private:
   LoadedConfig(kj::Array<capnp::word> canonicalWords, std::map<std::string, int> socketFds);
   friend LoadedConfig loadConfig(const LoadOptions& options);
@@ -91,6 +98,7 @@ class LoadedConfig {
   };
   std::unique_ptr<Message> message;
   std::map<std::string, int> fds;
+  std::string reusedEntry;
 };
 
 // Loads, overrides and validates. Throws ConfigError with every problem found.

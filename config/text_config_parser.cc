@@ -226,6 +226,22 @@ struct ParseSession {
   std::vector<CollectedError> errors;
   std::map<std::string, FileRecord> files;  // by file key
   std::vector<std::string> fileOrder;        // keys, in first-read order
+  // Where each directory files are looked up in sits, as an absolute path (the built-in one is
+  // not on disk and is left out); and what the pass looked up there.
+  std::map<const kj::ReadableDirectory*, kj::Path> diskDirs;
+  std::vector<ConfigFileLookup> lookups;
+  std::set<std::pair<std::string, bool>> lookedUp;  // (path, read)
+
+  void noteLookup(const kj::ReadableDirectory& dir, const kj::Path& path, bool exists,
+                  const kj::ArrayPtr<const kj::byte>* content = nullptr) {
+    auto base = diskDirs.find(&dir);
+    if (base == diskDirs.end()) return;
+    std::string absolute = base->second.append(path).toString(true).cStr();
+    if (!lookedUp.emplace(absolute, content != nullptr).second) return;
+    ConfigFileLookup lookup{kj::mv(absolute), exists, content != nullptr, {}};
+    if (content != nullptr) lookup.content.assign(content->asChars().begin(), content->size());
+    lookups.push_back(kj::mv(lookup));
+  }
 };
 
 std::string fileKey(const kj::ReadableDirectory& dir, const kj::Path& path) {
@@ -243,6 +259,8 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
 
   kj::Array<const char> readContent() const override {
     kj::Array<kj::byte> bytes = dir.openFile(path)->readAllBytes();
+    kj::ArrayPtr<const kj::byte> read = bytes;
+    session.noteLookup(dir, path, true, &read);
     std::string original(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
     FileRecord record{displayName, {}, {}, {},
                       !builtin && (role == FileRole::kMain || displayName.ends_with(".capnp"))};
@@ -274,7 +292,9 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
                                        importPath.cStr(), true, FileRole::kImport));
       }
       for (auto& [importDir, importDisplay] : session.importDirs) {
-        if (importDir->exists(relative)) {
+        bool exists = importDir->exists(relative);
+        session.noteLookup(*importDir, relative, exists);
+        if (exists) {
           return kj::Own<capnp::SchemaFile>(
               kj::heap<ConfigSchemaFile>(session, *importDir, kj::mv(relative),
                                          importDisplay + importPath.cStr(), false,
@@ -290,7 +310,9 @@ class ConfigSchemaFile final : public capnp::SchemaFile {
       return nullptr;  // e.g. ".." past the root
     }
     KJ_IF_MAYBE(t, target) {
-      if (!dir.exists(*t)) return nullptr;
+      bool exists = dir.exists(*t);
+      session.noteLookup(dir, *t, exists);
+      if (!exists) return nullptr;
       auto slash = displayName.rfind('/');
       std::string display = slash == std::string::npos
                                 ? std::string(importPath.cStr())
@@ -591,6 +613,7 @@ ParsedTextConfig parseTextConfig(const std::string& path, const std::string& con
   std::vector<kj::Own<const kj::ReadableDirectory>> openedImportDirs;
   ParseSession session;
   session.builtinDir = builtinDir.get();
+  session.diskDirs.emplace(&root, kj::Path(nullptr));
   std::vector<ConfigProblem> importPathProblems;
   for (const std::string& importPath : importPaths) {
     kj::Path dirPath = fs->getCurrentPath().eval(importPath.c_str());
@@ -598,6 +621,7 @@ ParsedTextConfig parseTextConfig(const std::string& path, const std::string& con
       std::string display = importPath;
       while (!display.empty() && display.back() == '/') display.pop_back();
       session.importDirs.emplace_back(dir->get(), display);
+      session.diskDirs.emplace(dir->get(), kj::mv(dirPath));
       openedImportDirs.push_back(kj::mv(*dir));
     } else {
       importPathProblems.push_back({"", 0, 0, "import path \"" + importPath +
@@ -610,6 +634,8 @@ ParsedTextConfig parseTextConfig(const std::string& path, const std::string& con
     session.errors.clear();
     session.files.clear();
     session.fileOrder.clear();
+    session.lookups.clear();
+    session.lookedUp.clear();
     capnp::SchemaParser parser;
     capnp::ParsedSchema fileSchema;
     KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
@@ -679,6 +705,7 @@ ParsedTextConfig parseTextConfig(const std::string& path, const std::string& con
       const FileRecord& record = session.files.at(key);
       if (record.isConfigSource) result.sources.push_back({record.displayName, record.original});
     }
+    result.lookups = kj::mv(session.lookups);
     return result;
   }
 }

@@ -24,10 +24,20 @@ struct ConfigSourceFile {
   std::string text;
 };
 
+// A path the parse looked for or read, outside the schemas compiled into Colony: what must be
+// found unchanged for the result to hold (config/config_cache.h).
+struct ConfigFileLookup {
+  std::string path;  // absolute
+  bool exists = false;
+  bool read = false;
+  std::string content;  // the whole file, when `read`
+};
+
 struct ParsedTextConfig {
   kj::Array<capnp::word> canonicalConfig;  // one segment, canonical form
   std::string constName;                   // the const that was chosen
   std::vector<ConfigSourceFile> sources;   // the config's own .capnp files, the main one first
+  std::vector<ConfigFileLookup> lookups;   // in the order the last pass made them
 };
 
 // Parses `path` (relative to the current directory or absolute) and evaluates the Config const

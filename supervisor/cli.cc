@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config_cache.h"
 #include "config/config_loader.h"
 #include "supervisor/cpu_count.h"
 #include "supervisor/logging.h"
@@ -63,6 +64,7 @@ config::LoadOptions loadOptions(const ConfigArgs& args, const std::string& compa
   options.constName = args.constName;
   options.binary = args.binary;
   options.importPaths = args.importPaths;
+  options.compiledCacheDirectory = config::configCacheDirectoryFromEnvironment();
   options.socketAddressOverrides = args.socketAddrs;
   options.socketFdOverrides = args.socketFds;
   options.directoryPathOverrides = args.directoryPaths;
@@ -75,7 +77,12 @@ config::LoadOptions loadOptions(const ConfigArgs& args, const std::string& compa
 // Loads and validates the config; prints the problems and returns nullopt on failure.
 std::optional<config::LoadedConfig> load(const config::LoadOptions& options) {
   try {
-    return config::loadConfig(options);
+    config::LoadedConfig loaded = config::loadConfig(options);
+    if (!loaded.reusedCompiledEntry().empty()) {
+      spdlog::debug("{}: compiled form reused from {} (its files are unchanged)", options.path,
+                    loaded.reusedCompiledEntry());
+    }
+    return loaded;
   } catch (config::ConfigError& e) {
     for (auto& problem : e.problems()) fprintf(stderr, "%s\n", problem.toString().c_str());
     return std::nullopt;

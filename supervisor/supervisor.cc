@@ -416,6 +416,10 @@ void Supervisor::reload() {
   std::shared_ptr<config::LoadedConfig> config;
   try {
     config = std::make_shared<config::LoadedConfig>(config::loadConfig(options_.load));
+    if (!config->reusedCompiledEntry().empty()) {
+      spdlog::debug("{}: compiled form reused from {} (its files are unchanged)",
+                    options_.load.path, config->reusedCompiledEntry());
+    }
   } catch (config::ConfigError& e) {
     ++failedReloads_;
     spdlog::error("reload failed: the config does not load:\n{}", e.what());

@@ -326,6 +326,7 @@ def run_integration_file(path, binary, filters, verbose, totals):
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     with tempfile.TemporaryDirectory(prefix="colony-run-") as tmp:
         result_path = os.path.join(tmp, "result.json")
+        env["COLONY_CONFIG_CACHE"] = os.path.join(tmp, "config-cache")  # not the user's cache
         start = time.monotonic()
         rc, out = run_bounded([sys.executable, "-c", CHILD_DRIVER, path, result_path] + list(filters),
                               INTEGRATION_TIMEOUT, cwd=os.path.dirname(path), env=env)

@@ -273,6 +273,26 @@ class ReloadTest(ServerTestCase):
         self.assertEqual({p["generation"] for p in st["processes"]}, {2})
         self.assertEqual(len(st["processes"]), 2)
 
+    def test_reload_reuses_the_compiled_config_while_its_files_are_unchanged(self):
+        cache = tempfile.mkdtemp(prefix="colony-config-cache-")
+        self.addCleanup(shutil.rmtree, cache, True)
+        config, files = module_worker(script_answering("one"))
+        server = self.serve(config, files, sockets=("http", "admin"),
+                            args=["--admin-addr", "127.0.0.1:0", "--processes", "1", "--verbose"],
+                            env={"COLONY_CONFIG_CACHE": cache})
+        self.assertNotIn("compiled form reused", server.stderr)
+        [entry] = os.listdir(cache)
+        self.reload_and_wait(server, 2)
+        self.assertTrue(wait_until(lambda: "compiled form reused from %s/%s" % (cache, entry)
+                                   in server.stderr, 5), server.stderr[-3000:])
+        # The embedded script changes, same length: compiled again, the new code serves.
+        self.write(server, "main.js", script_answering("two"))
+        before = server.stderr.count("compiled form reused")
+        self.reload_and_wait(server, 3)
+        self.assertResponse(server.get("/"), 200, "two")
+        self.assertEqual(server.stderr.count("compiled form reused"), before, server.stderr[-3000:])
+        self.assertEqual(os.listdir(cache), [entry])
+
     def test_reload_forks_from_the_same_launcher(self):
         # Runtime processes come from one launcher, started once; they are the supervisor's
         # children, and ps shows which runtime and generation each is.

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -16,6 +15,7 @@
 
 #include "config/config_validator.h"
 #include "config/text_config_parser.h"
+#include "tests/unit/temp_dir.h"
 
 namespace colony::config {
 namespace {
@@ -34,24 +34,6 @@ fs::path sourceRoot() {
   }
   return fs::weakly_canonical(file.parent_path() / ".." / "..");
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "colony-config-test-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-
-  std::string write(const std::string& name, const std::string& content) const {
-    fs::path file = path / name;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << content;
-    return file.string();
-  }
-
-  fs::path path;
-};
 
 // A config with one service-worker "main" on socket "http", with `extra` inside Config and
 // `workerExtra` inside the worker.

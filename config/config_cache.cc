@@ -1,0 +1,288 @@
+// The compiled-config cache (config_cache.h): entries are config_cache.capnp messages, one file
+// each, named after a hash of what they were compiled for and replaced by renaming.
+#include "config/config_cache.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include "config/config_cache.capnp.h"
+
+namespace colony::config {
+
+namespace {
+
+constexpr std::string_view kEntrySuffix = ".config";
+constexpr off_t kMaxEntryBytes = off_t(1) << 30;
+
+// The GNU build ID of the running executable, in hex; empty if it has none. Any change to Colony
+// (its compiler, its copy of workerd's schema, its fix-ups) is a new build and so a new key.
+std::string executableBuildId() {
+  static const std::string id = [] {
+    std::string found;
+    dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* out) -> int {
+          auto& result = *static_cast<std::string*>(out);
+          for (int i = 0; i < info->dlpi_phnum && result.empty(); ++i) {
+            const ElfW(Phdr)& phdr = info->dlpi_phdr[i];
+            if (phdr.p_type != PT_NOTE) continue;
+            auto* at = reinterpret_cast<const char*>(info->dlpi_addr + phdr.p_vaddr);
+            const char* end = at + phdr.p_memsz;
+            while (at + sizeof(ElfW(Nhdr)) <= end) {
+              auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
+              const char* name = at + sizeof(ElfW(Nhdr));
+              const char* desc = name + ((note->n_namesz + 3) & ~3u);
+              if (desc + note->n_descsz > end) break;
+              if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
+                  std::memcmp(name, "GNU", 4) == 0) {
+                static const char hex[] = "0123456789abcdef";
+                for (uint32_t b = 0; b < note->n_descsz; ++b) {
+                  auto byte = static_cast<unsigned char>(desc[b]);
+                  result += hex[byte >> 4];
+                  result += hex[byte & 15];
+                }
+                break;
+              }
+              at = desc + ((note->n_descsz + 3) & ~3u);
+            }
+          }
+          return 1;  // the first object is the executable
+        },
+        &found);
+    return found;
+  }();
+  return id;
+}
+
+// Everything besides the files that decides the result of parseTextConfig(): the build, and the
+// arguments as given together with the directory relative ones are taken from (display names
+// in error positions keep the path as given).
+std::string configCacheKey(const std::string& buildId, const std::string& path,
+                           const std::string& constName,
+                           const std::vector<std::string>& importPaths) {
+  std::error_code error;
+  std::string key = "colony compiled config 1\nbuild " + buildId + "\ncwd " +
+                    std::filesystem::current_path(error).string() + "\nconfig " + path +
+                    "\nconst " + constName + "\n";
+  for (const std::string& importPath : importPaths) key += "import " + importPath + "\n";
+  return key;
+}
+
+std::string entryName(const std::string& key) {
+  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a; the entry holds the key to compare in full
+  for (unsigned char c : key) hash = (hash ^ c) * 0x100000001b3ull;
+  char name[17];
+  snprintf(name, sizeof(name), "%016llx", static_cast<unsigned long long>(hash));
+  return std::string(name) + std::string(kEntrySuffix);
+}
+
+// Reads all of the file open as `fd`; false on an error.
+bool readAll(int fd, size_t size, char* into) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, into + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += size_t(n);
+  }
+  return true;
+}
+
+// Whether `path` has exactly `content`.
+bool hasContent(const std::string& path, kj::ArrayPtr<const kj::byte> content) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size_t(st.st_size) == content.size();
+  if (same && content.size() > 0) {
+    std::string now(content.size(), '\0');
+    char extra;
+    same = readAll(fd, now.size(), now.data()) && ::read(fd, &extra, 1) == 0 &&
+           std::memcmp(now.data(), content.begin(), now.size()) == 0;
+  }
+  ::close(fd);
+  return same;
+}
+
+std::string text(capnp::Text::Reader reader) { return std::string(reader.begin(), reader.size()); }
+
+bool stillHolds(cache::FileLookup::Reader lookup) {
+  std::string path = text(lookup.getPath());
+  struct stat st;
+  bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists != lookup.getExists()) return false;
+  return !lookup.getRead() || hasContent(path, lookup.getContent());
+}
+
+// The entry at `file` if it is ours, whole, for `key`, and every lookup it depends on gives the
+// same answer now.
+std::optional<ParsedTextConfig> readEntry(const std::string& file, const std::string& key) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  struct stat st;
+  bool usable = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+                (st.st_mode & (S_IWGRP | S_IWOTH)) == 0 && st.st_size > 0 &&
+                st.st_size < kMaxEntryBytes && st.st_size % sizeof(capnp::word) == 0;
+  kj::Array<capnp::word> words;
+  if (usable) {
+    words = kj::heapArray<capnp::word>(size_t(st.st_size) / sizeof(capnp::word));
+    usable = readAll(fd, size_t(st.st_size), reinterpret_cast<char*>(words.begin()));
+  }
+  ::close(fd);
+  if (!usable) return std::nullopt;
+
+  std::optional<ParsedTextConfig> result;
+  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&] {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = words.size() * 2 + 1024;
+    capnp::FlatArrayMessageReader reader(words, options);
+    auto entry = reader.getRoot<cache::CompiledConfig>();
+    if (entry.getKey() != key.c_str()) return;
+    for (auto lookup : entry.getLookups()) {
+      if (!stillHolds(lookup)) return;
+    }
+    auto config = entry.getConfig();
+    if (config.size() == 0 || config.size() % sizeof(capnp::word) != 0) return;
+    ParsedTextConfig parsed;
+    parsed.canonicalConfig = kj::heapArray<capnp::word>(config.size() / sizeof(capnp::word));
+    std::memcpy(parsed.canonicalConfig.begin(), config.begin(), config.size());
+    parsed.constName = text(entry.getConstName());
+    for (auto source : entry.getSources()) {
+      auto content = source.getText().asChars();
+      parsed.sources.push_back(
+          {text(source.getDisplayName()), std::string(content.begin(), content.size())});
+    }
+    result = kj::mv(parsed);
+  })) {
+    return std::nullopt;  // a damaged entry: compiled again and replaced
+  }
+  return result;
+}
+
+kj::ArrayPtr<const kj::byte> bytesOf(const std::string& text) {
+  return kj::arrayPtr(reinterpret_cast<const kj::byte*>(text.data()), text.size());
+}
+
+// Removes the oldest entries beyond kMaxConfigCacheEntries.
+void prune(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::vector<std::pair<struct timespec, std::string>> entries;
+  while (auto* item = ::readdir(d)) {
+    std::string_view name = item->d_name;
+    if (!name.ends_with(kEntrySuffix)) continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d), item->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      entries.emplace_back(st.st_mtim, item->d_name);
+    }
+  }
+  ::closedir(d);
+  if (entries.size() <= kMaxConfigCacheEntries) return;
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.tv_sec, a.first.tv_nsec) < std::tie(b.first.tv_sec, b.first.tv_nsec);
+  });
+  for (size_t i = 0; i < entries.size() - kMaxConfigCacheEntries; ++i) {
+    ::unlink((dir + "/" + entries[i].second).c_str());
+  }
+}
+
+// Writes the entry for `key` (a new file renamed over the old one); gives up quietly on errors.
+void writeEntry(const std::string& dir, const std::string& file, const std::string& key,
+                const ParsedTextConfig& parsed) {
+  std::error_code error;
+  if (std::filesystem::create_directories(dir, error)) ::chmod(dir.c_str(), 0700);
+  if (error) return;
+
+  capnp::MallocMessageBuilder message;
+  auto entry = message.initRoot<cache::CompiledConfig>();
+  entry.setKey(key);
+  auto lookups = entry.initLookups(parsed.lookups.size());
+  for (size_t i = 0; i < parsed.lookups.size(); ++i) {
+    const ConfigFileLookup& lookup = parsed.lookups[i];
+    lookups[i].setPath(lookup.path);
+    lookups[i].setExists(lookup.exists);
+    lookups[i].setRead(lookup.read);
+    if (lookup.read) lookups[i].setContent(bytesOf(lookup.content));
+  }
+  entry.setConstName(parsed.constName);
+  auto sources = entry.initSources(parsed.sources.size());
+  for (size_t i = 0; i < parsed.sources.size(); ++i) {
+    sources[i].setDisplayName(parsed.sources[i].displayName);
+    sources[i].setText(bytesOf(parsed.sources[i].text));
+  }
+  entry.setConfig(parsed.canonicalConfig.asBytes());
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+
+  std::string temp = file + ".XXXXXX";
+  int fd = ::mkstemp(temp.data());
+  if (fd < 0) return;
+  auto bytes = words.asChars();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.begin() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += size_t(n);
+  }
+  bool written = ::close(fd) == 0 && done == bytes.size();
+  if (!written || ::rename(temp.c_str(), file.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return;
+  }
+  prune(dir);
+}
+
+std::string fromEnvironment(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+}  // namespace
+
+std::string configCacheDirectoryFromEnvironment() {
+  std::string chosen = fromEnvironment("COLONY_CONFIG_CACHE");
+  if (chosen == "off") return {};
+  if (!chosen.empty()) return chosen;
+  std::string systemd = fromEnvironment("CACHE_DIRECTORY");  // may list several, ':'-separated
+  systemd = systemd.substr(0, systemd.find(':'));
+  if (!systemd.empty()) return systemd + "/configs";
+  std::string xdg = fromEnvironment("XDG_CACHE_HOME");
+  if (!xdg.empty() && xdg[0] == '/') return xdg + "/colony/configs";
+  std::string home = fromEnvironment("HOME");
+  if (!home.empty() && home != "/") return home + "/.cache/colony/configs";
+  return {};
+}
+
+ParsedTextConfig parseTextConfigCached(const std::string& cacheDir, const std::string& path,
+                                       const std::string& constName,
+                                       const std::vector<std::string>& importPaths,
+                                       std::string* reusedEntry) {
+  if (reusedEntry != nullptr) reusedEntry->clear();
+  std::string buildId = cacheDir.empty() ? std::string() : executableBuildId();
+  if (buildId.empty()) return parseTextConfig(path, constName, importPaths);
+
+  std::string key = configCacheKey(buildId, path, constName, importPaths);
+  std::string file = cacheDir + "/" + entryName(key);
+  if (auto cached = readEntry(file, key)) {
+    if (reusedEntry != nullptr) *reusedEntry = file;
+    return kj::mv(*cached);
+  }
+  ParsedTextConfig parsed = parseTextConfig(path, constName, importPaths);
+  writeEntry(cacheDir, file, key, parsed);
+  return parsed;
+}
+
+}  // namespace colony::config
