@@ -2,8 +2,10 @@
 
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 #include "config/embedded_file.h"
+#include "runtime/builtin_sources.h"
 
 namespace colony::builtins {
 
@@ -78,11 +80,23 @@ std::string describe(v8::Isolate* isolate, v8::TryCatch& tryCatch) {
   return out;
 }
 
+// The loader's source, then every built-in file's (already wrapped by embed.py), in table order.
+const ExternalSources& sources() {
+  static const ExternalSources* table = [] {
+    std::vector<std::string_view> texts = {kLoader};
+    for (auto* file = embedded::builtins; file->name != nullptr; ++file) {
+      texts.push_back(file->text());
+    }
+    return new ExternalSources(texts);  // never freed: isolates read it until exit
+  }();
+  return *table;
+}
+
 v8::Local<v8::Value> run(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                         std::string_view name, std::string_view code) {
+                         std::string_view name, size_t sourceIndex) {
   v8::TryCatch tryCatch(isolate);
   v8::ScriptOrigin origin(isolate, str(isolate, name));
-  v8::ScriptCompiler::Source source(str(isolate, code), origin);
+  v8::ScriptCompiler::Source source(sources().string(isolate, sourceIndex), origin);
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> result;
   if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) ||
@@ -101,20 +115,19 @@ v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> o
 
 v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   v8::EscapableHandleScope scope(isolate);
-  auto makeLoader = run(isolate, context, "colony:loader", kLoader).As<v8::Function>();
+  auto makeLoader = run(isolate, context, "colony:loader", 0).As<v8::Function>();
   auto loader = makeLoader->Call(context, v8::Undefined(isolate), 0, nullptr)
                     .ToLocalChecked()
                     .As<v8::Object>();
   auto internal = get(context, loader, "internal");
   auto define = get(context, loader, "define").As<v8::Function>();
 
-  for (auto* file = embedded::builtins; file->name != nullptr; ++file) {
+  size_t sourceIndex = 1;
+  for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
     std::string name = file->name;
     if (name.size() > 3 && name.compare(name.size() - 3, 3, ".js") == 0) name.resize(name.size() - 3);
-    std::string wrapped = "(function (exports, internal) {";
-    wrapped.append(file->text());
-    wrapped += "\n})";
-    auto fn = run(isolate, context, "colony:" + std::string(file->name), wrapped).As<v8::Function>();
+    auto fn = run(isolate, context, "colony:" + std::string(file->name), sourceIndex)
+                  .As<v8::Function>();
     v8::TryCatch tryCatch(isolate);
     auto exports = v8::Object::New(isolate);
     v8::Local<v8::Value> args[] = {exports, internal};
@@ -128,6 +141,8 @@ v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> cont
   isolate->PerformMicrotaskCheckpoint();
   return scope.Escape(loader);
 }
+
+const intptr_t* externalReferences() { return sources().references(); }
 
 v8::Local<v8::Object> fromSnapshot(v8::Local<v8::Context> context) {
   return context->GetDataFromSnapshotOnce<v8::Object>(0).ToLocalChecked();

@@ -21,6 +21,10 @@ namespace colony::builtins {
 // std::runtime_error naming the file on failure.
 v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> context);
 
+// The external references every isolate and the snapshot generator must be given: the built-ins'
+// source text stays in the binary (runtime/builtin_sources.h). Null-terminated.
+const intptr_t* externalReferences();
+
 // The snapshot to create isolates from, or nullptr when there is none or it was made by another
 // V8 than the one loaded (the built-ins are then evaluated in each isolate).
 v8::StartupData* startupSnapshot();

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
 
   v8::StartupData blob{nullptr, 0};
   {
-    v8::SnapshotCreator creator;
+    v8::SnapshotCreator creator(colony::builtins::externalReferences());
     auto* isolate = creator.GetIsolate();
     {
       v8::HandleScope scope(isolate);

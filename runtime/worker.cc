@@ -492,6 +492,7 @@ Worker::Worker(WorkerHost& host, WorkerSource source) : host_(host), source_(kj:
   params.array_buffer_allocator = allocator_.get();
   // The built-ins come evaluated in the snapshot when there is one (runtime/builtins.h).
   params.snapshot_blob = builtins::startupSnapshot();
+  params.external_references = builtins::externalReferences();
   isolate_ = v8::Isolate::New(params);
   isolate_->SetData(0, this);
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);

@@ -402,17 +402,17 @@ function tableText(data, properties) {
   };
   const rule = (l, m, r) => {
     const segs = [];
-    for (let c = 0; c < widths.length; c++) ArrayAppend(segs, StringPrototypeRepeat("─", widths[c]));
+    for (let c = 0; c < widths.length; c++) ArrayAppend(segs, StringPrototypeRepeat("\u2500", widths[c]));
     return l + ArrayPrototypeJoin(segs, m) + r;
   };
   const renderRow = (cells) => {
     const segs = [];
     for (let c = 0; c < widths.length; c++) ArrayAppend(segs, center(cells[c], widths[c]));
-    return "│" + ArrayPrototypeJoin(segs, "│") + "│";
+    return "\u2502" + ArrayPrototypeJoin(segs, "\u2502") + "\u2502";
   };
-  const lines = [rule("┌", "┬", "┐"), renderRow(matrix[0]), rule("├", "┼", "┤")];
+  const lines = [rule("\u250c", "\u252c", "\u2510"), renderRow(matrix[0]), rule("\u251c", "\u253c", "\u2524")];
   for (let r = 1; r < matrix.length; r++) ArrayAppend(lines, renderRow(matrix[r]));
-  ArrayAppend(lines, rule("└", "┴", "┘"));
+  ArrayAppend(lines, rule("\u2514", "\u2534", "\u2518"));
   return ArrayPrototypeJoin(lines, "\n");
 }
 

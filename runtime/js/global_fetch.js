@@ -133,7 +133,7 @@ function fetchDataURL(href) {
   if (comma < 0) throw new TypeErrorCtor(`Fetch API cannot load: ${href} (a data: URL needs a comma before its data).`);
   let mimeType = trimAsciiWhitespace(StringPrototypeSlice(input, 0, comma));
   let body = percentDecode(encoding.utf8Encode(StringPrototypeSlice(input, comma + 1)));
-  // "…;base64", with optional spaces before "base64", any case.
+  // "...;base64", with optional spaces before "base64", any case.
   let end = mimeType.length;
   if (end >= 6 && StringPrototypeToLowerCase(StringPrototypeSlice(mimeType, end - 6)) === "base64") {
     let j = end - 6;

@@ -2,7 +2,7 @@
 // kvNamespace bindings. Two backends behind one API:
 //  - a `disk` service: Colony keeps the namespace in that directory, one record file per key
 //    (runtime/storage/file_store.h; header {key, expiration, metadata}, body = the value);
-//  - any other service: workerd's KV protocol over HTTP — GET/PUT/DELETE
+//  - any other service: workerd's KV protocol over HTTP: GET/PUT/DELETE
 //    https://fake-host/<encoded key>?urlencoded=true (PUT adds expiration / expiration_ttl to the
 //    query and metadata as JSON in CF-KV-Metadata), list as GET https://fake-host/?prefix=&
 //    key_count_limit=&cursor= answering JSON, bulk get as POST https://fake-host/bulk/get.

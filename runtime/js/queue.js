@@ -1,6 +1,6 @@
 "use strict";
 // queue bindings (producers): send() and sendBatch() speak workerd's queue protocol to the
-// designated service — POST https://fake-host/message with the serialized body (V8 serialization
+// designated service: POST https://fake-host/message with the serialized body (V8 serialization
 // unless contentType says text, bytes or json, named in X-Msg-Fmt), and POST
 // https://fake-host/batch with {"messages": [{"body": base64, "contentType"?}]} and the
 // CF-Queue-Batch-Count / -Bytes / CF-Queue-Largest-Msg headers. delaySeconds goes in

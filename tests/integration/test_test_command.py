@@ -57,6 +57,19 @@ class TestCommandTest(unittest.TestCase):
         results = {name: kind for kind, name in lines if kind != "TEST"}
         self.assertEqual(results, {"main:hangs": "FAIL", "main:waits": "PASS"}, output)
 
+    def test_console_output_reaches_the_log_with_non_ascii_text_intact(self):
+        # The built-ins are kept as ASCII (their box-drawing characters are escapes); what they
+        # and the worker print must still come out as UTF-8.
+        code, _, output = run_tests(
+            "export const prints = { test() {\n"
+            "  console.table([{ a: 1 }]);\n"
+            "  console.log('caf\u00e9 \u2603');\n"
+            "} };\n")
+        self.assertEqual(code, 0, output)
+        self.assertIn("\u250c", output)
+        self.assertIn("\u2502", output)
+        self.assertIn("caf\u00e9 \u2603", output)
+
     def test_pass_line_carries_duration(self):
         _, _, output = run_tests("export const ok = { test() {} };\n")
         self.assertRegex(output, r"\[ PASS \] main:ok \(.+\)")
