@@ -64,6 +64,21 @@ class StreamingBodiesTest(ServerTestCase):
         sock.close()
         return bytes(received), counted[0]
 
+    def exchange(self, request):
+        """Sends all of `request` while reading the response (an echo starts answering before the
+        upload ends); returns every byte received until the server closes."""
+        with socket.create_connection(("127.0.0.1", self.s.port), timeout=30) as sock:
+            sender = threading.Thread(target=sock.sendall, args=(request,))
+            sender.start()
+            received = bytearray()
+            while True:
+                data = sock.recv(1 << 16)
+                if not data:
+                    break
+                received.extend(data)
+            sender.join(30)
+            return bytes(received)
+
     def check_bounded(self, path):
         head, count = self.upload(path)
         self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:200])
@@ -81,14 +96,14 @@ class StreamingBodiesTest(ServerTestCase):
         # Returned unread, the request's body is copied without JS and keeps its Content-Length,
         # as in workerd; a chunked one goes back chunked.
         payload = bytes(range(256)) * 1000
-        data = self.s.raw(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
-                          b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+        data = self.exchange(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                             b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
         [(status, headers, body)] = harness.parse_responses(data)
         self.assertEqual((status, headers.get("content-length"), headers.get("transfer-encoding")),
                          (200, str(len(payload)), None))
         self.assertEqual(body, payload)
-        data = self.s.raw(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
-                          b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        data = self.exchange(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         [(status, headers, body)] = harness.parse_responses(data)
         self.assertEqual((status, headers.get("content-length"), headers.get("transfer-encoding")),
                          (200, None, "chunked"))

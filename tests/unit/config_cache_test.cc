@@ -126,7 +126,8 @@ TEST(ConfigCache, AFileAppearingEarlierInTheImportPathsCompilesAgain) {
       "    modules = [ (name = \"worker.js\", esModule = embed \"worker.js\") ],\n"
       "    compatibilityDate = \"2024-01-01\")) ],\n"
       "  sockets = [ (name = \"http\", address = Lib.port, http = (), service = \"main\") ]);\n");
-  std::vector<std::string> imports = {(dir.path / "first").string(), (dir.path / "second").string()};
+  std::vector<std::string> imports = {(dir.path / "first").string(),
+                                      (dir.path / "second").string()};
   EXPECT_EQ(load(cache, path, imports).address, "*:9002");
   EXPECT_NE(load(cache, path, imports).reusedEntry, "");
 
@@ -152,8 +153,9 @@ TEST(ConfigCache, OtherArgumentsAndErrorsAreNotMixedUp) {
   EXPECT_NE(load(cache, path, {}, "other").reusedEntry, "");
 
   // A config that does not compile leaves no entry, and says so every time.
-  std::string broken = dir.write("broken.capnp", "using Workerd = import \"/workerd/workerd.capnp\";\n"
-                                                 "const config :Workerd.Config = (services = 5);\n");
+  std::string broken = dir.write("broken.capnp",
+                                 "using Workerd = import \"/workerd/workerd.capnp\";\n"
+                                 "const config :Workerd.Config = (services = 5);\n");
   for (int i = 0; i < 2; ++i) EXPECT_THROW(load(cache, broken), ConfigError);
   EXPECT_EQ(entries(cache).size(), 2u);
 }
