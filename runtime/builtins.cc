@@ -95,16 +95,18 @@ const ExternalSources& sources() {
 }
 
 // The built-ins whose functions nearly every worker runs as it starts or on its first requests
-// (a fetch handler reading the URL and headers): compiled in full when the snapshot is made, so
-// that isolates created from it find their bytecode there instead of compiling them one by one
-// (about 1 ms of each isolate's start, for 100 KB more snapshot). The rest is compiled lazily,
-// function by function, when first called. The list comes from V8's --log-function-events on
-// the hello-world and JSON API benchmarks (tests/bench).
+// (a fetch handler reading the URL, headers and text, making subrequests or calling service
+// bindings): compiled in full when the snapshot is made, so that isolates created from it find
+// their bytecode there instead of compiling them one by one (about 1 ms of each isolate's start,
+// for 130 KB more snapshot). The rest is compiled lazily, function by function, when first
+// called. The list comes from V8's --log-function-events on the hello-world, JSON API and
+// service-binding chain benchmarks (tests/bench).
 constexpr std::string_view kCompiledInFull[] = {
     "colony:loader",          "colony:primordials.js",  "colony:util.js",
     "colony:events.js",       "colony:globals.js",      "colony:node_registry.js",
     "colony:node_process.js", "colony:memory_cache.js", "colony:fetch.js",
-    "colony:headers.js",      "colony:url.js",
+    "colony:headers.js",      "colony:url.js",          "colony:encoding.js",
+    "colony:abort.js",        "colony:global_fetch.js",
 };
 
 bool compiledInFull(std::string_view name) {
