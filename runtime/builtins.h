@@ -8,6 +8,11 @@
 //
 // Built-ins therefore never read per-worker state (compatibility flags, the clock, ops) at
 // evaluation time; what depends on the worker goes into internal.onWorkerStart(fn).
+//
+// The files are embedded already wrapped as the function the loader calls, and must be ASCII
+// (packaging/build/embed.py --js-builtins): V8 reads their text in place, from the binary
+// (runtime/builtin_sources.h). The ones nearly every worker runs are compiled in full into the
+// snapshot, the rest function by function when first called (builtins.cc).
 #pragma once
 
 #include <v8.h>
