@@ -26,12 +26,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _send(self, status, body=b"", headers=()):
+        # Noted before anything goes out: a test may look as soon as the response reaches it.
+        self.server.peer.sent[self.path] = body
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.server.peer.sent[self.path] = body
         if self.command != "HEAD":
             self.wfile.write(body)
 
