@@ -233,7 +233,7 @@ def interleaved(runs, rounds):
             values = [s[field] for s in samples]
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
                 merged[field] = statistics.median(values)
-            else:
+            elif not isinstance(values[0], list):  # per-run lists stay in "rounds" only
                 merged[field] = values[0]
         merged["rounds"] = samples
         result[key] = merged
