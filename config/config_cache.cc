@@ -3,9 +3,7 @@
 #include "config/config_cache.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <fcntl.h>
-#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include "config/build_id.h"
 #include "config/config_cache.capnp.h"
 
 namespace colony::config {
@@ -27,45 +26,6 @@ namespace {
 
 constexpr std::string_view kEntrySuffix = ".config";
 constexpr off_t kMaxEntryBytes = off_t(1) << 30;
-
-// The GNU build ID of the running executable, in hex; empty if it has none. Any change to Colony
-// (its compiler, its copy of workerd's schema, its fix-ups) is a new build and so a new key.
-std::string executableBuildId() {
-  static const std::string id = [] {
-    std::string found;
-    dl_iterate_phdr(
-        [](dl_phdr_info* info, size_t, void* out) -> int {
-          auto& result = *static_cast<std::string*>(out);
-          for (int i = 0; i < info->dlpi_phnum && result.empty(); ++i) {
-            const ElfW(Phdr)& phdr = info->dlpi_phdr[i];
-            if (phdr.p_type != PT_NOTE) continue;
-            auto* at = reinterpret_cast<const char*>(info->dlpi_addr + phdr.p_vaddr);
-            const char* end = at + phdr.p_memsz;
-            while (at + sizeof(ElfW(Nhdr)) <= end) {
-              auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
-              const char* name = at + sizeof(ElfW(Nhdr));
-              const char* desc = name + ((note->n_namesz + 3) & ~3u);
-              if (desc + note->n_descsz > end) break;
-              if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
-                  std::memcmp(name, "GNU", 4) == 0) {
-                static const char hex[] = "0123456789abcdef";
-                for (uint32_t b = 0; b < note->n_descsz; ++b) {
-                  auto byte = static_cast<unsigned char>(desc[b]);
-                  result += hex[byte >> 4];
-                  result += hex[byte & 15];
-                }
-                break;
-              }
-              at = desc + ((note->n_descsz + 3) & ~3u);
-            }
-          }
-          return 1;  // the first object is the executable
-        },
-        &found);
-    return found;
-  }();
-  return id;
-}
 
 // Everything besides the files that decides the result of parseTextConfig(): the build, and the
 // arguments as given together with the directory relative ones are taken from (display names

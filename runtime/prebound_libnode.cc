@@ -13,6 +13,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "config/build_id.h"
+
 #ifndef COLONY_LIBNODE_SOURCE
 #error "COLONY_LIBNODE_SOURCE: the installed libnode the copy was made from (meson.build)"
 #endif
@@ -24,35 +26,6 @@ namespace {
 constexpr const char* kSwitchedVar = "COLONY_LIBNODE_SWITCHED";
 // Another installed libnode to compare the copy with than the one it was made from.
 constexpr const char* kInstalledVar = "COLONY_INSTALLED_LIBNODE";
-
-std::string hex(const unsigned char* bytes, size_t size) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; i++) {
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 15];
-  }
-  return out;
-}
-
-// The GNU build ID among the notes in [notes, notes + size), hex, or "" if there is none.
-std::string buildIdIn(const unsigned char* notes, size_t size) {
-  auto align4 = [](size_t n) { return (n + 3) & ~size_t{3}; };
-  size_t at = 0;
-  while (at + sizeof(Elf64_Nhdr) <= size) {
-    Elf64_Nhdr header;
-    memcpy(&header, notes + at, sizeof header);
-    size_t name = at + sizeof header;
-    size_t desc = name + align4(header.n_namesz);
-    if (desc + header.n_descsz > size) break;
-    if (header.n_type == NT_GNU_BUILD_ID && header.n_namesz == 4 &&
-        memcmp(notes + name, "GNU", 4) == 0) {
-      return hex(notes + desc, header.n_descsz);
-    }
-    at = desc + align4(header.n_descsz);
-  }
-  return "";
-}
 
 struct LoadedLibnode {
   std::string path;
@@ -68,8 +41,8 @@ int findLibnode(dl_phdr_info* info, size_t, void* data) {
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr)& segment = info->dlpi_phdr[i];
     if (segment.p_type != PT_NOTE) continue;
-    found->buildId = buildIdIn(reinterpret_cast<const unsigned char*>(info->dlpi_addr + segment.p_vaddr),
-                               segment.p_memsz);
+    found->buildId = buildIdInNotes(
+        reinterpret_cast<const unsigned char*>(info->dlpi_addr + segment.p_vaddr), segment.p_memsz);
     if (!found->buildId.empty()) break;
   }
   return 1;
@@ -93,7 +66,7 @@ std::string buildIdOfFile(const char* path) {
         if (segment.p_type != PT_NOTE || segment.p_filesz > (1 << 20)) continue;
         std::vector<unsigned char> notes(segment.p_filesz);
         if (!readAt(fd, notes.data(), notes.size(), segment.p_offset)) continue;
-        id = buildIdIn(notes.data(), notes.size());
+        id = buildIdInNotes(notes.data(), notes.size());
         if (!id.empty()) break;
       }
     }
