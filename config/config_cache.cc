@@ -1,8 +1,8 @@
 // The compiled-config cache (config_cache.h): entries are config_cache.capnp messages, one file
-// each, named after a hash of what they were compiled for and replaced by renaming.
+// each, named after a hash of what they were compiled for and replaced atomically (kj's
+// Directory::replaceFile writes a temporary file and renames it).
 #include "config/config_cache.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +16,7 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <kj/filesystem.h>
 
 #include "config/build_id.h"
 #include "config/config_cache.capnp.h"
@@ -77,10 +78,8 @@ bool hasContent(const std::string& path, kj::ArrayPtr<const kj::byte> content) {
   return same;
 }
 
-std::string text(capnp::Text::Reader reader) { return std::string(reader.begin(), reader.size()); }
-
 bool stillHolds(cache::FileLookup::Reader lookup) {
-  std::string path = text(lookup.getPath());
+  std::string path = lookup.getPath().cStr();
   struct stat st;
   bool exists = ::stat(path.c_str(), &st) == 0;
   if (exists != lookup.getExists()) return false;
@@ -119,11 +118,11 @@ std::optional<ParsedTextConfig> readEntry(const std::string& file, const std::st
     ParsedTextConfig parsed;
     parsed.canonicalConfig = kj::heapArray<capnp::word>(config.size() / sizeof(capnp::word));
     std::memcpy(parsed.canonicalConfig.begin(), config.begin(), config.size());
-    parsed.constName = text(entry.getConstName());
+    parsed.constName = entry.getConstName().cStr();
     for (auto source : entry.getSources()) {
       auto content = source.getText().asChars();
       parsed.sources.push_back(
-          {text(source.getDisplayName()), std::string(content.begin(), content.size())});
+          {source.getDisplayName().cStr(), std::string(content.begin(), content.size())});
     }
     result = kj::mv(parsed);
   })) {
@@ -137,35 +136,25 @@ kj::ArrayPtr<const kj::byte> bytesOf(const std::string& text) {
 }
 
 // Removes the oldest entries beyond kMaxConfigCacheEntries.
-void prune(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
-  std::vector<std::pair<struct timespec, std::string>> entries;
-  while (auto* item = ::readdir(d)) {
-    std::string_view name = item->d_name;
-    if (!name.ends_with(kEntrySuffix)) continue;
-    struct stat st;
-    if (::fstatat(::dirfd(d), item->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-      entries.emplace_back(st.st_mtim, item->d_name);
-    }
+void prune(const kj::Directory& dir) {
+  std::vector<std::pair<kj::Date, kj::String>> entries;
+  for (kj::String& name : dir.listNames()) {
+    if (!std::string_view(name.cStr()).ends_with(kEntrySuffix)) continue;
+    kj::Date modified = dir.lstat(kj::Path(name.cStr())).lastModified;
+    entries.emplace_back(modified, kj::mv(name));
   }
-  ::closedir(d);
   if (entries.size() <= kMaxConfigCacheEntries) return;
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.tv_sec, a.first.tv_nsec) < std::tie(b.first.tv_sec, b.first.tv_nsec);
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   for (size_t i = 0; i < entries.size() - kMaxConfigCacheEntries; ++i) {
-    ::unlink((dir + "/" + entries[i].second).c_str());
+    dir.tryRemove(kj::Path(entries[i].second.cStr()));
   }
 }
 
-// Writes the entry for `key` (a new file renamed over the old one); gives up quietly on errors.
-void writeEntry(const std::string& dir, const std::string& file, const std::string& key,
+// Writes the entry for `key` (a private file, in a private directory made as needed, replacing
+// the old one atomically); gives up quietly on errors.
+void writeEntry(const std::string& dir, const std::string& name, const std::string& key,
                 const ParsedTextConfig& parsed) {
-  std::error_code error;
-  if (std::filesystem::create_directories(dir, error)) ::chmod(dir.c_str(), 0700);
-  if (error) return;
-
   capnp::MallocMessageBuilder message;
   auto entry = message.initRoot<cache::CompiledConfig>();
   entry.setKey(key);
@@ -184,25 +173,17 @@ void writeEntry(const std::string& dir, const std::string& file, const std::stri
     sources[i].setText(bytesOf(parsed.sources[i].text));
   }
   entry.setConfig(parsed.canonicalConfig.asBytes());
-  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
 
-  std::string temp = file + ".XXXXXX";
-  int fd = ::mkstemp(temp.data());
-  if (fd < 0) return;
-  auto bytes = words.asChars();
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.begin() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += size_t(n);
-  }
-  bool written = ::close(fd) == 0 && done == bytes.size();
-  if (!written || ::rename(temp.c_str(), file.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    return;
-  }
-  prune(dir);
+  (void)kj::runCatchingExceptions([&] {
+    auto fs = kj::newDiskFilesystem();
+    constexpr auto kMode = kj::WriteMode::CREATE | kj::WriteMode::MODIFY |
+                           kj::WriteMode::CREATE_PARENT | kj::WriteMode::PRIVATE;
+    auto cacheDir = fs->getRoot().openSubdir(fs->getCurrentPath().eval(dir.c_str()), kMode);
+    auto replacer = cacheDir->replaceFile(kj::Path(name.c_str()), kMode);
+    replacer->get().writeAll(capnp::messageToFlatArray(message).asBytes());
+    replacer->commit();
+    prune(*cacheDir);
+  });
 }
 
 std::string fromEnvironment(const char* name) {
@@ -235,13 +216,14 @@ ParsedTextConfig parseTextConfigCached(const std::string& cacheDir, const std::s
   if (buildId.empty()) return parseTextConfig(path, constName, importPaths);
 
   std::string key = configCacheKey(buildId, path, constName, importPaths);
-  std::string file = cacheDir + "/" + entryName(key);
+  std::string name = entryName(key);
+  std::string file = cacheDir + "/" + name;
   if (auto cached = readEntry(file, key)) {
     if (reusedEntry != nullptr) *reusedEntry = file;
     return kj::mv(*cached);
   }
   ParsedTextConfig parsed = parseTextConfig(path, constName, importPaths);
-  writeEntry(cacheDir, file, key, parsed);
+  writeEntry(cacheDir, name, key, parsed);
   return parsed;
 }
 

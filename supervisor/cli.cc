@@ -77,12 +77,7 @@ config::LoadOptions loadOptions(const ConfigArgs& args, const std::string& compa
 // Loads and validates the config; prints the problems and returns nullopt on failure.
 std::optional<config::LoadedConfig> load(const config::LoadOptions& options) {
   try {
-    config::LoadedConfig loaded = config::loadConfig(options);
-    if (!loaded.reusedCompiledEntry().empty()) {
-      spdlog::debug("{}: compiled form reused from {} (its files are unchanged)", options.path,
-                    loaded.reusedCompiledEntry());
-    }
-    return loaded;
+    return loadConfigLogged(options);
   } catch (config::ConfigError& e) {
     for (auto& problem : e.problems()) fprintf(stderr, "%s\n", problem.toString().c_str());
     return std::nullopt;

@@ -415,11 +415,7 @@ void Supervisor::reload() {
   spdlog::info("SIGHUP: reloading {}", options_.load.path);
   std::shared_ptr<config::LoadedConfig> config;
   try {
-    config = std::make_shared<config::LoadedConfig>(config::loadConfig(options_.load));
-    if (!config->reusedCompiledEntry().empty()) {
-      spdlog::debug("{}: compiled form reused from {} (its files are unchanged)",
-                    options_.load.path, config->reusedCompiledEntry());
-    }
+    config = std::make_shared<config::LoadedConfig>(loadConfigLogged(options_.load));
   } catch (config::ConfigError& e) {
     ++failedReloads_;
     spdlog::error("reload failed: the config does not load:\n{}", e.what());
@@ -892,6 +888,15 @@ int Supervisor::run(config::LoadedConfig first) {
   if (!options_.pidFile.empty()) unlink(options_.pidFile.c_str());
   ::close(runtimeFd_);
   return exitCode_;
+}
+
+config::LoadedConfig loadConfigLogged(const config::LoadOptions& options) {
+  config::LoadedConfig loaded = config::loadConfig(options);
+  if (!loaded.reusedCompiledEntry().empty()) {
+    spdlog::debug("{}: compiled form reused from {} (its files are unchanged)", options.path,
+                  loaded.reusedCompiledEntry());
+  }
+  return loaded;
 }
 
 int runSupervisor(SupervisorOptions options, config::LoadedConfig first) {

@@ -22,6 +22,10 @@ struct SupervisorOptions {
   logging::Format logFormat = logging::Format::kText;
 };
 
+// config::loadConfig(), logging (at debug level) when the compiled form came from the
+// compiled-config cache: how serve, test and check load at start, and the supervisor on SIGHUP.
+config::LoadedConfig loadConfigLogged(const config::LoadOptions& options);
+
 // Serves `first` (already loaded and validated) until SIGTERM/SIGINT; returns the exit code:
 // 0 after a graceful stop, 1 when the first generation cannot start (the error is logged).
 int runSupervisor(SupervisorOptions options, config::LoadedConfig first);

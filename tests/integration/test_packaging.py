@@ -1,16 +1,20 @@
 """What the built binaries load: the container image (packaging/Dockerfile) installs every Debian
 package whose shared libraries they need (checked against this machine's dpkg database), and the
-supervisor loads no more than it uses."""
+supervisor loads no more than it uses. And how the build embeds the built-in JavaScript
+(packaging/build/embed.py)."""
 
 import os
 import re
 import shlex
 import subprocess
+import sys
+import tempfile
 import unittest
 
 import harness
 
 DOCKERFILE = os.path.join(harness.ROOT, "packaging", "Dockerfile")
+EMBED = os.path.join(harness.ROOT, "packaging", "build", "embed.py")
 
 
 def runtime_stage_packages(text):
@@ -105,3 +109,31 @@ class LoadedLibrariesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EmbedBuiltinsTest(unittest.TestCase):
+    """V8 reads the built-ins' text in place as Latin-1, so they are embedded wrapped and ASCII."""
+
+    def embed(self, content):
+        with tempfile.TemporaryDirectory() as tmp:
+            source = os.path.join(tmp, "mod.js")
+            with open(source, "wb") as f:
+                f.write(content)
+            out = os.path.join(tmp, "out.cc")
+            r = subprocess.run([sys.executable, EMBED, "--js-builtins", "builtins", out, source],
+                               capture_output=True, text=True)
+            generated = open(out).read() if os.path.exists(out) else ""
+            return r.returncode, r.stderr, generated
+
+    def test_ascii_file_is_embedded_wrapped(self):
+        code, err, generated = self.embed(b"exports.a = 1;")
+        self.assertEqual(code, 0, err)
+        wrapped = b"(function (exports, internal) {exports.a = 1;\n})"
+        self.assertIn(",".join(str(b) for b in wrapped), generated)
+        self.assertIn('{"mod.js", reinterpret_cast<const char*>(data0), %d},' % len(wrapped), generated)
+
+    def test_non_ascii_character_is_refused_with_its_place(self):
+        code, err, generated = self.embed("const a = 1;\n// caf\u00e9\n".encode())
+        self.assertNotEqual(code, 0)
+        self.assertIn("mod.js:2:7: non-ASCII character U+00E9", err)
+        self.assertEqual(generated, "")

@@ -1,5 +1,6 @@
 """Request bodies streamed back as responses run in bounded memory."""
 
+import itertools
 import socket
 import threading
 import unittest
@@ -40,44 +41,35 @@ class StreamingBodiesTest(ServerTestCase):
     def setUp(self):
         self.s = self.serve_script(WORKER, args=["--single-process"])
 
-    def upload(self, path):
-        """Sends TOTAL bytes while reading the response; returns (its first bytes, bytes received)."""
-        sock = socket.create_connection(("127.0.0.1", self.s.port), timeout=60)
-        received = bytearray()
-        counted = [0]
+    def exchange(self, pieces, keep=None):
+        """Sends every piece while reading the response until the server closes (an echo starts
+        answering before the upload ends); returns (the first `keep` bytes received, or all of
+        them, and how many were received)."""
+        with socket.create_connection(("127.0.0.1", self.s.port), timeout=60) as sock:
+            def send():
+                for piece in pieces:
+                    sock.sendall(piece)
 
-        def reader():
+            sender = threading.Thread(target=send)
+            sender.start()
+            received = bytearray()
+            count = 0
             while True:
                 data = sock.recv(1 << 20)
                 if not data:
-                    return
-                if len(received) < 4096:
-                    received.extend(data[:4096])
-                counted[0] += len(data)
-
-        t = threading.Thread(target=reader)
-        t.start()
-        sock.sendall(b"POST %s HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (path.encode(), TOTAL))
-        for _ in range(TOTAL // len(CHUNK)):
-            sock.sendall(CHUNK)
-        t.join(120)
-        sock.close()
-        return bytes(received), counted[0]
-
-    def exchange(self, request):
-        """Sends all of `request` while reading the response (an echo starts answering before the
-        upload ends); returns every byte received until the server closes."""
-        with socket.create_connection(("127.0.0.1", self.s.port), timeout=30) as sock:
-            sender = threading.Thread(target=sock.sendall, args=(request,))
-            sender.start()
-            received = bytearray()
-            while True:
-                data = sock.recv(1 << 16)
-                if not data:
                     break
-                received.extend(data)
-            sender.join(30)
-            return bytes(received)
+                count += len(data)
+                if keep is None or len(received) < keep:
+                    received.extend(data if keep is None else data[:keep - len(received)])
+            sender.join(120)
+            return bytes(received), count
+
+    def upload(self, path):
+        """Sends TOTAL bytes while reading the response; returns (its first bytes, bytes received)."""
+        head = b"POST %s HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (
+            path.encode(), TOTAL)
+        return self.exchange(itertools.chain([head], itertools.repeat(CHUNK, TOTAL // len(CHUNK))),
+                             keep=4096)
 
     def check_bounded(self, path):
         head, count = self.upload(path)
@@ -96,14 +88,14 @@ class StreamingBodiesTest(ServerTestCase):
         # Returned unread, the request's body is copied without JS and keeps its Content-Length,
         # as in workerd; a chunked one goes back chunked.
         payload = bytes(range(256)) * 1000
-        data = self.exchange(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
-                             b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+        data, _ = self.exchange([b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                                 b"Content-Length: %d\r\n\r\n" % len(payload) + payload])
         [(status, headers, body)] = harness.parse_responses(data)
         self.assertEqual((status, headers.get("content-length"), headers.get("transfer-encoding")),
                          (200, str(len(payload)), None))
         self.assertEqual(body, payload)
-        data = self.exchange(b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
-                             b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        data, _ = self.exchange([b"POST /echo HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                                 b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"])
         [(status, headers, body)] = harness.parse_responses(data)
         self.assertEqual((status, headers.get("content-length"), headers.get("transfer-encoding")),
                          (200, None, "chunked"))

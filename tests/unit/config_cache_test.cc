@@ -63,10 +63,18 @@ std::vector<fs::path> entries(const fs::path& cache) {
   return found;
 }
 
-TEST(ConfigCache, SecondLoadReusesTheCompiledFormWithTheSameResult) {
+// Each test has a directory of its own with a worker.js in it, and a cache directory inside.
+class ConfigCache : public ::testing::Test {
+ protected:
+  ConfigCache() {
+    dir.write("worker.js", "export default { fetch() { return new Response('a'); } };");
+  }
+
   TempDir dir;
   std::string cache = (dir.path / "cache").string();
-  dir.write("worker.js", "export default { fetch() { return new Response('a'); } };");
+};
+
+TEST_F(ConfigCache, SecondLoadReusesTheCompiledFormWithTheSameResult) {
   std::string path = dir.write("config.capnp", configText());
 
   Load first = load(cache, path);
@@ -82,10 +90,7 @@ TEST(ConfigCache, SecondLoadReusesTheCompiledFormWithTheSameResult) {
   EXPECT_EQ(second.address, "*:8080");
 }
 
-TEST(ConfigCache, AnyChangeToTheConfigOrWhatItEmbedsCompilesAgain) {
-  TempDir dir;
-  std::string cache = (dir.path / "cache").string();
-  dir.write("worker.js", "export default { fetch() { return new Response('a'); } };");
+TEST_F(ConfigCache, AnyChangeToTheConfigOrWhatItEmbedsCompilesAgain) {
   std::string path = dir.write("config.capnp", configText("8080"));
   load(cache, path);
 
@@ -109,10 +114,7 @@ TEST(ConfigCache, AnyChangeToTheConfigOrWhatItEmbedsCompilesAgain) {
   }
 }
 
-TEST(ConfigCache, AFileAppearingEarlierInTheImportPathsCompilesAgain) {
-  TempDir dir;
-  std::string cache = (dir.path / "cache").string();
-  dir.write("worker.js", "export default {};");
+TEST_F(ConfigCache, AFileAppearingEarlierInTheImportPathsCompilesAgain) {
   std::string shared = "using Workerd = import \"/workerd/workerd.capnp\";\n"
                        "const port :Text = \"*:";
   dir.write("second/lib/port.capnp", shared + "9002\";\n");
@@ -137,10 +139,7 @@ TEST(ConfigCache, AFileAppearingEarlierInTheImportPathsCompilesAgain) {
   EXPECT_EQ(moved.address, "*:9001");
 }
 
-TEST(ConfigCache, OtherArgumentsAndErrorsAreNotMixedUp) {
-  TempDir dir;
-  std::string cache = (dir.path / "cache").string();
-  dir.write("worker.js", "export default {};");
+TEST_F(ConfigCache, OtherArgumentsAndErrorsAreNotMixedUp) {
   std::string path = dir.write("config.capnp", configText() + "const other :Workerd.Config = (\n"
                                                  "  sockets = [ (name = \"http\", address = "
                                                  "\"*:7000\", http = (), service = \"main\") ],\n"
@@ -160,10 +159,7 @@ TEST(ConfigCache, OtherArgumentsAndErrorsAreNotMixedUp) {
   EXPECT_EQ(entries(cache).size(), 2u);
 }
 
-TEST(ConfigCache, DamagedForeignOrUnwritableCacheOnlyMeansCompiling) {
-  TempDir dir;
-  std::string cache = (dir.path / "cache").string();
-  dir.write("worker.js", "export default {};");
+TEST_F(ConfigCache, DamagedForeignOrUnwritableCacheOnlyMeansCompiling) {
   std::string path = dir.write("config.capnp", configText());
   Load first = load(cache, path);
   fs::path entry = entries(cache).at(0);
@@ -184,6 +180,26 @@ TEST(ConfigCache, DamagedForeignOrUnwritableCacheOnlyMeansCompiling) {
   EXPECT_EQ(load(cache, path).reusedEntry, "");
   EXPECT_NE(load(cache, path).reusedEntry, "");
 
+  // Whole, but made for another config (as if two keys shared a file name): its key is compared.
+  std::string other = dir.write("other.capnp", configText("9999"));
+  load(cache, other);
+  fs::path otherEntry;
+  for (const fs::path& candidate : entries(cache)) {
+    if (candidate != entry) otherEntry = candidate;
+  }
+  ASSERT_FALSE(otherEntry.empty());
+  fs::copy_file(otherEntry, entry, fs::copy_options::overwrite_existing);
+  Load swapped = load(cache, path);
+  EXPECT_EQ(swapped.reusedEntry, "");
+  EXPECT_EQ(swapped.address, "*:8080");
+
+  // Owned by another user: not trusted (only root can give a file away to test it).
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(entry.c_str(), 65534, 65534), 0);
+    EXPECT_EQ(load(cache, path).reusedEntry, "");
+    EXPECT_NE(load(cache, path).reusedEntry, "");
+  }
+
   // A cache directory that cannot be made (a file is in the way): loads, caches nothing.
   std::string blocked = dir.write("blocked", "");
   EXPECT_EQ(load(blocked + "/cache", path).bytes, first.bytes);
@@ -191,10 +207,7 @@ TEST(ConfigCache, DamagedForeignOrUnwritableCacheOnlyMeansCompiling) {
   EXPECT_EQ(load("", path).reusedEntry, "");
 }
 
-TEST(ConfigCache, KeepsTheNewestEntriesOnly) {
-  TempDir dir;
-  std::string cache = (dir.path / "cache").string();
-  dir.write("worker.js", "export default {};");
+TEST_F(ConfigCache, KeepsTheNewestEntriesOnly) {
   for (size_t i = 0; i < kMaxConfigCacheEntries + 3; ++i) {
     load(cache, dir.write("config" + std::to_string(i) + ".capnp", configText()));
   }
@@ -204,9 +217,7 @@ TEST(ConfigCache, KeepsTheNewestEntriesOnly) {
   EXPECT_NE(load(cache, newest).reusedEntry, "");
 }
 
-TEST(ConfigCache, ProblemPositionsStayRightWhenReused) {
-  TempDir dir;
-  std::string cache = (dir.path / "cache").string();
+TEST_F(ConfigCache, ProblemPositionsStayRightWhenReused) {
   std::string path = dir.write(
       "config.capnp",
       "using Workerd = import \"/workerd/workerd.capnp\";\n"
@@ -227,7 +238,7 @@ TEST(ConfigCache, ProblemPositionsStayRightWhenReused) {
   EXPECT_EQ(entries(cache).size(), 1u);  // it compiled; the validation is what failed
 }
 
-TEST(ConfigCache, DirectoryFromTheEnvironment) {
+TEST(ConfigCacheDirectory, FromTheEnvironment) {
   auto with = [](std::vector<std::pair<const char*, const char*>> vars) {
     for (const char* name : {"COLONY_CONFIG_CACHE", "CACHE_DIRECTORY", "XDG_CACHE_HOME", "HOME"}) {
       ::unsetenv(name);
