@@ -91,7 +91,10 @@ struct ResponseParts {
     }
     auto context = isolate->GetCurrentContext();
     self->status = info[0]->Int32Value(context).FromMaybe(500);
-    self->statusText = js::toKjString(isolate, info[1]);
+    // Usually empty: the reason phrase is then a static string (sendResponse), not a copy.
+    if (!info[1]->IsString() || info[1].As<v8::String>()->Length() > 0) {
+      self->statusText = js::toKjString(isolate, info[1]);
+    }
     int kind = info[2]->Int32Value(context).FromMaybe(0);
     if (kind < 0 || kind > static_cast<int>(Kind::NATIVE)) kind = 0;
     self->kind = static_cast<Kind>(kind);
@@ -239,6 +242,9 @@ class Worker::Entrypoint final : public kj::HttpService {
     std::shared_ptr<api::BodyHandle> bodyState;
     if (hasRequestBody(headers)) bodyState = api::BodyHandle::borrow(requestBody);
     kj::Promise<v8::Global<v8::Value>> result = nullptr;
+    // The handler's Response when it was there as the call returned (not a promise, or one
+    // already fulfilled, as an async handler's is when it awaited nothing).
+    v8::Global<v8::Value> ready;
     worker_.enter([&] {
       auto* isolate = worker_.isolate_;
       auto context = worker_.context();
@@ -248,10 +254,25 @@ class Worker::Entrypoint final : public kj::HttpService {
                     .ToLocal(&value);
       if (!ok) {
         result = KJ_EXCEPTION(FAILED, js::describeException(isolate, context, tryCatch));
+      } else if (!value->IsPromise()) {
+        ready.Reset(isolate, value);
+      } else if (value.As<v8::Promise>()->State() == v8::Promise::kFulfilled) {
+        ready.Reset(isolate, value.As<v8::Promise>()->Result());
       } else {
         result = worker_.awaitJs(value);
       }
     });
+    // Sent at once: enter() ran the microtasks (which may still change the Response) on its way
+    // out. Not so inside another entry into this isolate, which would run them only once it
+    // returns; callers (bindings included) reach request() from the event loop, but should one
+    // call from JS, its Response waits for them as one returned as a promise does.
+    if (!ready.IsEmpty() && worker_.enterDepth_ == 0) {
+      return kj::evalNow([&]() { return sendResponse(kj::mv(ready), response); })
+          .attach(kj::mv(state), kj::defer([bodyState]() {
+                    if (bodyState) bodyState->detach();
+                  }));
+    }
+    if (!ready.IsEmpty()) result = kj::mv(ready);
     return result
         .then(
             [this, &response](v8::Global<v8::Value> value) {
@@ -298,11 +319,36 @@ class Worker::Entrypoint final : public kj::HttpService {
     if (bodyState) bodyValue = api::BodyHandle::wrap(worker_, bodyState);
 
     kj::StringPtr methodName = kj::toCharSequence(method);
+    v8::Local<v8::Value> methodValue = worker_.key(methodName.cStr());
+    v8::Local<v8::Value> urlValue = js::wireString(isolate, url.cStr());
+
+    if (hookName_.empty() && worker_.source_.syntax == WorkerSource::Syntax::MODULES) {
+      // An object's fetch(): one call into JS (hooks.callFetch) finds the method, makes the
+      // Request and calls it, with property caches the C++ API does not have.
+      v8::Local<v8::Object> handler;
+      if (!worker_.handlerObject(name_).ToLocal(&handler)) return {};
+      if (!handler->IsFunction()) {
+        auto ctx = RequestContext::newJsObject(worker_, kj::mv(state));
+        v8::Local<v8::Value> args[] = {handler, methodValue, urlValue, headerArray, bodyValue,
+                                       worker_.env(), ctx};
+        v8::Local<v8::Value> result;
+        if (!worker_.hook(HotHook::CALL_FETCH)
+                 ->Call(context, v8::Undefined(isolate), std::size(args), args)
+                 .ToLocal(&result)) {
+          return {};
+        }
+        if (result->StrictEquals(worker_.hooksNoHandler())) {
+          worker_.throwNoHandlerMethod(name_, "fetch");
+          return {};
+        }
+        return result;
+      }
+    }
+
     v8::Local<v8::Value> request;
     if (!worker_.hook(HotHook::MAKE_REQUEST)
              ->Call(context, v8::Undefined(isolate), 4,
-                    std::array<v8::Local<v8::Value>, 4>{worker_.key(methodName.cStr()),
-                                                        js::wireString(isolate, url.cStr()), headerArray,
+                    std::array<v8::Local<v8::Value>, 4>{methodValue, urlValue, headerArray,
                                                         bodyValue}
                         .data())
              .ToLocal(&request)) {
@@ -359,8 +405,11 @@ class Worker::Entrypoint final : public kj::HttpService {
         }
       }
       int status = parts.status;
-      auto statusText = kj::mv(parts.statusText);
-      if (statusText.size() == 0) statusText = kj::str(reasonPhrase(status).data());
+      // Owned by the promises below when the Response set one; otherwise a static phrase.
+      kj::String ownStatusText = kj::mv(parts.statusText);
+      std::string_view phrase = reasonPhrase(status);
+      kj::StringPtr statusText = ownStatusText.size() > 0 ? kj::StringPtr(ownStatusText)
+                                                           : kj::StringPtr(phrase.data(), phrase.size());
       // A Content-Encoding of gzip or br (unless encodeBody is "manual") means the body is to be
       // compressed here; its length is then unknown.
       kj::Maybe<api::ContentCoding> encodeAs = parts.manual ? nullptr : parts.headerCoding;
@@ -390,13 +439,13 @@ class Worker::Entrypoint final : public kj::HttpService {
             auto& encoderRef = *encoder;
             return api::pumpBody(kj::mv(stream), encoderRef)
                 .then([&encoderRef]() { return encoderRef.end(); })
-                .attach(kj::mv(encoder), kj::mv(out), kj::mv(statusText));
+                .attach(kj::mv(encoder), kj::mv(out), kj::mv(ownStatusText));
           }
         }
         kj::Maybe<uint64_t> length = asItCame ? stream->tryGetLength() : nullptr;
         auto out = response.send(status, statusText, headers, length);
         auto& outRef = *out;
-        return api::pumpBody(kj::mv(stream), outRef).attach(kj::mv(out), kj::mv(statusText));
+        return api::pumpBody(kj::mv(stream), outRef).attach(kj::mv(out), kj::mv(ownStatusText));
       }
       if (encodeAs != nullptr && parts.kind != Kind::NONE) {
         headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
@@ -411,18 +460,23 @@ class Worker::Entrypoint final : public kj::HttpService {
                         .attach(kj::mv(parts.encoded), kj::mv(parts.store));
         }
         return written.then([&encoderRef]() { return encoderRef.end(); })
-            .attach(kj::mv(encoder), kj::mv(stream), kj::mv(statusText));
+            .attach(kj::mv(encoder), kj::mv(stream), kj::mv(ownStatusText));
       }
       if (parts.kind == Kind::STRING || parts.kind == Kind::BYTES) {
         // Straight from the JS value to the socket: a string was encoded once into the buffer
         // written, and bytes (the Response's own copy, which nothing else can change) are written
         // from their backing store.
         auto bytes = parts.bytes;
+        if (auto* inbound = http::asInboundResponse(response)) {
+          // Straight to the client: head and body in one write, no body stream.
+          return inbound->sendWhole(status, statusText, headers, bytes)
+              .attach(kj::mv(parts.encoded), kj::mv(parts.store));
+        }
         auto stream = response.send(status, statusText, headers, uint64_t(bytes.size()));
         if (bytes.size() == 0) return kj::READY_NOW;
         auto write = stream->write(bytes.begin(), bytes.size());
         return write.attach(kj::mv(parts.encoded), kj::mv(parts.store), kj::mv(stream),
-                            kj::mv(statusText));
+                            kj::mv(ownStatusText));
       }
       if (parts.kind == Kind::STREAM) {
         // A FixedLengthStream's readable side says how long it is.
@@ -430,7 +484,7 @@ class Worker::Entrypoint final : public kj::HttpService {
         if (parts.length >= 0) length = static_cast<uint64_t>(parts.length);
         auto stream = response.send(status, statusText, headers, length);
         auto pump = api::pumpJsBody(worker_, kj::mv(parts.reader), *stream);
-        return pump.attach(kj::mv(stream), kj::mv(statusText));
+        return pump.attach(kj::mv(stream), kj::mv(ownStatusText));
       }
       response.send(status, statusText, headers, uint64_t(0));
       return kj::READY_NOW;
@@ -439,7 +493,7 @@ class Worker::Entrypoint final : public kj::HttpService {
 
   kj::Promise<void> sendInternalError(Response& response) {
     // Straight to a client, the connection closes after it, as after workerd's 500 page.
-    if (auto* closable = dynamic_cast<http::ClosableResponse*>(&response)) {
+    if (auto* closable = http::asInboundResponse(response)) {
       closable->closeConnectionAfterResponse();
     }
     kj::HttpHeaders headers(worker_.host_.headerTable);
@@ -549,6 +603,7 @@ Worker::~Worker() noexcept(false) {
   for (auto& [id, state] : liveContexts_) state->worker_ = nullptr;
   liveContexts_.clear();
   for (auto& hook : hotHooks_) hook.Reset();
+  noHandler_.Reset();
   responsePartsSink_.Reset();
   hooks_.Reset();
   env_.Reset();
@@ -601,7 +656,7 @@ v8::Local<v8::Function> Worker::hook(const char* name) {
 
 v8::Local<v8::Function> Worker::hook(HotHook which) {
   static constexpr const char* kNames[] = {"makeRequest", "responseParts", "settle",
-                                           "dispatchFetchEvent"};
+                                           "dispatchFetchEvent", "callFetch"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(HotHook::COUNT));
   auto& slot = hotHooks_[static_cast<int>(which)];
   if (slot.IsEmpty()) slot.Reset(isolate_, hook(kNames[static_cast<int>(which)]));
@@ -785,6 +840,16 @@ v8::MaybeLocal<v8::Object> Worker::handlerObject(const std::string& entrypoint) 
   return handler.As<v8::Object>();
 }
 
+void Worker::throwNoHandlerMethod(const std::string& entrypoint, const char* method) {
+  auto what = entrypoint.empty() ? std::string("Handler") : "Entrypoint \"" + entrypoint + "\"";
+  js::throwError(isolate_, what + " does not export a " + method + "() function.");
+}
+
+v8::Local<v8::Value> Worker::hooksNoHandler() {
+  if (noHandler_.IsEmpty()) noHandler_.Reset(isolate_, get(context(), hooks(), "noHandler"));
+  return noHandler_.Get(isolate_);
+}
+
 Worker::HandlerCall Worker::callHandler(const std::string& entrypoint, const char* method,
                                         v8::Local<v8::Object> ctx,
                                         kj::FunctionParam<v8::MaybeLocal<v8::Value>()> makeEvent,
@@ -803,8 +868,7 @@ Worker::HandlerCall Worker::callHandler(const std::string& entrypoint, const cha
   v8::Local<v8::Value> function;
   if (!receiver->Get(context, key(method)).ToLocal(&function)) return HandlerCall::THREW;
   if (!function->IsFunction()) {
-    auto what = entrypoint.empty() ? std::string("Handler") : "Entrypoint \"" + entrypoint + "\"";
-    js::throwError(isolate_, what + " does not export a " + method + "() function.");
+    throwNoHandlerMethod(entrypoint, method);
     return HandlerCall::NO_METHOD;
   }
   v8::Local<v8::Value> event;

@@ -122,6 +122,8 @@ class Worker {
                           v8::Local<v8::Object> ctx,
                           kj::FunctionParam<v8::MaybeLocal<v8::Value>()> makeEvent,
                           v8::Local<v8::Value>& result);
+  // Throws (in JS) the NO_METHOD error above.
+  void throwNoHandlerMethod(const std::string& entrypoint, const char* method);
 
   // --- used by native ops and entrypoints ---------------------------------------------------
   static Worker& from(v8::Isolate* isolate) {
@@ -135,8 +137,10 @@ class Worker {
   v8::Local<v8::Object> hooks() { return hooks_.Get(isolate_); }
   v8::Local<v8::Function> hook(const char* name);
   // The hooks every request calls, looked up once.
-  enum class HotHook { MAKE_REQUEST, RESPONSE_PARTS, SETTLE, DISPATCH_FETCH_EVENT, COUNT };
+  enum class HotHook { MAKE_REQUEST, RESPONSE_PARTS, SETTLE, DISPATCH_FETCH_EVENT, CALL_FETCH, COUNT };
   v8::Local<v8::Function> hook(HotHook which);
+  // What hooks.callFetch returns for a handler without a fetch() method.
+  v8::Local<v8::Value> hooksNoHandler();
   // The native function hooks.responseParts hands a Response's parts to (runtime/worker.cc).
   v8::Local<v8::Function> responsePartsSink();
   // `name` as an internalized string, made once per isolate.
@@ -214,6 +218,7 @@ class Worker {
   v8::Global<v8::FunctionTemplate> contextTemplate_;
   v8::Global<v8::ObjectTemplate> handleTemplate_;
   v8::Global<v8::Function> hotHooks_[static_cast<int>(HotHook::COUNT)];
+  v8::Global<v8::Value> noHandler_;
   v8::Global<v8::Function> responsePartsSink_;
   // Requests in flight by the id their `ctx` object holds (runtime/request_context.cc).
   std::unordered_map<uint64_t, RequestContext*> liveContexts_;

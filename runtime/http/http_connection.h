@@ -28,7 +28,7 @@ class Connection;
 class Exchange final : public kj::Refcounted,
                        public kj::AsyncInputStream,
                        public kj::HttpService::Response,
-                       public ClosableResponse {
+                       public InboundResponse {
  public:
   enum class Framing { kNone, kFixed, kChunked, kCloseDelimited };
 
@@ -60,8 +60,11 @@ class Exchange final : public kj::Refcounted,
                                       kj::Maybe<uint64_t> expectedBodySize = nullptr) override;
   kj::Own<kj::WebSocket> acceptWebSocket(const kj::HttpHeaders& headers) override;
 
-  // --- ClosableResponse ----------------------------------------------------------------------
+  // --- InboundResponse ------------------------------------------------------------------------
   void closeConnectionAfterResponse() override { closeRequested_ = true; }
+  kj::Promise<void> sendWhole(uint statusCode, kj::StringPtr statusText,
+                              const kj::HttpHeaders& headers,
+                              kj::ArrayPtr<const kj::byte> body) override;
 
   // --- used by the connection and the response body stream ----------------------------------
   // Answers with a complete small response built by the server (errors, 500).
@@ -94,6 +97,10 @@ class Exchange final : public kj::Refcounted,
   kj::Maybe<PendingRead> pendingRead;
 
  private:
+  // Checks the status and builds the head (send() and sendWhole()); the head waits in
+  // responseHead_ for the first write.
+  void startResponse(uint statusCode, kj::StringPtr statusText, const kj::HttpHeaders& headers,
+                     kj::Maybe<uint64_t> expectedBodySize);
   void endResponse();
   void replaceWithServerError(kj::StringPtr what, const kj::Exception* error);
   void logServiceError(kj::StringPtr what, const kj::Exception* error);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <typeinfo>
 
 #include <kj/debug.h>
 
@@ -147,9 +148,42 @@ kj::Maybe<uint64_t> Exchange::tryGetLength() {
 
 // --- response ----------------------------------------------------------------------------------
 
+InboundResponse* asInboundResponse(kj::HttpService::Response& response) {
+  // Exchange is final and the only InboundResponse.
+  if (typeid(response) != typeid(Exchange)) return nullptr;
+  return &static_cast<Exchange&>(response);
+}
+
 kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr statusText,
                                               const kj::HttpHeaders& responseHeaders,
                                               kj::Maybe<uint64_t> expectedBodySize) {
+  startResponse(statusCode, statusText, responseHeaders, expectedBodySize);
+  auto body = kj::heap<ResponseBody>(kj::addRef(*this));
+  if (framing_ == Framing::kNone || (framing_ == Framing::kFixed && bodyRemaining_ == 0)) {
+    ended_ = true;
+    flushIfActive();
+  } else {
+    // Hold the head briefly so a body write made right away goes out in the same writev.
+    connection_->addTask(kj::evalLast([self = kj::addRef(*this)]() mutable { self->flushIfActive(); }));
+  }
+  return body;
+}
+
+kj::Promise<void> Exchange::sendWhole(uint statusCode, kj::StringPtr statusText,
+                                      const kj::HttpHeaders& responseHeaders,
+                                      kj::ArrayPtr<const kj::byte> body) {
+  startResponse(statusCode, statusText, responseHeaders, uint64_t(body.size()));
+  if (framing_ == Framing::kNone || body.size() == 0) {
+    ended_ = true;
+    flushIfActive();
+    return kj::READY_NOW;
+  }
+  return writeBody(kj::arrayPtr(&body, 1));  // the head goes in the same writev
+}
+
+void Exchange::startResponse(uint statusCode, kj::StringPtr statusText,
+                             const kj::HttpHeaders& responseHeaders,
+                             kj::Maybe<uint64_t> expectedBodySize) {
   if (connection_ == nullptr || !connection_->usable()) kj::throwFatalException(clientGone());
   KJ_REQUIRE(!started_, "the HTTP response was already sent; send() may be called only once");
   KJ_REQUIRE(statusCode >= 200 && statusCode <= 999,
@@ -253,16 +287,6 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
   responseHead_ = head.finish();
   started_ = true;
   headPending_ = true;
-
-  auto body = kj::heap<ResponseBody>(kj::addRef(*this));
-  if (framing_ == Framing::kNone || (framing_ == Framing::kFixed && bodyRemaining_ == 0)) {
-    ended_ = true;
-    flushIfActive();
-  } else {
-    // Hold the head briefly so a body write made right away goes out in the same writev.
-    connection_->addTask(kj::evalLast([self = kj::addRef(*this)]() mutable { self->flushIfActive(); }));
-  }
-  return body;
 }
 
 kj::Own<kj::WebSocket> Exchange::acceptWebSocket(const kj::HttpHeaders& responseHeaders) {

@@ -52,16 +52,27 @@ struct ServerStats {
   uint64_t requestsServed = 0;  // responses completed since the server started
 };
 
-// Implemented by the Response an inbound HTTP request's service is handed: lets the service ask
-// for the connection to close after its response. A worker's uncaught exception does, as the
-// 500 page of workerd's HTTP server does ("Connection: close", then the connection closes).
-class ClosableResponse {
+// Implemented by the Response an inbound HTTP request's service is handed, beyond
+// kj::HttpService::Response:
+// - closeConnectionAfterResponse(): the connection closes after this response. A worker's
+//   uncaught exception asks for it, as the 500 page of workerd's HTTP server does
+//   ("Connection: close", then the connection closes).
+// - sendWhole(): send() and one write of the whole body, in a single writev and without a body
+//   stream; resolves once the bytes are written (the body must stay valid until then).
+class InboundResponse {
  public:
   virtual void closeConnectionAfterResponse() = 0;
+  virtual kj::Promise<void> sendWhole(uint statusCode, kj::StringPtr statusText,
+                                      const kj::HttpHeaders& headers,
+                                      kj::ArrayPtr<const kj::byte> body) = 0;
 
  protected:
-  ~ClosableResponse() = default;
+  ~InboundResponse() = default;
 };
+
+// The InboundResponse a service's Response is, or null: a type check cheaper than dynamic_cast
+// (every response asks).
+InboundResponse* asInboundResponse(kj::HttpService::Response& response);
 
 class Connection;
 class Listener;

@@ -627,6 +627,34 @@ class Response {
       },
       // What the runtime sends, headers aside (see appendHeadersFlat).
       sendParts: (r) => ({ status: r.#status, statusText: r.#statusText, body: r.#body, encodeBody: r.#encodeBody, webSocket: r.#webSocket }),
+      // responseParts for a Response: its parts as the sink's arguments, without building the
+      // list when the body is a string or bytes and the headers are still the constructor's flat
+      // pair (or none), as for nearly every Response a handler makes.
+      toSink: (r, sink) => {
+        const body = r.#body;
+        const h = r.#headers;
+        if (ArrayIsArray(h) && h.length <= 2 && (body.kind === "string" || body.kind === "bytes" || body.kind === "none")) {
+          let code = 0;
+          if (body.kind !== "none") {
+            if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
+              throw new TypeErrorCtor(kUsedMessage);
+            }
+            body.used = true;
+            code = body.kind === "string" ? kBodyKindString : kBodyKindBytes;
+          }
+          const value = code === 0 ? null : body.value;
+          const manual = r.#encodeBody === "manual";
+          if (h.length === 0) return sink(r.#status, r.#statusText, code, value, -1, manual, r.#webSocket);
+          return sink(r.#status, r.#statusText, code, value, -1, manual, r.#webSocket, h[0], h[1]);
+        }
+        const bp = bodyParts(body, true);
+        const out = [r.#status, r.#statusText, kBodyKindCodes[bp.bodyKind], bp.body, bp.length ?? -1,
+          r.#encodeBody === "manual", r.#webSocket];
+        P.appendHeadersFlat(out, r);
+        if (out.length <= kMaxSinkArguments) return ReflectApply(sink, undefined, out);
+        // Too many headers for one argument each: they go as one array.
+        return sink(out[0], out[1], out[2], out[3], out[4], out[5], out[6], ArrayPrototypeSlice(out, 7));
+      },
       parts: (r) => {
         const parts = P.sendParts(r);
         parts.headers = r.#hdrs();
@@ -781,27 +809,20 @@ function describe(value) {
 
 // The kinds of body responseParts hands over, by number (kept in step with runtime/worker.cc).
 const kBodyKindCodes = { __proto__: null, none: 0, string: 1, bytes: 2, stream: 3, native: 4 };
+const kBodyKindString = 1;
+const kBodyKindBytes = 2;
+const kMaxSinkArguments = 1024;
 
-// What the runtime sends for a handler's Response, as one flat list: [status, statusText, body
-// kind code (kBodyKindCodes), body, known length or -1, encodeBody is "manual", webSocket or null,
-// then the headers as name, value, ...]. The runtime passes a native `sink` that takes the list
-// as its arguments (reading arguments costs it less than reading properties); without one the
-// list is returned.
-function responseParts(value, sink = undefined) {
+// What the runtime sends for a handler's Response, handed to the runtime's native `sink` as its
+// arguments (reading arguments costs it less than reading properties): status, statusText, body
+// kind code (kBodyKindCodes), body, known length or -1, encodeBody is "manual", webSocket or
+// null, then the headers as name, value, ... (or, with very many, as one array).
+function responseParts(value, sink) {
   if (!P.isResponse(value)) {
     throw new TypeErrorCtor(`The fetch handler must return a Response (or a Promise of one), but it returned ${describe(value)}.`);
   }
-  const parts = P.sendParts(value);
-  const bp = bodyParts(parts.body, true);
-  const out = [parts.status, parts.statusText, kBodyKindCodes[bp.bodyKind], bp.body, bp.length ?? -1,
-    parts.encodeBody === "manual", parts.webSocket];
-  P.appendHeadersFlat(out, value);
-  if (sink === undefined) return out;
-  if (out.length <= kMaxSinkArguments) return ReflectApply(sink, undefined, out);
-  // Too many headers for one argument each: they go as one array.
-  return sink(out[0], out[1], out[2], out[3], out[4], out[5], out[6], ArrayPrototypeSlice(out, 7));
+  return P.toSink(value, sink);
 }
-const kMaxSinkArguments = 1024;
 
 function dispatchFetchEvent(request, ctx) {
   const event = new FetchEvent(kInternalEvent, request, ctx);

@@ -4,7 +4,8 @@
 // and fills internal.hooks for the runtime.
 
 const {
-  ObjectDefineProperty, ObjectFreeze, ObjectSetPrototypeOf, PromisePrototypeThen, TypeError: TypeErrorCtor,
+  FunctionPrototypeCall, ObjectDefineProperty, ObjectFreeze, ObjectSetPrototypeOf, PromisePrototypeThen,
+  Symbol: SymbolCtor, TypeError: TypeErrorCtor,
   globalThis: theGlobal,
 } = internal.primordials;
 
@@ -182,6 +183,14 @@ hooks.webSocketForResponse = websocket.webSocketForResponse;
 hooks.bindWebSocket = websocket.bindWebSocket;
 hooks.makeCryptoKey = crypto.makeBindingKey;
 hooks.dispatchFetchEvent = fetch.dispatchFetchEvent;
+// A module worker's fetch(request, env, ctx) on an exported object, the Request made here: one
+// call from the runtime for all three steps. hooks.noHandler when the object has no fetch().
+hooks.noHandler = SymbolCtor("no handler");
+hooks.callFetch = (handler, method, url, headersFlat, body, env, ctx) => {
+  const fn = handler.fetch;
+  if (typeof fn !== "function") return hooks.noHandler;
+  return FunctionPrototypeCall(fn, handler, fetch.makeRequest(method, url, headersFlat, body), env, ctx);
+};
 hooks.unhandledRejection = rejection.unhandledRejection;
 hooks.rejectionHandled = rejection.rejectionHandled;
 hooks.hasFetchListeners = () => events.hasListeners(theGlobal, "fetch");

@@ -35,6 +35,28 @@ class SyntaxTest(ServerTestCase):
         self.assertEqual(body, b"GET /a/b?c=d")
         self.assertEqual(headers.get("x-colony-test"), "yes")
 
+    def test_microtasks_run_before_a_returned_response_is_sent(self):
+        # A Response returned (or resolved) at once is read only after the handler's microtasks,
+        # here one that sets a header; also when the request comes from the same isolate's JS.
+        s = self.serve_script("""
+            export default {
+              fetch(request, env) {
+                const path = new URL(request.url).pathname;
+                if (path === "/outer") {
+                  return env.SELF.fetch("http://self/inner").then((inner) =>
+                    new Response("inner x-late: " + inner.headers.get("x-late")));
+                }
+                const r = new Response(path);
+                Promise.resolve().then(() => r.headers.set("x-late", "yes"));
+                return path === "/async" ? (async () => r)() : r;
+              }
+            };
+        """, bindings='(name = "SELF", service = "main")')
+        for path in ("/plain", "/async", "/inner"):
+            status, headers, body = s.get(path)
+            self.assertEqual((status, headers.get("x-late"), body), (200, "yes", path.encode()))
+        self.assertResponse(s.get("/outer"), 200, "inner x-late: yes")
+
     def test_v8_flags_reach_v8(self):
         config, files = harness.module_worker("""
             export default { fetch() { return new Response(typeof globalThis.gc); } };
