@@ -573,6 +573,7 @@ void Supervisor::onExit(uint64_t id, int waitStatus) {
   servedByExited_ += p->load.requestsServed;
   auto generation = p->generation;
   generation->processes.erase(id);
+  std::string who = tag(*p);  // with its pid, before the pid is forgotten (it may be reused)
   p->pid = 0;
 
   bool expected = p->state == ProcessState::kDraining ||
@@ -580,15 +581,15 @@ void Supervisor::onExit(uint64_t id, int waitStatus) {
                   generation->state == GenerationState::kDraining || stopping_;
   if (expected) {
     if (waitStatus != 0) {
-      spdlog::info("{} {} while stopping", tag(*p), describeExit(waitStatus));
+      spdlog::info("{} {} while stopping", who, describeExit(waitStatus));
     } else {
-      spdlog::debug("{} exited", tag(*p));
+      spdlog::debug("{} exited", who);
     }
   } else {
     ++crashes_;
-    spdlog::error("{} {} unexpectedly", tag(*p), describeExit(waitStatus));
+    spdlog::error("{} {} unexpectedly", who, describeExit(waitStatus));
     if (generation->state == GenerationState::kStarting) {
-      failGeneration(generation, tag(*p) + " " + describeExit(waitStatus) +
+      failGeneration(generation, who + " " + describeExit(waitStatus) +
                                      " before its generation was ready (see the lines above)");
     } else if (generation->state == GenerationState::kServing) {
       uint64_t ranMs = uv_now(loop_) - p->startedMs;

@@ -499,6 +499,9 @@ class StopTest(ServerTestCase):
             [pid] = [p["pid"] for p in status(server)["processes"]]
             os.kill(pid, signal.SIGKILL)
             server.wait_for_stderr("crash %d in a row" % crash)
+            # The log names the process that died by its pid.
+            self.assertIn("runtime#0 (pid %d, generation 1) was killed by signal 9 (Killed) unexpectedly" % pid,
+                          server.stderr)
             st = wait_until(lambda: (lambda s: s if s["processes"] and s["processes"][0]["pid"] != pid
                                      and s["processes"][0]["state"] == "serving" else None)(status(server)), 10)
             self.assertIsNotNone(st, server.stderr[-3000:])
