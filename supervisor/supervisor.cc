@@ -136,7 +136,7 @@ class Supervisor final : public kj::TaskSet::ErrorHandler {
     unsigned index = 0;
     std::shared_ptr<Generation> generation;
     uint32_t slot = 0;
-    int pid = 0;  // until reaped (onExit)
+    int pid = 0;  // the Process is dropped once this pid is reaped (onExit)
     ProcessState state = ProcessState::kStarting;
     uint64_t startedMs = 0;
     Load load;
@@ -573,23 +573,21 @@ void Supervisor::onExit(uint64_t id, int waitStatus) {
   servedByExited_ += p->load.requestsServed;
   auto generation = p->generation;
   generation->processes.erase(id);
-  std::string who = tag(*p);  // with its pid, before the pid is forgotten (it may be reused)
-  p->pid = 0;
 
   bool expected = p->state == ProcessState::kDraining ||
                   generation->state == GenerationState::kFailed ||
                   generation->state == GenerationState::kDraining || stopping_;
   if (expected) {
     if (waitStatus != 0) {
-      spdlog::info("{} {} while stopping", who, describeExit(waitStatus));
+      spdlog::info("{} {} while stopping", tag(*p), describeExit(waitStatus));
     } else {
-      spdlog::debug("{} exited", who);
+      spdlog::debug("{} exited", tag(*p));
     }
   } else {
     ++crashes_;
-    spdlog::error("{} {} unexpectedly", who, describeExit(waitStatus));
+    spdlog::error("{} {} unexpectedly", tag(*p), describeExit(waitStatus));
     if (generation->state == GenerationState::kStarting) {
-      failGeneration(generation, who + " " + describeExit(waitStatus) +
+      failGeneration(generation, tag(*p) + " " + describeExit(waitStatus) +
                                      " before its generation was ready (see the lines above)");
     } else if (generation->state == GenerationState::kServing) {
       uint64_t ranMs = uv_now(loop_) - p->startedMs;

@@ -159,7 +159,7 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
                                               kj::Maybe<uint64_t> expectedBodySize) {
   startResponse(statusCode, statusText, responseHeaders, expectedBodySize);
   auto body = kj::heap<ResponseBody>(kj::addRef(*this));
-  if (framing_ == Framing::kNone || (framing_ == Framing::kFixed && bodyRemaining_ == 0)) {
+  if (bodyEndsWithHead()) {
     ended_ = true;
     flushIfActive();
   } else {
@@ -173,7 +173,7 @@ kj::Promise<void> Exchange::sendWhole(uint statusCode, kj::StringPtr statusText,
                                       const kj::HttpHeaders& responseHeaders,
                                       kj::ArrayPtr<const kj::byte> body) {
   startResponse(statusCode, statusText, responseHeaders, uint64_t(body.size()));
-  if (framing_ == Framing::kNone || body.size() == 0) {
+  if (bodyEndsWithHead()) {
     ended_ = true;
     flushIfActive();
     return kj::READY_NOW;

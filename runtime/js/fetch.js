@@ -112,6 +112,11 @@ function bodyUsed(body) {
   return body.used;
 }
 
+// Used, or its stream locked to a reader: nothing else may read it.
+function bodyUnavailable(body) {
+  return bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream));
+}
+
 function concatChunks(chunks, total) {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8ArrayCtor(total);
@@ -126,7 +131,7 @@ function concatChunks(chunks, total) {
 // Read the whole body: resolves to a string (string bodies not yet streamed) or Uint8Array.
 function consumeBody(body) {
   if (body.kind === "none") return PromiseResolve(new Uint8ArrayCtor(0));
-  if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
+  if (bodyUnavailable(body)) {
     return PromiseReject(new TypeErrorCtor(kUsedMessage));
   }
   if (body.kind === "string") { body.used = true; return PromiseResolve(body.value); }
@@ -168,7 +173,7 @@ function asBytes(result, copy) {
 }
 
 function cloneBody(body) {
-  if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
+  if (bodyUnavailable(body)) {
     throw new TypeErrorCtor(kUsedMessage);
   }
   if (body.kind === "none") return noBody();
@@ -195,7 +200,7 @@ function cloneBody(body) {
 // the request's with its length.
 function bodyParts(body, native = false) {
   if (body.kind === "none") return { body: null, bodyKind: "none" };
-  if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
+  if (bodyUnavailable(body)) {
     throw new TypeErrorCtor(kUsedMessage);
   }
   if (body.kind === "string") { body.used = true; return { body: body.value, bodyKind: "string" }; }
@@ -634,15 +639,14 @@ class Response {
         const body = r.#body;
         const h = r.#headers;
         if (ArrayIsArray(h) && h.length <= 2 && (body.kind === "string" || body.kind === "bytes" || body.kind === "none")) {
-          let code = 0;
+          let code = kBodyKindCodes.none;
+          let value = null;
           if (body.kind !== "none") {
-            if (bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream))) {
-              throw new TypeErrorCtor(kUsedMessage);
-            }
+            if (bodyUnavailable(body)) throw new TypeErrorCtor(kUsedMessage);
             body.used = true;
-            code = body.kind === "string" ? kBodyKindString : kBodyKindBytes;
+            code = body.kind === "string" ? kBodyKindCodes.string : kBodyKindCodes.bytes;
+            value = body.value;
           }
-          const value = code === 0 ? null : body.value;
           const manual = r.#encodeBody === "manual";
           if (h.length === 0) return sink(r.#status, r.#statusText, code, value, -1, manual, r.#webSocket);
           return sink(r.#status, r.#statusText, code, value, -1, manual, r.#webSocket, h[0], h[1]);
@@ -808,9 +812,7 @@ function describe(value) {
 }
 
 // The kinds of body responseParts hands over, by number (kept in step with runtime/worker.cc).
-const kBodyKindCodes = { __proto__: null, none: 0, string: 1, bytes: 2, stream: 3, native: 4 };
-const kBodyKindString = 1;
-const kBodyKindBytes = 2;
+const kBodyKindCodes = { none: 0, string: 1, bytes: 2, stream: 3, native: 4 };
 const kMaxSinkArguments = 1024;
 
 // What the runtime sends for a handler's Response, handed to the runtime's native `sink` as its
