@@ -1,7 +1,7 @@
 // GNU build IDs (the NT_GNU_BUILD_ID note the linker writes into each ELF file), which tell one
 // build of a program or library from another: the compiled-config cache keys its entries with the
-// running executable's (config_cache.cc), and colony-runtime compares its copy of libnode with the
-// installed one by theirs (runtime/prebound_libnode.cc).
+// running executable's (config_cache.cc), and colony-runtime compares its copies of libraries
+// with the installed ones by theirs (runtime/prebound_libraries.cc).
 #pragma once
 
 #include <cstddef>

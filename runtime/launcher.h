@@ -1,10 +1,11 @@
 // The runtime launcher (`colony-runtime launcher`, an internal subcommand): one process the
 // supervisor starts once and asks for every runtime process it needs. Starting colony-runtime
-// costs about 8 ms of dynamic linking before main() (20 ms without its pre-resolved copy of
-// libnode, runtime/prebound_libnode.h); the launcher pays it once, initialises nothing (no V8, no
-// event loop, no threads), and for each request forks a copy of itself that runs the
-// runtime-process command line it was sent, as a freshly executed colony-runtime would. A reload
-// or a crash restart then costs V8's start and the workers' compilation, not the linking.
+// costs about 6 ms of dynamic linking before main() (20 ms without its pre-resolved copies of
+// libnode and four other libraries, runtime/prebound_libraries.h); the launcher pays it once,
+// initialises nothing (no V8, no event loop, no threads), and for each request forks a copy of
+// itself that runs the runtime-process command line it was sent, as a freshly executed
+// colony-runtime would. A reload or a crash restart then costs V8's start and the workers'
+// compilation, not the linking.
 //
 // Protocol, on the SOCK_SEQPACKET socket the launcher inherits: a request is one message whose
 // bytes are NUL-terminated strings (the process title, then argv) and whose SCM_RIGHTS carry one

@@ -2,7 +2,7 @@
 // (supervisor/cli.h). The supervisor starts its runtime processes through its launcher
 // (runtime/launcher.h), and `colony` hands it `serve --single-process`, `test` and `check`.
 #include "runtime/launcher.h"
-#include "runtime/prebound_libnode.h"
+#include "runtime/prebound_libraries.h"
 #include "runtime/runtime_main.h"
 #include "runtime/runtime_process.h"
 #include "supervisor/cli.h"
@@ -15,25 +15,25 @@ int launch(const colony::LauncherOptions& options, int argc, char** argv) {
   return colony::runLauncher(options, argc, argv, &runCommandLine);
 }
 
-// Each command runs with logging set up: the place to say which libnode it runs on.
+// Each command runs with logging set up: the place to say which libraries it runs on.
 int runtimeProcess(const colony::RuntimeProcessOptions& options) {
-  colony::warnAboutStaleLibnodeCopy();
+  colony::warnAboutStalePreboundCopies();
   return colony::runRuntimeProcess(options);
 }
 
 int serve(colony::config::Config::Reader config, colony::ServerOptions options) {
-  colony::warnAboutStaleLibnodeCopy();
+  colony::warnAboutStalePreboundCopies();
   return colony::serveInProcess(config, std::move(options));
 }
 
 int test(colony::config::Config::Reader config, colony::ServerOptions options, const std::string& filter,
          bool predictable) {
-  colony::warnAboutStaleLibnodeCopy();
+  colony::warnAboutStalePreboundCopies();
   return colony::testInProcess(config, std::move(options), filter, predictable);
 }
 
 int check(colony::config::Config::Reader config) {
-  colony::warnAboutStaleLibnodeCopy();
+  colony::warnAboutStalePreboundCopies();
   return colony::checkInProcess(config);
 }
 
@@ -44,6 +44,6 @@ int runCommandLine(int argc, char** argv) { return colony::runCli(argc, argv, &k
 }  // namespace
 
 int main(int argc, char** argv) {
-  colony::useCurrentLibnode(argv);
+  colony::useCurrentLibraries(argv);
   return runCommandLine(argc, argv);
 }
