@@ -360,10 +360,130 @@ function toCodePoints(s) {
   return cps;
 }
 
+// ---- the common case: a special URL already in serialised form ------------------------------
+
+// Code units that the path, special query and fragment states copy as they are (`/`, `?` and `#`
+// aside): the printable ASCII their percent-encode sets leave alone, less `\`, a path separator
+// in special URLs.
+const kCopiedInPath = 1, kCopiedInQuery = 2, kCopiedInFragment = 4;
+const copiedAsIs = new internal.primordials.Uint8Array(128);
+for (let c = 0x21; c < 0x7F; c++) {
+  copiedAsIs[c] = (!isPathSet(c) && c !== 0x5C ? kCopiedInPath : 0) |
+    (!isSpecialQuerySet(c) ? kCopiedInQuery : 0) | (!isFragmentSet(c) ? kCopiedInFragment : 0);
+}
+const simpleSchemes = { __proto__: null, "http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21 };
+
+// True when the dotted-quad `host` is an IPv4 address as the host parser serialises one: four
+// decimal numbers up to 255 without leading zeros.
+function isSerializedIPv4(host) {
+  let parts = 0, value = 0, digits = 0;
+  for (let i = 0; i <= host.length; i++) {
+    const c = i < host.length ? StringPrototypeCharCodeAt(host, i) : 0x2E;
+    if (c === 0x2E) {
+      if (digits === 0 || value > 255 || ++parts > 4) return false;
+      value = 0; digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits === 1 && value === 0) return false;
+      value = value * 10 + (c - 0x30);
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
+}
+
+// The record of `input` when it is an absolute URL with a special scheme (other than file) that
+// the basic parser would leave as it is: lower-case scheme and host (ASCII letters, digits, `-`
+// and `.`, no punycode label, a dotted-quad IPv4 address as serialised), a port without leading
+// zeros, no credentials, no `.`/`..` segments, and only code units each component copies as they
+// are. Whatever the base URL, such an input parses the same. Returns undefined for any other
+// input, which the basic parser then handles.
+function parseSerializedSpecialURL(input) {
+  const schemeEnd = StringPrototypeIndexOf(input, "://");
+  if (schemeEnd < 2 || schemeEnd > 5) return undefined;
+  const scheme = StringPrototypeSlice(input, 0, schemeEnd);
+  const defaultPort = simpleSchemes[scheme];
+  if (defaultPort === undefined) return undefined;
+  const n = input.length;
+  const hostStart = schemeEnd + 3;
+  let i = hostStart, portStart = -1, lastLabel = hostStart;
+  for (; i < n; i++) {
+    const c = StringPrototypeCharCodeAt(input, i);
+    if (c === 0x2F || c === 0x3F || c === 0x23) break;
+    if (portStart !== -1) {
+      if (c < 0x30 || c > 0x39) return undefined;
+    } else if (c === 0x3A) {
+      portStart = i + 1;
+    } else if (c === 0x2E) {
+      lastLabel = i + 1;
+    } else if (!((c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c === 0x2D)) {
+      return undefined;
+    }
+  }
+  const hostEnd = portStart === -1 ? i : portStart - 1;
+  if (hostEnd === hostStart || lastLabel === hostEnd) return undefined;
+  const host = StringPrototypeSlice(input, hostStart, hostEnd);
+  if (!isPlainAsciiDomain(host)) return undefined;
+  // A host whose last label starts with a digit is an IPv4 address or a failure.
+  const lastFirst = StringPrototypeCharCodeAt(input, lastLabel);
+  if (lastFirst >= 0x30 && lastFirst <= 0x39 && !isSerializedIPv4(host)) return undefined;
+  let port = null;
+  if (portStart !== -1) {
+    const digits = i - portStart;
+    if (digits === 0 || digits > 5 || (digits > 1 && StringPrototypeCharCodeAt(input, portStart) === 0x30)) {
+      return undefined;
+    }
+    port = NumberParseInt(StringPrototypeSlice(input, portStart, i), 10);
+    if (port > 65535) return undefined;
+    if (port === defaultPort) port = null;
+  }
+  const path = [];
+  if (i < n && StringPrototypeCharCodeAt(input, i) === 0x2F) {
+    let segmentStart = ++i;
+    for (;; i++) {
+      const c = i < n ? StringPrototypeCharCodeAt(input, i) : 0x23;
+      if (c === 0x2F || c === 0x3F || c === 0x23) {
+        const segment = StringPrototypeSlice(input, segmentStart, i);
+        const first = StringPrototypeCharCodeAt(input, segmentStart);
+        if ((first === 0x2E || first === 0x25) && (isSingleDot(segment) || isDoubleDot(segment))) return undefined;
+        ArrayAppend(path, segment);
+        if (c !== 0x2F) break;
+        segmentStart = i + 1;
+      } else if (c >= 0x80 || !(copiedAsIs[c] & kCopiedInPath)) {
+        return undefined;
+      }
+    }
+  } else {
+    ArrayAppend(path, "");
+  }
+  let query = null, fragment = null;
+  if (i < n && StringPrototypeCharCodeAt(input, i) === 0x3F) {
+    const queryStart = ++i;
+    for (; i < n; i++) {
+      const c = StringPrototypeCharCodeAt(input, i);
+      if (c === 0x23) break;
+      if (c >= 0x80 || !(copiedAsIs[c] & kCopiedInQuery)) return undefined;
+    }
+    query = StringPrototypeSlice(input, queryStart, i);
+  }
+  if (i < n) {  // at "#"
+    const fragmentStart = ++i;
+    for (; i < n; i++) {
+      const c = StringPrototypeCharCodeAt(input, i);
+      if (c >= 0x80 || !(copiedAsIs[c] & kCopiedInFragment)) return undefined;
+    }
+    fragment = StringPrototypeSlice(input, fragmentStart);
+  }
+  return { scheme, username: "", password: "", host, port, path, opaque: false, query, fragment };
+}
+
 // Returns a URL record, or null on failure. With `url` + `stateOverride` it modifies `url` in
 // place and returns it (or null on failure / "return" per the spec's setter rules).
 function basicParse(input, base = null, url = null, stateOverride = 0) {
   if (url === null) {
+    const serialized = parseSerializedSpecialURL(input);
+    if (serialized !== undefined) return serialized;
     url = newRecord();
     // Strip leading/trailing C0 control or space.
     let start = 0, end = input.length;
@@ -750,10 +870,11 @@ function formDecode(bytes) {
 
 function parseFormUrlencoded(input) {
   const list = [];
-  const seqs = input.split("&");
-  for (let i = 0; i < seqs.length; i++) {
-    const seq = seqs[i];
-    if (seq === "") continue;
+  for (let start = 0, end; start < input.length; start = end + 1) {
+    end = StringPrototypeIndexOf(input, "&", start);
+    if (end === -1) end = input.length;
+    if (end === start) continue;
+    const seq = StringPrototypeSlice(input, start, end);
     const eq = StringPrototypeIndexOf(seq, "=");
     const name = eq === -1 ? seq : StringPrototypeSlice(seq, 0, eq);
     const value = eq === -1 ? "" : StringPrototypeSlice(seq, eq + 1);
@@ -932,15 +1053,13 @@ function parseOrThrow(url, base, method) {
 
 class URL {
   #url;
-  #params;
+  #params = null;  // made on first use of searchParams
 
   constructor(url, base = undefined) {
     if (arguments.length < 1) {
       throw new TypeErrorCtor("Failed to construct 'URL': 1 argument required, but only 0 present.");
     }
     this.#url = parseOrThrow(url, base, "Failed to construct 'URL'");
-    this.#params = new URLSearchParams(this.#url.query ?? "");
-    paramsInternals.attach(this.#params, this);
   }
 
   static canParse(url, base = undefined) {
@@ -963,6 +1082,7 @@ class URL {
   }
 
   #updateParams() {
+    if (this.#params === null) return;
     paramsInternals.setList(this.#params, this.#url.query === null ? [] : parseFormUrlencoded(this.#url.query));
   }
 
@@ -1029,7 +1149,7 @@ class URL {
     let input = toUSVString(value);
     if (input === "") {
       url.query = null;
-      paramsInternals.setList(this.#params, []);
+      this.#updateParams();
       stripTrailingSpacesFromOpaquePath(url);
       return;
     }
@@ -1038,7 +1158,13 @@ class URL {
     basicParse(input, null, url, S.query);
     this.#updateParams();
   }
-  get searchParams() { return this.#params; }
+  get searchParams() {
+    if (this.#params === null) {
+      this.#params = new URLSearchParams(this.#url.query ?? "");
+      paramsInternals.attach(this.#params, this);
+    }
+    return this.#params;
+  }
   get hash() {
     const f = this.#url.fragment;
     return f === null || f === "" ? "" : "#" + f;
