@@ -261,7 +261,7 @@ def measure_processes(args, server_cpu, client_cpu, available, results):
                             ("workerd", run(args.workerd, [], server_cpu))], args.rounds))
     print("\nprocesses (hello world; server CPUs: --processes 1 %s, --processes 2 %s; wrk on %d)" % (
         [server_cpu], two, client_cpu))
-    w = row["workerd"].get("rps")
+    w = row["workerd"]
     for key, label in (("colony_p1", "colony --processes 1"), ("colony_p2", "colony --processes 2"),
                        ("workerd", "workerd")):
         r = row[key]
@@ -269,9 +269,9 @@ def measure_processes(args, server_cpu, client_cpu, available, results):
             print("  %-22s error: %s" % (label, r["error"]))
             continue
         print("  %-22s %10.1f req/s  %9s x workerd   RSS after load %d KiB" % (
-            label, r["rps"], fmt(ratio(r["rps"], w)), r["rss_loaded_kib"]))
-    row["ratios"] = {"rps_p1": ratio(row["colony_p1"].get("rps"), w),
-                     "rps_p2": ratio(row["colony_p2"].get("rps"), w)}
+            label, r["rps"], fmt(paired_ratio(r, w, "rps")[0]), r["rss_loaded_kib"]))
+    row["ratios"] = {"rps_p1": paired_ratio(row["colony_p1"], w, "rps")[0],
+                     "rps_p2": paired_ratio(row["colony_p2"], w, "rps")[0]}
     results.append(row)
 
 
@@ -417,26 +417,41 @@ def fmt(v, unit=""):
     return str(v) + unit
 
 
+def paired_ratio(a, b, key):
+    """(median, lowest, highest) of a/b for `key` over the rounds. A round runs the two back to
+    back, so each round's ratio compares them at one moment of the VM's drifting speed; the ratio
+    of the two medians would compare different moments. Without rounds: the ratio of the figures."""
+    ra, rb = a.get("rounds"), b.get("rounds")
+    if ra and rb and len(ra) == len(rb):
+        ratios = [ratio(x.get(key), y.get(key)) for x, y in zip(ra, rb)]
+        if all(r is not None for r in ratios):
+            return statistics.median(ratios), min(ratios), max(ratios)
+    r = ratio(a.get(key), b.get(key))
+    return r, r, r
+
+
 def print_row(row):
     c, w = row["colony"], row["workerd"]
-    print("\n%s (%s; medians of %d rounds)" % (row["scenario"], row["what"],
-                                               len(c.get("rounds", w.get("rounds", [])))))
+    print("\n%s (%s; medians of %d rounds, ratios the median of the rounds' ratios)" % (
+        row["scenario"], row["what"], len(c.get("rounds", w.get("rounds", [])))))
     for runtime, r in (("colony", c), ("workerd", w)):
         if "error" in r:
             print("  %-8s error: %s" % (runtime, r["error"]))
     if "error" in c or "error" in w:
         return
-    print("  %-22s %14s %14s %10s" % ("", "colony", "workerd", "ratio"))
+    print("  %-22s %14s %14s %10s   %s" % ("", "colony", "workerd", "ratio", "rounds"))
     for key, label, unit, higher_better in (
             ("rps", "requests/s", "", True),
             ("p99_ms", "p99 latency", " ms", False),
             ("first_response_ms", "first response", " ms", False),
             ("rss_idle_kib", "RSS idle", " KiB", False),
             ("rss_loaded_kib", "RSS after load", " KiB", False)):
-        r = ratio(c.get(key), w.get(key))
-        print("  %-22s %14s %14s %9s%s" % (label, fmt(c.get(key), unit), fmt(w.get(key), unit),
-                                            fmt(r), "x" if r is not None else ""))
+        r, lo, hi = paired_ratio(c, w, key)
+        spread = "%.1f-%.1fx" % (lo, hi) if r is not None else ""
+        print("  %-22s %14s %14s %9s%s   %s" % (label, fmt(c.get(key), unit), fmt(w.get(key), unit),
+                                                fmt(r), "x" if r is not None else "", spread))
         row.setdefault("ratios", {})[key] = r
+        row.setdefault("ratio_ranges", {})[key] = [lo, hi]
 
 
 def print_summary(results):
