@@ -266,32 +266,30 @@ class Worker::Entrypoint final : public kj::HttpService {
     // out. Not so inside another entry into this isolate, which would run them only once it
     // returns; callers (bindings included) reach request() from the event loop, but should one
     // call from JS, its Response waits for them as one returned as a promise does.
+    kj::Promise<void> sent = nullptr;
     if (!ready.IsEmpty() && worker_.enterDepth_ == 0) {
-      return kj::evalNow([&]() { return sendResponse(kj::mv(ready), response); })
-          .attach(kj::mv(state), kj::defer([bodyState]() {
-                    if (bodyState) bodyState->detach();
-                  }));
+      sent = kj::evalNow([&]() { return sendResponse(kj::mv(ready), response); });
+    } else {
+      if (!ready.IsEmpty()) result = kj::mv(ready);
+      sent = result.then(
+          [this, &response](v8::Global<v8::Value> value) {
+            return sendResponse(kj::mv(value), response);
+          },
+          [this, &response, &stateRef, method, url, &headers, &requestBody,
+           bodyState](kj::Exception&& e) {
+            worker_.logError(kj::str("Uncaught ", e.getDescription()).cStr());
+            if (stateRef.passThroughOnException) {
+              // The origin gets what the handler left of the body, as in workerd: all of it
+              // when the handler never read it. JS reads still pending are stopped first.
+              if (bodyState) bodyState->detach();
+              return passThrough(method, url, headers, requestBody, response);
+            }
+            return sendInternalError(response);
+          });
     }
-    if (!ready.IsEmpty()) result = kj::mv(ready);
-    return result
-        .then(
-            [this, &response](v8::Global<v8::Value> value) {
-              return sendResponse(kj::mv(value), response);
-            },
-            [this, &response, &stateRef, method, url, &headers, &requestBody,
-             bodyState](kj::Exception&& e) {
-              worker_.logError(kj::str("Uncaught ", e.getDescription()).cStr());
-              if (stateRef.passThroughOnException) {
-                // The origin gets what the handler left of the body, as in workerd: all of it
-                // when the handler never read it. JS reads still pending are stopped first.
-                if (bodyState) bodyState->detach();
-                return passThrough(method, url, headers, requestBody, response);
-              }
-              return sendInternalError(response);
-            })
-        .attach(kj::mv(state), kj::defer([bodyState]() {
-                if (bodyState) bodyState->detach();
-              }));
+    return sent.attach(kj::mv(state), kj::defer([bodyState]() {
+      if (bodyState) bodyState->detach();
+    }));
   }
 
  private:

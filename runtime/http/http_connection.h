@@ -101,10 +101,9 @@ class Exchange final : public kj::Refcounted,
   // responseHead_ for the first write.
   void startResponse(uint statusCode, kj::StringPtr statusText, const kj::HttpHeaders& headers,
                      kj::Maybe<uint64_t> expectedBodySize);
-  // After startResponse(): no body bytes are due (HEAD, 204, 304, or a declared length of 0).
-  bool bodyEndsWithHead() const {
-    return framing_ == Framing::kNone || (framing_ == Framing::kFixed && bodyRemaining_ == 0);
-  }
+  // After startResponse(): when no body bytes are due (HEAD, 204, 304, or a declared length of
+  // 0), ends the response with its head and returns true.
+  bool endWithHeadIfBodyless();
   void endResponse();
   void replaceWithServerError(kj::StringPtr what, const kj::Exception* error);
   void logServiceError(kj::StringPtr what, const kj::Exception* error);

@@ -159,10 +159,7 @@ kj::Own<kj::AsyncOutputStream> Exchange::send(uint statusCode, kj::StringPtr sta
                                               kj::Maybe<uint64_t> expectedBodySize) {
   startResponse(statusCode, statusText, responseHeaders, expectedBodySize);
   auto body = kj::heap<ResponseBody>(kj::addRef(*this));
-  if (bodyEndsWithHead()) {
-    ended_ = true;
-    flushIfActive();
-  } else {
+  if (!endWithHeadIfBodyless()) {
     // Hold the head briefly so a body write made right away goes out in the same writev.
     connection_->addTask(kj::evalLast([self = kj::addRef(*this)]() mutable { self->flushIfActive(); }));
   }
@@ -173,12 +170,17 @@ kj::Promise<void> Exchange::sendWhole(uint statusCode, kj::StringPtr statusText,
                                       const kj::HttpHeaders& responseHeaders,
                                       kj::ArrayPtr<const kj::byte> body) {
   startResponse(statusCode, statusText, responseHeaders, uint64_t(body.size()));
-  if (bodyEndsWithHead()) {
-    ended_ = true;
-    flushIfActive();
-    return kj::READY_NOW;
-  }
+  if (endWithHeadIfBodyless()) return kj::READY_NOW;
   return writeBody(kj::arrayPtr(&body, 1));  // the head goes in the same writev
+}
+
+bool Exchange::endWithHeadIfBodyless() {
+  if (framing_ != Framing::kNone && !(framing_ == Framing::kFixed && bodyRemaining_ == 0)) {
+    return false;
+  }
+  ended_ = true;
+  flushIfActive();
+  return true;
 }
 
 void Exchange::startResponse(uint statusCode, kj::StringPtr statusText,

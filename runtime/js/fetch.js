@@ -117,6 +117,13 @@ function bodyUnavailable(body) {
   return bodyUsed(body) || (body.stream !== null && streams.isLocked(body.stream));
 }
 
+// A string or bytes body's value, handed over whole: the body is used from then on.
+function takeWholeBody(body) {
+  if (bodyUnavailable(body)) throw new TypeErrorCtor(kUsedMessage);
+  body.used = true;
+  return body.value;
+}
+
 function concatChunks(chunks, total) {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8ArrayCtor(total);
@@ -200,11 +207,10 @@ function cloneBody(body) {
 // the request's with its length.
 function bodyParts(body, native = false) {
   if (body.kind === "none") return { body: null, bodyKind: "none" };
+  if (body.kind === "string" || body.kind === "bytes") return { body: takeWholeBody(body), bodyKind: body.kind };
   if (bodyUnavailable(body)) {
     throw new TypeErrorCtor(kUsedMessage);
   }
-  if (body.kind === "string") { body.used = true; return { body: body.value, bodyKind: "string" }; }
-  if (body.kind === "bytes") { body.used = true; return { body: body.value, bodyKind: "bytes" }; }
   if (body.kind === "native") {
     body.used = true;
     const handle = body.value;
@@ -639,14 +645,8 @@ class Response {
         const body = r.#body;
         const h = r.#headers;
         if (ArrayIsArray(h) && h.length <= 2 && (body.kind === "string" || body.kind === "bytes" || body.kind === "none")) {
-          let code = kBodyKindCodes.none;
-          let value = null;
-          if (body.kind !== "none") {
-            if (bodyUnavailable(body)) throw new TypeErrorCtor(kUsedMessage);
-            body.used = true;
-            code = body.kind === "string" ? kBodyKindCodes.string : kBodyKindCodes.bytes;
-            value = body.value;
-          }
+          const value = body.kind === "none" ? null : takeWholeBody(body);
+          const code = kBodyKindCodes[body.kind];
           const manual = r.#encodeBody === "manual";
           if (h.length === 0) return sink(r.#status, r.#statusText, code, value, -1, manual, r.#webSocket);
           return sink(r.#status, r.#statusText, code, value, -1, manual, r.#webSocket, h[0], h[1]);

@@ -371,7 +371,6 @@ for (let c = 0x21; c < 0x7F; c++) {
   copiedAsIs[c] = (!isPathSet(c) && c !== 0x5C ? kCopiedInPath : 0) |
     (!isSpecialQuerySet(c) ? kCopiedInQuery : 0) | (!isFragmentSet(c) ? kCopiedInFragment : 0);
 }
-const simpleSchemes = { __proto__: null, "http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21 };
 
 // True when the dotted-quad `host` is an IPv4 address as the host parser serialises one: four
 // decimal numbers up to 255 without leading zeros.
@@ -403,8 +402,8 @@ function parseSerializedSpecialURL(input) {
   const schemeEnd = StringPrototypeIndexOf(input, "://");
   if (schemeEnd < 2 || schemeEnd > 5) return undefined;
   const scheme = StringPrototypeSlice(input, 0, schemeEnd);
-  const defaultPort = simpleSchemes[scheme];
-  if (defaultPort === undefined) return undefined;
+  const defaultPort = specialPorts[scheme];
+  if (defaultPort === undefined || defaultPort === null) return undefined;  // not special, or file
   const n = input.length;
   const hostStart = schemeEnd + 3;
   let i = hostStart, portStart = -1, lastLabel = hostStart;

@@ -341,6 +341,31 @@ class ErrorsTest(ServerTestCase):
         if harness.is_colony():
             self.assertIn("boom from the worker", s.wait_for_stderr("boom from the worker"))
 
+    def test_returned_response_whose_body_was_read_gives_500(self):
+        # The body a handler hands back must still be there to send: a string or bytes body
+        # already read, or one whose stream a reader holds, is an error, not an empty response.
+        s = self.serve_script("""
+            export default {
+              async fetch(request) {
+                const path = new URL(request.url).pathname;
+                if (path === "/ok") return new Response("fine");
+                const r = new Response(path === "/bytes" ? new Uint8Array([1, 2]) : "text",
+                                       path === "/headers" ? { headers: { a: "1", b: "2" } } : {});
+                if (path === "/locked") r.body.getReader();
+                else await r.arrayBuffer();
+                return r;
+              }
+            };
+        """)
+        for path in ("/string", "/bytes", "/headers"):
+            self.assertEqual(s.get(path)[0], 500, path)
+        if harness.is_colony():
+            # workerd closes the connection without an answer here; a 500 says more.
+            self.assertEqual(s.get("/locked")[0], 500)
+        self.assertResponse(s.get("/ok"), 200, "fine")
+        if harness.is_colony():
+            self.assertIn("Body has already been used", s.wait_for_stderr("Body has already been used"))
+
     def test_500_after_uncaught_exception_closes_the_connection(self):
         # As workerd's 500 page: it says "Connection: close" and a request pipelined behind it
         # is not answered; to an HTTP/1.0 client too.
