@@ -1,10 +1,15 @@
 #include "runtime/builtins.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
+#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "config/embedded_file.h"
 #include "runtime/builtin_sources.h"
@@ -19,7 +24,9 @@ constexpr std::string_view kLoader = R"JS(
 (function makeLoader() {
   "use strict";
   const registry = { __proto__: null };
+  const later = { __proto__: null };  // files evaluated on their first require()
   const starters = [];
+  let started = false;
   const { setPrototypeOf, keys } = Object;
   const trap = new Proxy({ __proto__: null }, {
     get(target, name) {
@@ -34,20 +41,33 @@ constexpr std::string_view kLoader = R"JS(
     primordials: {},
     hooks: {},
     require(name) {
-      const exports = registry[name];
+      let exports = registry[name];
+      if (exports === undefined && later[name] === true) {
+        later[name] = false;
+        const evaluateFile = ops.compileBuiltin(name);
+        exports = {};
+        evaluateFile(exports, internal);
+        registry[name] = exports;
+      }
       if (exports === undefined) throw new Error(`no built-in named ${name}`);
       return exports;
     },
-    // `fn` runs once per worker, after its ops are installed and before any user code.
-    onWorkerStart(fn) { starters[starters.length] = fn; },
+    // `fn` runs once per worker, after its ops are installed and before any user code (at once
+    // when the worker has started: a file evaluated on first use).
+    onWorkerStart(fn) {
+      if (started) fn();
+      else starters[starters.length] = fn;
+    },
   };
   return {
     internal,
     define(name, exports) { registry[name] = exports; },
+    defineLater(name) { later[name] = true; },
     start(nativeOps) {
       setPrototypeOf(ops, null);
       const names = keys(nativeOps);
       for (let i = 0; i < names.length; i++) ops[names[i]] = nativeOps[names[i]];
+      started = true;
       for (let i = 0; i < starters.length; i++) starters[i]();
     },
   };
@@ -109,37 +129,88 @@ constexpr std::string_view kCompiledInFull[] = {
     "colony:abort.js",        "colony:global_fetch.js",
 };
 
-bool compiledInFull(std::string_view name) {
-  return std::find(std::begin(kCompiledInFull), std::end(kCompiledInFull), name) !=
-         std::end(kCompiledInFull);
+// The built-ins that only some workers use, evaluated in a worker when first required instead of
+// into the snapshot: every isolate deserialises the whole snapshot, and these files were 160 KB
+// of its 1.1 MB, about 1 ms of each worker's start. They are the node:* modules behind
+// nodejs_compat, but for the few the globals need at start (node_registry, node_async,
+// node_events, node_process). A worker that imports one deserialises the file's compiled form
+// from the code caches made with the snapshot (makeCodeCaches()). Nothing evaluated into the
+// snapshot may require them at its top level (the build fails naming ops.compileBuiltin if one
+// does).
+constexpr std::string_view kEvaluatedOnFirstUse[] = {
+    "colony:node_assert.js", "colony:node_buffer.js",      "colony:node_compare.js",
+    "colony:node_crypto.js", "colony:node_module.js",      "colony:node_path.js",
+    "colony:node_stream.js", "colony:node_text.js",        "colony:node_unavailable.js",
+    "colony:node_util.js",   "colony:node_zlib.js",
+};
+
+template <size_t N>
+bool listed(const std::string_view (&list)[N], std::string_view name) {
+  return std::find(std::begin(list), std::end(list), name) != std::end(list);
 }
 
-// Fails the snapshot's build when the list above names a file that is not a built-in.
-void checkCompiledInFullList() {
-  for (std::string_view name : kCompiledInFull) {
+bool compiledInFull(std::string_view name) { return listed(kCompiledInFull, name); }
+
+// Fails the snapshot's build when a list above names a file that is not a built-in.
+template <size_t N>
+void checkList(const std::string_view (&list)[N], const char* what) {
+  for (std::string_view name : list) {
     bool found = name == "colony:loader";
     for (auto* file = embedded::builtins; file->name != nullptr && !found; ++file) {
       found = name == "colony:" + std::string(file->name);
     }
-    if (!found) {
-      throw std::runtime_error("no built-in named " + std::string(name) + " to compile in full");
-    }
+    if (!found) throw std::runtime_error("no built-in named " + std::string(name) + what);
   }
 }
 
+// The code cache made for the built-in `name`, or empty. makeCodeCaches() writes each record as
+// the name then the cache, each as its size (4 bytes, then 4 of padding) and its bytes padded to
+// a multiple of 8.
+std::string_view codeCacheOf(std::string_view name) {
+  std::string_view blob = codeCaches();
+  auto take = [&blob](size_t n) {
+    auto out = blob.substr(0, n);
+    blob.remove_prefix(std::min(blob.size(), (n + 7) & ~size_t{7}));
+    return out;
+  };
+  auto takeSize = [&take]() {
+    auto bytes = take(sizeof(uint32_t));
+    uint32_t n = 0;
+    if (bytes.size() == sizeof n) std::memcpy(&n, bytes.data(), sizeof n);
+    return n;
+  };
+  while (!blob.empty()) {
+    auto recordName = take(takeSize());
+    auto data = take(takeSize());
+    if (recordName == name) return data;
+  }
+  return {};
+}
+
+// Compiles and runs the built-in at `sourceIndex`; with `codeCache`, tells in `cacheTaken`
+// whether V8 took it.
 v8::Local<v8::Value> run(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                         std::string_view name, size_t sourceIndex) {
+                         std::string_view name, size_t sourceIndex,
+                         std::string_view codeCache = {}, bool* cacheTaken = nullptr) {
   v8::TryCatch tryCatch(isolate);
   v8::ScriptOrigin origin(isolate, str(isolate, name));
-  v8::ScriptCompiler::Source source(sources().string(isolate, sourceIndex), origin);
+  // V8 checks the cache (its version, flags and this source) and compiles as usual if it does not
+  // fit; the source owns the CachedData, which does not own the bytes.
+  auto* cached = codeCache.empty() ? nullptr
+                                   : new v8::ScriptCompiler::CachedData(
+                                         reinterpret_cast<const uint8_t*>(codeCache.data()),
+                                         static_cast<int>(codeCache.size()));
+  v8::ScriptCompiler::Source source(sources().string(isolate, sourceIndex), origin, cached);
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> result;
-  auto options = compiledInFull(name) ? v8::ScriptCompiler::kEagerCompile
-                                       : v8::ScriptCompiler::kNoCompileOptions;
+  auto options = cached != nullptr     ? v8::ScriptCompiler::kConsumeCodeCache
+                 : compiledInFull(name) ? v8::ScriptCompiler::kEagerCompile
+                                        : v8::ScriptCompiler::kNoCompileOptions;
   if (!v8::ScriptCompiler::Compile(context, &source, options).ToLocal(&script) ||
       !script->Run(context).ToLocal(&result)) {
     throw std::runtime_error(std::string(name) + ": " + describe(isolate, tryCatch));
   }
+  if (cacheTaken != nullptr) *cacheTaken = cached != nullptr && !cached->rejected;
   return result;
 }
 
@@ -148,22 +219,61 @@ v8::Local<v8::Value> get(v8::Local<v8::Context> context, v8::Local<v8::Object> o
   return object->Get(context, str(context->GetIsolate(), name)).ToLocalChecked();
 }
 
+// ops.compileBuiltin(name): compiles the file of a built-in listed in kEvaluatedOnFirstUse and
+// returns the function the loader calls to evaluate it (as evaluate() does for the others).
+void compileBuiltin(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  v8::String::Utf8Value name(isolate, info[0]);
+  std::string fileName = std::string(*name ? *name : "") + ".js";
+  size_t sourceIndex = 1;
+  for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
+    if (fileName != file->name) continue;
+    std::string origin = "colony:" + fileName;
+    if (!listed(kEvaluatedOnFirstUse, origin)) break;
+    try {
+      auto cache = codeCacheOf(origin);
+      bool taken = false;
+      info.GetReturnValue().Set(run(isolate, context, origin, sourceIndex, cache, &taken));
+      if (taken) {
+        spdlog::debug("built-in {} evaluated on first use, from its code cache", origin);
+      } else {
+        spdlog::debug("built-in {} evaluated on first use, compiled from source ({})", origin,
+                      cache.empty() ? "no code cache without the startup snapshot"
+                                    : "V8 did not take its code cache: V8 flags other than the build's");
+      }
+    } catch (std::exception& e) {
+      isolate->ThrowException(v8::Exception::Error(str(isolate, e.what())));
+    }
+    return;
+  }
+  isolate->ThrowException(
+      v8::Exception::Error(str(isolate, "no built-in named " + fileName + " to evaluate on first use")));
+}
+
 }  // namespace
 
 v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   v8::EscapableHandleScope scope(isolate);
-  checkCompiledInFullList();
+  checkList(kCompiledInFull, " to compile in full");
+  checkList(kEvaluatedOnFirstUse, " to evaluate on first use");
   auto makeLoader = run(isolate, context, "colony:loader", 0).As<v8::Function>();
   auto loader = makeLoader->Call(context, v8::Undefined(isolate), 0, nullptr)
                     .ToLocalChecked()
                     .As<v8::Object>();
   auto internal = get(context, loader, "internal");
   auto define = get(context, loader, "define").As<v8::Function>();
+  auto defineLater = get(context, loader, "defineLater").As<v8::Function>();
 
   size_t sourceIndex = 1;
   for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
     std::string name = file->name;
     if (name.size() > 3 && name.compare(name.size() - 3, 3, ".js") == 0) name.resize(name.size() - 3);
+    if (listed(kEvaluatedOnFirstUse, "colony:" + std::string(file->name))) {
+      v8::Local<v8::Value> laterArgs[] = {str(isolate, name)};
+      (void)defineLater->Call(context, v8::Undefined(isolate), 1, laterArgs);
+      continue;
+    }
     auto fn = run(isolate, context, "colony:" + std::string(file->name), sourceIndex)
                   .As<v8::Function>();
     v8::TryCatch tryCatch(isolate);
@@ -180,6 +290,37 @@ v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> cont
   return scope.Escape(loader);
 }
 
+std::string makeCodeCaches(v8::Isolate* isolate) {
+  v8::HandleScope scope(isolate);
+  auto context = v8::Context::New(isolate);
+  v8::Context::Scope contextScope(context);
+  std::string blob;
+  auto put = [&blob](std::string_view bytes) {
+    auto size = static_cast<uint32_t>(bytes.size());
+    blob.append(reinterpret_cast<const char*>(&size), sizeof size);
+    blob.append(sizeof(uint64_t) - sizeof size, '\0');
+    blob.append(bytes);
+    blob.append(((bytes.size() + 7) & ~size_t{7}) - bytes.size(), '\0');
+  };
+  size_t sourceIndex = 1;
+  for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
+    std::string name = "colony:" + std::string(file->name);
+    if (!listed(kEvaluatedOnFirstUse, name)) continue;
+    v8::TryCatch tryCatch(isolate);
+    v8::ScriptOrigin origin(isolate, str(isolate, name));
+    v8::ScriptCompiler::Source source(sources().string(isolate, sourceIndex), origin);
+    v8::Local<v8::UnboundScript> script;
+    if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &source).ToLocal(&script)) {
+      throw std::runtime_error(name + ": " + describe(isolate, tryCatch));
+    }
+    std::unique_ptr<v8::ScriptCompiler::CachedData> cache(v8::ScriptCompiler::CreateCodeCache(script));
+    if (!cache) throw std::runtime_error(name + ": V8 made no code cache");
+    put(name);
+    put({reinterpret_cast<const char*>(cache->data), static_cast<size_t>(cache->length)});
+  }
+  return blob;
+}
+
 const intptr_t* externalReferences() { return sources().references(); }
 
 v8::Local<v8::Object> fromSnapshot(v8::Local<v8::Context> context) {
@@ -188,10 +329,17 @@ v8::Local<v8::Object> fromSnapshot(v8::Local<v8::Context> context) {
 
 bool attach(v8::Local<v8::Context> context, v8::Local<v8::Object> loader,
             v8::Local<v8::Object> ops) {
+  auto* isolate = context->GetIsolate();
+  v8::Local<v8::Function> compile;
+  if (!v8::Function::New(context, compileBuiltin, {}, 1, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&compile) ||
+      ops->Set(context, str(isolate, "compileBuiltin"), compile).IsNothing()) {
+    return false;
+  }
   v8::Local<v8::Value> start;
-  if (!loader->Get(context, str(context->GetIsolate(), "start")).ToLocal(&start)) return false;
+  if (!loader->Get(context, str(isolate, "start")).ToLocal(&start)) return false;
   v8::Local<v8::Value> args[] = {ops};
-  return !start.As<v8::Function>()->Call(context, v8::Undefined(context->GetIsolate()), 1, args)
+  return !start.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args)
               .IsEmpty();
 }
 

@@ -6,12 +6,14 @@
 #include "runtime/builtins.h"
 
 extern "C" const char colony_builtins_snapshot[];
+extern "C" const char colony_builtins_code_caches[];
 
 namespace colony::builtins {
 
 namespace generated {
 extern const char kSnapshotV8Version[];
 extern const size_t kSnapshotSize;
+extern const size_t kCodeCachesSize;
 }  // namespace generated
 
 v8::StartupData* startupSnapshot() {
@@ -27,6 +29,11 @@ v8::StartupData* startupSnapshot() {
     return new v8::StartupData{colony_builtins_snapshot, static_cast<int>(generated::kSnapshotSize)};
   }();
   return snapshot;
+}
+
+std::string_view codeCaches() {
+  if (startupSnapshot() == nullptr) return {};
+  return {colony_builtins_code_caches, generated::kCodeCachesSize};
 }
 
 }  // namespace colony::builtins

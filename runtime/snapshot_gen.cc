@@ -1,29 +1,65 @@
-// colony-snapshot-gen OUT.bin OUT.cc: evaluates the built-in JavaScript into a fresh isolate and
-// writes the heap as a V8 startup snapshot (OUT.bin), plus the C++ that embeds it in the binary
-// (OUT.cc, with the V8 version that made it). Run by the build (runtime/meson.build).
-#include <libplatform/libplatform.h>
+// colony-snapshot-gen OUT.bin OUT.codecache OUT.cc: evaluates the built-in JavaScript into a
+// fresh isolate and writes the heap as a V8 startup snapshot (OUT.bin), the code caches of the
+// built-ins evaluated on first use (OUT.codecache), and the C++ that embeds both in the binary
+// (OUT.cc, with the V8 version that made them). Run by the build (runtime/meson.build).
 #include <v8.h>
 
 #include <climits>
-#include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "runtime/builtins.h"
+#include "runtime/v8_system.h"
+
+namespace colony::builtins {
+// The generator makes the code caches; it never reads them.
+std::string_view codeCaches() { return {}; }
+}  // namespace colony::builtins
+
+namespace {
+
+bool writeFile(const char* path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) std::cerr << "colony-snapshot-gen: cannot write " << path << "\n";
+  return static_cast<bool>(out);
+}
+
+// FNV-1a of the bytes: in the generated source, it makes that source recompile when they change.
+uint64_t checksum(std::string_view bytes) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+// Assembler that puts the file's bytes in the binary's read-only data under `symbol`.
+std::string incbin(const std::string& symbol, const char* file) {
+  char path[PATH_MAX];
+  if (realpath(file, path) == nullptr) throw std::runtime_error(std::string("cannot resolve ") + file);
+  return "asm(\".section .rodata\\n\"\n"
+         "    \".balign 64\\n\"\n"
+         "    \".globl " + symbol + "\\n\"\n"
+         "    \"" + symbol + ":\\n\"\n"
+         "    \".incbin \\\"" + path + "\\\"\\n\"\n"
+         "    \".previous\\n\");\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: colony-snapshot-gen OUT.bin OUT.cc\n";
+  if (argc != 4) {
+    std::cerr << "usage: colony-snapshot-gen OUT.bin OUT.codecache OUT.cc\n";
     return 2;
   }
-  auto platform = v8::platform::NewDefaultPlatform();
-  v8::V8::InitializePlatform(platform.get());
-  v8::V8::Initialize();
+  // The runtime's own V8 set-up: a code cache is only taken by a V8 with the flags that made it.
+  colony::V8System v8System;
 
-  v8::StartupData blob{nullptr, 0};
+  std::string snapshot;
   {
     v8::SnapshotCreator creator(colony::builtins::externalReferences());
     auto* isolate = creator.GetIsolate();
@@ -40,49 +76,52 @@ int main(int argc, char** argv) {
       }
       creator.SetDefaultContext(context);
     }
-    blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
-  }
-  if (blob.data == nullptr || blob.raw_size <= 0) {
-    std::cerr << "colony-snapshot-gen: V8 made no snapshot\n";
-    return 1;
-  }
-
-  {
-    std::ofstream out(argv[1], std::ios::binary | std::ios::trunc);
-    out.write(blob.data, blob.raw_size);
-    if (!out) {
-      std::cerr << "colony-snapshot-gen: cannot write " << argv[1] << "\n";
+    auto blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+    if (blob.data == nullptr || blob.raw_size <= 0) {
+      std::cerr << "colony-snapshot-gen: V8 made no snapshot\n";
       return 1;
     }
+    snapshot.assign(blob.data, static_cast<size_t>(blob.raw_size));
+    delete[] blob.data;
   }
-  // A checksum of the blob in the generated source makes it recompile when the blob changes.
-  uint64_t hash = 1469598103934665603ull;
-  for (int i = 0; i < blob.raw_size; i++) hash = (hash ^ static_cast<unsigned char>(blob.data[i])) * 1099511628211ull;
-  char path[PATH_MAX];
-  if (realpath(argv[1], path) == nullptr) {
-    std::cerr << "colony-snapshot-gen: cannot resolve " << argv[1] << "\n";
+
+  // The code caches come from an isolate of their own, so that nothing they compile can reach
+  // the snapshot.
+  std::string codeCaches;
+  {
+    v8::Isolate::CreateParams params;
+    std::unique_ptr<v8::ArrayBuffer::Allocator> allocator(
+        v8::ArrayBuffer::Allocator::NewDefaultAllocator());
+    params.array_buffer_allocator = allocator.get();
+    auto* isolate = v8::Isolate::New(params);
+    try {
+      v8::Isolate::Scope isolateScope(isolate);
+      codeCaches = colony::builtins::makeCodeCaches(isolate);
+    } catch (std::exception& e) {
+      std::cerr << "colony-snapshot-gen: " << e.what() << "\n";
+      isolate->Dispose();
+      return 1;
+    }
+    isolate->Dispose();
+  }
+
+  if (!writeFile(argv[1], snapshot) || !writeFile(argv[2], codeCaches)) return 1;
+  std::string cc;
+  try {
+    cc = "// Generated by colony-snapshot-gen: the built-ins' startup snapshot (" +
+         std::to_string(snapshot.size()) + " bytes, FNV-1a " + std::to_string(checksum(snapshot)) +
+         ") and code caches (" + std::to_string(codeCaches.size()) + " bytes, FNV-1a " +
+         std::to_string(checksum(codeCaches)) + ").\n#include <cstddef>\n\n" +
+         incbin("colony_builtins_snapshot", argv[1]) + "\n" +
+         incbin("colony_builtins_code_caches", argv[2]) + "\n" +
+         "namespace colony::builtins::generated {\n"
+         "extern const char kSnapshotV8Version[] = \"" + v8::V8::GetVersion() + "\";\n"
+         "extern const size_t kSnapshotSize = " + std::to_string(snapshot.size()) + ";\n"
+         "extern const size_t kCodeCachesSize = " + std::to_string(codeCaches.size()) + ";\n"
+         "}  // namespace colony::builtins::generated\n";
+  } catch (std::exception& e) {
+    std::cerr << "colony-snapshot-gen: " << e.what() << "\n";
     return 1;
   }
-  std::ofstream cc(argv[2], std::ios::trunc);
-  cc << "// Generated by colony-snapshot-gen: the built-ins' startup snapshot (" << blob.raw_size
-     << " bytes, FNV-1a " << std::hex << hash << std::dec << ").\n"
-     << "#include <cstddef>\n\n"
-     << "asm(\".section .rodata\\n\"\n"
-     << "    \".balign 64\\n\"\n"
-     << "    \".globl colony_builtins_snapshot\\n\"\n"
-     << "    \"colony_builtins_snapshot:\\n\"\n"
-     << "    \".incbin \\\"" << path << "\\\"\\n\"\n"
-     << "    \".previous\\n\");\n\n"
-     << "namespace colony::builtins::generated {\n"
-     << "extern const char kSnapshotV8Version[] = \"" << v8::V8::GetVersion() << "\";\n"
-     << "extern const size_t kSnapshotSize = " << blob.raw_size << ";\n"
-     << "}  // namespace colony::builtins::generated\n";
-  if (!cc) {
-    std::cerr << "colony-snapshot-gen: cannot write " << argv[2] << "\n";
-    return 1;
-  }
-  delete[] blob.data;
-  v8::V8::Dispose();
-  v8::V8::DisposePlatform();
-  return 0;
+  return writeFile(argv[3], cc) ? 0 : 1;
 }

@@ -119,7 +119,7 @@ registry.define("async_hooks", () => ({
   triggerAsyncId() { return 0; },
   executionAsyncResource() { return {}; },
   asyncWrapProviders: ObjectFreeze({ __proto__: null }),
-}), "als");
+}));
 
 // ---- diagnostics_channel -----------------------------------------------------------------------
 

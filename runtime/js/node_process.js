@@ -228,7 +228,7 @@ function getProcess() {
   return processObject;
 }
 
-registry.define("process", getProcess, "always");
+registry.define("process", getProcess);
 
 exports.getProcess = getProcess;
 exports.setImmediate = nodeSetImmediate;

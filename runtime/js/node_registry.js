@@ -8,6 +8,11 @@
 //   - some modules also need their own flag (e.g. enable_nodejs_fs_module), as in workerd.
 // The module object a builder returns is the default export and what require() gives back; its
 // own properties are the named exports.
+//
+// Most of the files that define these modules are evaluated only when one of their modules is
+// first loaded (runtime/builtins.cc lists them), so that the startup snapshot, which every
+// isolate deserialises, does not carry them: the table below says which file defines which
+// module, and behind which gate.
 
 const {
   ObjectCreate, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, Map: MapCtor, MapPrototypeGet,
@@ -15,6 +20,58 @@ const {
   ArrayPrototypeIncludes,
 } = internal.primordials;
 const ops = internal.ops;
+
+// name: [the built-in file that defines it, its gate]. The gate is "compat" (nodejs_compat),
+// "als" (nodejs_compat or nodejs_als), "always", or the name of the extra compatibility flag the
+// module needs on top of nodejs_compat.
+const modules = {
+  __proto__: null,
+  "assert": ["node_assert", "compat"],
+  "assert/strict": ["node_assert", "compat"],
+  "async_hooks": ["node_async", "als"],
+  "diagnostics_channel": ["node_async", "compat"],
+  "buffer": ["node_buffer", "compat"],
+  "crypto": ["node_crypto", "compat"],
+  "events": ["node_events", "compat"],
+  "module": ["node_module", "compat"],
+  "constants": ["node_module", "compat"],
+  "path": ["node_path", "compat"],
+  "path/posix": ["node_path", "compat"],
+  "path/win32": ["node_path", "compat"],
+  "timers": ["node_process", "compat"],
+  "timers/promises": ["node_process", "compat"],
+  "process": ["node_process", "always"],
+  "stream": ["node_stream", "compat"],
+  "stream/promises": ["node_stream", "compat"],
+  "stream/web": ["node_stream", "compat"],
+  "stream/consumers": ["node_stream", "compat"],
+  "string_decoder": ["node_text", "compat"],
+  "querystring": ["node_text", "compat"],
+  "punycode": ["node_text", "enableNodeJsPunycodeModule"],
+  "url": ["node_text", "compat"],
+  "util": ["node_util", "compat"],
+  "sys": ["node_util", "nodeJsCompatV2"],
+  "util/types": ["node_util", "compat"],
+  "zlib": ["node_zlib", "compat"],
+  "child_process": ["node_unavailable", "enableNodeJsChildProcessModule"],
+  "cluster": ["node_unavailable", "enableNodeJsClusterModule"],
+  "dgram": ["node_unavailable", "enableNodeJsDgramModule"],
+  "worker_threads": ["node_unavailable", "enableNodeJsWorkerThreadsModule"],
+  "inspector": ["node_unavailable", "enableNodeJsInspectorModule"],
+  "trace_events": ["node_unavailable", "enableNodeJsTraceEventsModule"],
+  "wasi": ["node_unavailable", "enableNodeJsWasiModule"],
+  "tty": ["node_unavailable", "enableNodeJsTtyModule"],
+  "v8": ["node_unavailable", "enableNodeJsV8Module"],
+  "domain": ["node_unavailable", "enableNodeJsDomainModule"],
+  "fs": ["node_unavailable", "enableNodeJsFsModule"],
+  "fs/promises": ["node_unavailable", "compat"],
+  "net": ["node_unavailable", "compat"],
+  "tls": ["node_unavailable", "compat"],
+  "dns": ["node_unavailable", "compat"],
+  "http": ["node_unavailable", "enableNodejsHttpModules"],
+  "https": ["node_unavailable", "enableNodejsHttpModules"],
+  "http2": ["node_unavailable", "enableNodeJsHttp2Module"],
+};
 
 const table = internal.hooks.builtinModules || (internal.hooks.builtinModules = ObjectCreate(null));
 const builders = new MapCtor();
@@ -43,9 +100,13 @@ function gateOpen(gate) {
 // built-ins that use one another. This is the object require() returns.
 function load(name) {
   if (MapPrototypeHas(built, name)) return MapPrototypeGet(built, name);
-  const entry = MapPrototypeGet(builders, name);
-  if (entry === undefined) throw new ErrorCtor(`no node module named ${name}`);
-  const value = entry.build();
+  const module = modules[name];
+  if (module === undefined) throw new ErrorCtor(`no node module named ${name}`);
+  // The first module of a file to be loaded evaluates the file, which defines its builders.
+  if (!MapPrototypeHas(builders, name)) internal.require(module[0]);
+  const build = MapPrototypeGet(builders, name);
+  if (build === undefined) throw new ErrorCtor(`${module[0]} defines no node module named ${name}`);
+  const value = build();
   MapPrototypeSet(built, name, value);
   return value;
 }
@@ -69,10 +130,9 @@ function namespaceOf(name) {
   return ns;
 }
 
-// Registers module `name` (without the `node:` prefix). `gate` is "compat", "als", "always" or the
-// name of the extra compatibility flag the module needs on top of nodejs_compat.
-function define(name, build, gate = "compat") {
-  MapPrototypeSet(builders, name, { build, gate });
+// The table's entries, for every module whether or not its file has been evaluated yet.
+for (const name in modules) {
+  const gate = modules[name][1];
   ObjectDefineProperty(table, `node:${name}`, {
     configurable: true, enumerable: false,
     get() { return gateOpen(gate) ? namespaceOf(name) : undefined; },
@@ -83,6 +143,12 @@ function define(name, build, gate = "compat") {
   });
 }
 
+// Gives module `name` (without the `node:` prefix, listed in `modules`) its builder.
+function define(name, build) {
+  if (modules[name] === undefined) throw new ErrorCtor(`node module ${name} is not in the table`);
+  MapPrototypeSet(builders, name, build);
+}
+
 // An error for APIs that cannot work inside a Worker.
 function notImplemented(what) {
   const err = new ErrorCtor(`${what} is not implemented in Colony (Workers have no such facility)`);
@@ -91,7 +157,7 @@ function notImplemented(what) {
 }
 
 // A module whose functions all throw "not implemented".
-function defineUnavailable(name, functionNames, gate, extra = undefined) {
+function defineUnavailable(name, functionNames, extra = undefined) {
   define(name, () => {
     const mod = {};
     for (let i = 0; i < functionNames.length; i++) {
@@ -100,7 +166,7 @@ function defineUnavailable(name, functionNames, gate, extra = undefined) {
     }
     if (extra !== undefined) extra(mod);
     return mod;
-  }, gate);
+  });
 }
 
 // Node-style errors with a `code` (ERR_INVALID_ARG_TYPE and friends).

@@ -290,7 +290,7 @@ const punycode = {
   toASCII: (domain) => mapDomain(domain, (label) => /[^\0-\x7F]/.test(label) ? `xn--${punyEncode(label)}` : label),
   toUnicode: (domain) => mapDomain(domain, (label) => /^xn--/i.test(label) ? punyDecode(label.slice(4).toLowerCase()) : label),
 };
-registry.define("punycode", () => punycode, "enableNodeJsPunycodeModule");
+registry.define("punycode", () => punycode);
 
 // ---- url ---------------------------------------------------------------------------------------
 

@@ -222,7 +222,7 @@ function build() {
 }
 
 registry.define("util", build);
-registry.define("sys", () => registry.load("util"), "nodeJsCompatV2");
+registry.define("sys", () => registry.load("util"));
 registry.define("util/types", () => ({ ...types }));
 
 exports.types = types;
