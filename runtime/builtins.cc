@@ -27,7 +27,7 @@ constexpr std::string_view kLoader = R"JS(
   const later = { __proto__: null };  // files evaluated on their first require()
   const starters = [];
   let started = false;
-  const { setPrototypeOf, keys } = Object;
+  const { setPrototypeOf, keys, defineProperty, getOwnPropertyDescriptor } = Object;
   const trap = new Proxy({ __proto__: null }, {
     get(target, name) {
       throw new Error(`built-in JavaScript used ops.${String(name)} while it was evaluated for ` +
@@ -62,7 +62,27 @@ constexpr std::string_view kLoader = R"JS(
   return {
     internal,
     define(name, exports) { registry[name] = exports; },
-    defineLater(name) { later[name] = true; },
+    // The file `name` is evaluated by its first require(), or by the first read of one of the
+    // internal.hooks it sets (which then replace these accessors as they are assigned).
+    defineLater(name, hookNames) {
+      later[name] = true;
+      const hooks = internal.hooks;
+      for (let i = 0; i < hookNames.length; i++) {
+        const hook = hookNames[i];
+        defineProperty(hooks, hook, {
+          configurable: true, enumerable: true,
+          get() {
+            internal.require(name);
+            const own = getOwnPropertyDescriptor(hooks, hook);
+            if (own.get !== undefined) throw new Error(`built-in ${name} sets no hook ${hook}`);
+            return own.value;
+          },
+          set(value) {
+            defineProperty(hooks, hook, { value, writable: true, configurable: true, enumerable: true });
+          },
+        });
+      }
+    },
     start(nativeOps) {
       setPrototypeOf(ops, null);
       const names = keys(nativeOps);
@@ -129,38 +149,65 @@ constexpr std::string_view kCompiledInFull[] = {
     "colony:abort.js",        "colony:global_fetch.js",
 };
 
-// The built-ins that only some workers use, evaluated in a worker when first required instead of
-// into the snapshot: every isolate deserialises the whole snapshot, and these files were 160 KB
-// of its 1.1 MB, about 1 ms of each worker's start. They are the node:* modules behind
-// nodejs_compat, but for the few the globals need at start (node_registry, node_async,
-// node_events, node_process). A worker that imports one deserialises the file's compiled form
-// from the code caches made with the snapshot (makeCodeCaches()). Nothing evaluated into the
-// snapshot may require them at its top level (the build fails naming ops.compileBuiltin if one
-// does).
-constexpr std::string_view kEvaluatedOnFirstUse[] = {
-    "colony:node_assert.js", "colony:node_buffer.js",      "colony:node_compare.js",
-    "colony:node_crypto.js", "colony:node_module.js",      "colony:node_path.js",
-    "colony:node_stream.js", "colony:node_text.js",        "colony:node_unavailable.js",
-    "colony:node_util.js",   "colony:node_zlib.js",
+// The built-ins that only some workers use, evaluated in a worker when first needed instead of
+// into the snapshot: every isolate deserialises the whole snapshot, and these files were a fifth
+// of it, 1 to 1.5 ms of each worker's start. They are the node:* modules behind nodejs_compat,
+// but for the few the globals need at start (node_registry, node_async, node_events,
+// node_process), and the Durable Object, KV, R2, queue and in-memory cache bindings. A file is
+// needed at its first require(), or at the first read of one of the internal.hooks it sets (listed
+// here, separated by spaces: the runtime reads them by name). A worker that needs one
+// deserialises the file's compiled form from the code caches made with the snapshot
+// (makeCodeCaches()). Nothing evaluated into the snapshot may require them at its top level (the
+// build fails naming ops.compileBuiltin if one does).
+struct EvaluatedOnFirstUse {
+  std::string_view name;
+  std::string_view hooks;
+};
+constexpr EvaluatedOnFirstUse kEvaluatedOnFirstUse[] = {
+    {"colony:node_assert.js", ""},
+    {"colony:node_buffer.js", ""},
+    {"colony:node_compare.js", ""},
+    {"colony:node_crypto.js", ""},
+    {"colony:node_module.js", ""},
+    {"colony:node_path.js", ""},
+    {"colony:node_stream.js", ""},
+    {"colony:node_text.js", ""},
+    {"colony:node_unavailable.js", ""},
+    {"colony:node_util.js", ""},
+    {"colony:node_zlib.js", ""},
+    {"colony:durable_objects.js",
+     "makeDurableObjectNamespace durableObjectSetup durableObjectFetch durableObjectCall"},
+    {"colony:storage_bindings.js", "makeStorageBinding"},
+    {"colony:queue.js", "makeQueueBatch"},
+    {"colony:kv.js", ""},
+    {"colony:r2.js", ""},
+    {"colony:r2_disk.js", ""},
+    {"colony:memory_cache.js", ""},
 };
 
-template <size_t N>
-bool listed(const std::string_view (&list)[N], std::string_view name) {
-  return std::find(std::begin(list), std::end(list), name) != std::end(list);
+bool compiledInFull(std::string_view name) {
+  return std::find(std::begin(kCompiledInFull), std::end(kCompiledInFull), name) !=
+         std::end(kCompiledInFull);
 }
 
-bool compiledInFull(std::string_view name) { return listed(kCompiledInFull, name); }
+const EvaluatedOnFirstUse* evaluatedOnFirstUse(std::string_view name) {
+  for (auto& entry : kEvaluatedOnFirstUse) {
+    if (entry.name == name) return &entry;
+  }
+  return nullptr;
+}
 
 // Fails the snapshot's build when a list above names a file that is not a built-in.
-template <size_t N>
-void checkList(const std::string_view (&list)[N], const char* what) {
-  for (std::string_view name : list) {
+void checkLists() {
+  auto check = [](std::string_view name, const char* what) {
     bool found = name == "colony:loader";
     for (auto* file = embedded::builtins; file->name != nullptr && !found; ++file) {
       found = name == "colony:" + std::string(file->name);
     }
     if (!found) throw std::runtime_error("no built-in named " + std::string(name) + what);
-  }
+  };
+  for (std::string_view name : kCompiledInFull) check(name, " to compile in full");
+  for (auto& entry : kEvaluatedOnFirstUse) check(entry.name, " to evaluate on first use");
 }
 
 // The code cache made for the built-in `name`, or empty. makeCodeCaches() writes each record as
@@ -230,7 +277,7 @@ void compileBuiltin(const v8::FunctionCallbackInfo<v8::Value>& info) {
   for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
     if (fileName != file->name) continue;
     std::string origin = "colony:" + fileName;
-    if (!listed(kEvaluatedOnFirstUse, origin)) break;
+    if (evaluatedOnFirstUse(origin) == nullptr) break;
     try {
       auto cache = codeCacheOf(origin);
       bool taken = false;
@@ -255,8 +302,7 @@ void compileBuiltin(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   v8::EscapableHandleScope scope(isolate);
-  checkList(kCompiledInFull, " to compile in full");
-  checkList(kEvaluatedOnFirstUse, " to evaluate on first use");
+  checkLists();
   auto makeLoader = run(isolate, context, "colony:loader", 0).As<v8::Function>();
   auto loader = makeLoader->Call(context, v8::Undefined(isolate), 0, nullptr)
                     .ToLocalChecked()
@@ -269,9 +315,16 @@ v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> cont
   for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
     std::string name = file->name;
     if (name.size() > 3 && name.compare(name.size() - 3, 3, ".js") == 0) name.resize(name.size() - 3);
-    if (listed(kEvaluatedOnFirstUse, "colony:" + std::string(file->name))) {
-      v8::Local<v8::Value> laterArgs[] = {str(isolate, name)};
-      (void)defineLater->Call(context, v8::Undefined(isolate), 1, laterArgs);
+    if (auto* later = evaluatedOnFirstUse("colony:" + std::string(file->name))) {
+      auto hooks = v8::Array::New(isolate);
+      std::string_view rest = later->hooks;
+      while (!rest.empty()) {
+        auto hook = rest.substr(0, rest.find(' '));
+        rest.remove_prefix(std::min(rest.size(), hook.size() + 1));
+        (void)hooks->Set(context, hooks->Length(), str(isolate, hook));
+      }
+      v8::Local<v8::Value> laterArgs[] = {str(isolate, name), hooks};
+      (void)defineLater->Call(context, v8::Undefined(isolate), 2, laterArgs);
       continue;
     }
     auto fn = run(isolate, context, "colony:" + std::string(file->name), sourceIndex)
@@ -305,7 +358,7 @@ std::string makeCodeCaches(v8::Isolate* isolate) {
   size_t sourceIndex = 1;
   for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
     std::string name = "colony:" + std::string(file->name);
-    if (!listed(kEvaluatedOnFirstUse, name)) continue;
+    if (evaluatedOnFirstUse(name) == nullptr) continue;
     v8::TryCatch tryCatch(isolate);
     v8::ScriptOrigin origin(isolate, str(isolate, name));
     v8::ScriptCompiler::Source source(sources().string(isolate, sourceIndex), origin);

@@ -125,9 +125,8 @@ define("MessageEvent", messageChannel.MessageEvent);
 define("CompressionStream", compression.CompressionStream);
 define("DecompressionStream", compression.DecompressionStream);
 {
-  // Cache API (runtime/js/cache.js); storage bindings register their hook on load.
+  // Cache API (runtime/js/cache.js).
   const cache = internal.require("cache");
-  internal.require("storage_bindings");
   define("caches", cache.caches);
   define("Cache", cache.Cache);
   define("CacheStorage", cache.CacheStorage);

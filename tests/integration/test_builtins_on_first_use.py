@@ -1,8 +1,10 @@
-"""Built-in files kept out of the startup snapshot (most node:* modules, runtime/builtins.cc):
-evaluated in a worker when first required, each from the code cache made at build time, or
-compiled from source when V8 does not take the cache."""
+"""Built-in files kept out of the startup snapshot (most node:* modules, the Durable Object and
+storage bindings: runtime/builtins.cc): evaluated in a worker when first needed, each from the
+code cache made at build time, or compiled from source when V8 does not take the cache."""
 
 import hashlib
+import shutil
+import tempfile
 import unittest
 
 import harness
@@ -66,6 +68,36 @@ class BuiltinsOnFirstUseTest(ServerTestCase):
         self.assertTrue(harness.wait_until(lambda: FROM_CACHE % "node_path.js" in s.stderr, 5),
                         s.stderr[-3000:])
         self.assertEqual(s.stderr.count("evaluated on first use"), 1, s.stderr[-3000:])
+
+    @unittest.skipUnless(harness.is_colony(), "how Colony loads its built-ins")
+    def test_a_worker_without_them_evaluates_none(self):
+        config, files = harness.module_worker("""
+            export default { fetch(request) { return new Response(new URL(request.url).pathname); } };
+        """)
+        s = self.serve_verbose(config, files)
+        self.assertResponse(s.get("/plain"), 200, "/plain")
+        self.assertNotIn("evaluated on first use", s.stderr)
+
+    @unittest.skipUnless(harness.is_colony(), "how Colony loads its built-ins")
+    def test_a_binding_evaluates_the_file_that_sets_its_hook(self):
+        # The runtime makes a KV binding through hooks.makeStorageBinding, which storage_bindings.js
+        # sets when it is evaluated: reading the hook evaluates it (and the files it requires).
+        store = tempfile.mkdtemp(prefix="colony-kv-")
+        self.addCleanup(shutil.rmtree, store, True)
+        config, files = harness.module_worker("""
+            export default {
+              async fetch(request, env) {
+                await env.KV.put("k", "stored value");
+                return new Response(await env.KV.get("k"));
+              },
+            };
+        """, bindings='(name = "KV", kvNamespace = "store")',
+            services='(name = "store", disk = (path = "%s", writable = true)),' % store)
+        s = self.serve_verbose(config, files)
+        self.assertResponse(s.get("/"), 200, "stored value")
+        for name in ("storage_bindings.js", "kv.js"):
+            self.assertIn(FROM_CACHE % name, s.stderr)
+        self.assertNotIn("durable_objects.js", s.stderr)
 
     @unittest.skipUnless(harness.is_colony(), "how Colony loads its built-ins")
     def test_other_v8_flags_compile_the_file_from_source(self):
