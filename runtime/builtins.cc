@@ -142,20 +142,20 @@ const ExternalSources& sources() {
 // called. The list comes from V8's --log-function-events on the hello-world, JSON API and
 // service-binding chain benchmarks (tests/bench).
 constexpr std::string_view kCompiledInFull[] = {
-    "colony:loader",          "colony:primordials.js",  "colony:util.js",
-    "colony:events.js",       "colony:globals.js",      "colony:node_registry.js",
-    "colony:node_process.js", "colony:memory_cache.js", "colony:fetch.js",
-    "colony:headers.js",      "colony:url.js",          "colony:encoding.js",
-    "colony:abort.js",        "colony:global_fetch.js",
+    "colony:loader",       "colony:primordials.js",   "colony:util.js",
+    "colony:events.js",    "colony:globals.js",       "colony:node_registry.js",
+    "colony:fetch.js",     "colony:headers.js",       "colony:url.js",
+    "colony:encoding.js",  "colony:abort.js",         "colony:global_fetch.js",
 };
 
 // The built-ins that only some workers use, evaluated in a worker when first needed instead of
 // into the snapshot: every isolate deserialises the whole snapshot, and these files were a fifth
-// of it, 1 to 1.5 ms of each worker's start. They are the node:* modules behind nodejs_compat,
-// but for the few the globals need at start (node_registry, node_async, node_events,
-// node_process), and the Durable Object, KV, R2, queue and in-memory cache bindings. A file is
-// needed at its first require(), or at the first read of one of the internal.hooks it sets (listed
-// here, separated by spaces: the runtime reads them by name). A worker that needs one
+// of it, 1 to 1.5 ms of each worker's start. They are the node:* modules behind nodejs_compat
+// (all but node_registry, which knows them all), the Durable Object, KV, R2, queue and in-memory cache bindings, service bindings'
+// JS RPC, scheduled events, Web Crypto's SubtleCrypto and URLPattern. A file is needed at its
+// first require(), at the first read of one of the internal.hooks it sets (listed here,
+// separated by spaces: the runtime reads them by name), or at the first read of a global it
+// defines (ops.defineLazyProperty, in globals.js). A worker that needs one
 // deserialises the file's compiled form from the code caches made with the snapshot
 // (makeCodeCaches()). Nothing evaluated into the snapshot may require them at its top level (the
 // build fails naming ops.compileBuiltin if one does).
@@ -165,6 +165,9 @@ struct EvaluatedOnFirstUse {
 };
 constexpr EvaluatedOnFirstUse kEvaluatedOnFirstUse[] = {
     {"colony:node_assert.js", ""},
+    {"colony:node_async.js", ""},
+    {"colony:node_events.js", ""},
+    {"colony:node_process.js", ""},
     {"colony:node_buffer.js", ""},
     {"colony:node_compare.js", ""},
     {"colony:node_crypto.js", ""},
@@ -183,6 +186,10 @@ constexpr EvaluatedOnFirstUse kEvaluatedOnFirstUse[] = {
     {"colony:r2.js", ""},
     {"colony:r2_disk.js", ""},
     {"colony:memory_cache.js", ""},
+    {"colony:rpc.js", "makeFetcher rpcReleased makeRpcStub rpcInvoke rpcInvokeEntrypoint"},
+    {"colony:scheduled.js", "makeScheduledController dispatchScheduledEvent"},
+    {"colony:subtle.js", "makeCryptoKey"},
+    {"colony:url_pattern.js", ""},
 };
 
 bool compiledInFull(std::string_view name) {
@@ -298,6 +305,36 @@ void compileBuiltin(const v8::FunctionCallbackInfo<v8::Value>& info) {
       v8::Exception::Error(str(isolate, "no built-in named " + fileName + " to evaluate on first use")));
 }
 
+// The getter of a property made by ops.defineLazyProperty: `data` is [require, file, name].
+void readLazyProperty(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  auto data = info.Data().As<v8::Array>();
+  v8::Local<v8::Value> require, file, exports, value;
+  if (!data->Get(context, 0).ToLocal(&require) || !data->Get(context, 1).ToLocal(&file) ||
+      !require.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &file).ToLocal(&exports) ||
+      !exports.As<v8::Object>()->Get(context, name).ToLocal(&value)) {
+    return;  // the exception propagates to the read
+  }
+  info.GetReturnValue().Set(value);
+}
+
+// ops.defineLazyProperty(object, name, file, require): makes object[name] a non-enumerable data
+// property whose value is require(file)[name], evaluated when it is first read (a global whose
+// file is evaluated on first use).
+void defineLazyProperty(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* isolate = info.GetIsolate();
+  auto context = isolate->GetCurrentContext();
+  if (!info[0]->IsObject() || !info[1]->IsString() || !info[3]->IsFunction()) {
+    isolate->ThrowException(v8::Exception::TypeError(str(isolate, "defineLazyProperty: bad arguments")));
+    return;
+  }
+  auto data = v8::Array::New(isolate, 2);
+  if (data->Set(context, 0, info[3]).IsNothing() || data->Set(context, 1, info[2]).IsNothing()) return;
+  (void)info[0].As<v8::Object>()->SetLazyDataProperty(context, info[1].As<v8::Name>(), readLazyProperty,
+                                                      data, v8::DontEnum);
+}
+
 }  // namespace
 
 v8::Local<v8::Object> evaluate(v8::Isolate* isolate, v8::Local<v8::Context> context) {
@@ -383,11 +420,14 @@ v8::Local<v8::Object> fromSnapshot(v8::Local<v8::Context> context) {
 bool attach(v8::Local<v8::Context> context, v8::Local<v8::Object> loader,
             v8::Local<v8::Object> ops) {
   auto* isolate = context->GetIsolate();
-  v8::Local<v8::Function> compile;
-  if (!v8::Function::New(context, compileBuiltin, {}, 1, v8::ConstructorBehavior::kThrow)
-           .ToLocal(&compile) ||
-      ops->Set(context, str(isolate, "compileBuiltin"), compile).IsNothing()) {
-    return false;
+  for (auto [name, callback] : {std::pair{"compileBuiltin", &compileBuiltin},
+                                std::pair{"defineLazyProperty", &defineLazyProperty}}) {
+    v8::Local<v8::Function> function;
+    if (!v8::Function::New(context, callback, {}, 0, v8::ConstructorBehavior::kThrow)
+             .ToLocal(&function) ||
+        ops->Set(context, str(isolate, name), function).IsNothing()) {
+      return false;
+    }
   }
   v8::Local<v8::Value> start;
   if (!loader->Get(context, str(isolate, "start")).ToLocal(&start)) return false;

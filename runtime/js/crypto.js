@@ -11,7 +11,9 @@ const {
 } = internal.primordials;
 const { DOMException } = internal.require("dom_exception");
 const { WritableStream } = internal.require("streams");
-const subtle = internal.require("subtle");
+// subtle.js is evaluated on first use (runtime/builtins.cc): at the first crypto.subtle or
+// DigestStream.
+function subtle() { return internal.require("subtle"); }
 const ops = internal.ops;
 
 const integerTypes = {
@@ -39,7 +41,7 @@ class DigestStream extends WritableStream {
   #bytesWritten = 0n;
 
   constructor(algorithm) {
-    const name = subtle.normalizeDigest(algorithm);
+    const name = subtle().normalizeDigest(algorithm);
     const handle = ops.cryptoDigestNew(name);
     const result = PromiseWithResolvers();
     PromiseMarkHandled(result.promise);
@@ -71,7 +73,7 @@ class Crypto {
     if (key !== kConstruct) throw new TypeErrorCtor("Illegal constructor");
   }
 
-  get subtle() { return subtle.subtle; }
+  get subtle() { return subtle().subtle; }
 
   getRandomValues(array) {
     const tag = array !== null && typeof array === "object" ? TypedArrayPrototypeGetSymbolToStringTag(array) : undefined;
@@ -108,6 +110,3 @@ makeEnumerable(Crypto, ["subtle", "getRandomValues", "randomUUID", "DigestStream
 exports.Crypto = Crypto;
 exports.crypto = new Crypto(kConstruct);
 exports.DigestStream = DigestStream;
-exports.CryptoKey = subtle.CryptoKey;
-exports.SubtleCrypto = subtle.SubtleCrypto;
-exports.makeBindingKey = subtle.makeBindingKey;

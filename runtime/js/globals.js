@@ -28,7 +28,6 @@ const fetch = internal.require("fetch");
 const globalFetch = internal.require("global_fetch");
 const crypto = internal.require("crypto");
 const websocket = internal.require("websocket");
-const { URLPattern } = internal.require("url_pattern");
 const messageChannel = internal.require("message_channel");
 const compression = internal.require("compression");
 
@@ -113,14 +112,11 @@ define("FetchEvent", fetch.FetchEvent);
 define("fetch", globalFetch.fetch);
 define("Crypto", crypto.Crypto);
 define("crypto", crypto.crypto);
-define("CryptoKey", crypto.CryptoKey);
-define("SubtleCrypto", crypto.SubtleCrypto);
 define("WebSocket", websocket.WebSocket);
 define("WebSocketPair", websocket.WebSocketPair);
 define("CloseEvent", websocket.CloseEvent);
 define("ErrorEvent", websocket.ErrorEvent);
 define("navigator", navigator);
-define("URLPattern", URLPattern);
 define("MessageEvent", messageChannel.MessageEvent);
 define("CompressionStream", compression.CompressionStream);
 define("DecompressionStream", compression.DecompressionStream);
@@ -142,15 +138,23 @@ internal.onWorkerStart(() => {
   }
 });
 
+// Globals whose file is evaluated on first use (runtime/builtins.cc): data properties that V8
+// fills in when they are first read.
+internal.onWorkerStart(() => {
+  internal.ops.defineLazyProperty(theGlobal, "CryptoKey", "subtle", internal.require);
+  internal.ops.defineLazyProperty(theGlobal, "SubtleCrypto", "subtle", internal.require);
+  internal.ops.defineLazyProperty(theGlobal, "URLPattern", "url_pattern", internal.require);
+});
+
 // ---- nodejs_compat ---------------------------------------------------------------------------
 // With nodejs_compat or nodejs_als, timers and queueMicrotask keep the AsyncLocalStorage context
 // of the code that scheduled them; with nodejs_compat_v2, Buffer, process, global and
 // setImmediate/clearImmediate are globals, as in workerd.
 internal.onWorkerStart(() => {
   const nodeRegistry = internal.require("node_registry");
-  const { wrapWithContext } = internal.require("node_async");
   const nodeFlags = nodeRegistry.flags();
   if (nodeFlags.compat || nodeFlags.als) {
+    const { wrapWithContext } = internal.require("node_async");
     define("setTimeout", function setTimeout(handler, timeout = 0, ...args) {
       return timers.setTimeout(wrapWithContext(handler), timeout, ...args);
     });
@@ -177,10 +181,8 @@ const hooks = internal.hooks;
 hooks.makeRequest = fetch.makeRequest;
 hooks.responseParts = fetch.responseParts;
 hooks.makeResponse = (status, statusText, headers, body) => fetch.makeResponse(status, statusText, headers, body);
-hooks.makeFetcher = internal.require("rpc").makeServiceBinding;
 hooks.webSocketForResponse = websocket.webSocketForResponse;
 hooks.bindWebSocket = websocket.bindWebSocket;
-hooks.makeCryptoKey = crypto.makeBindingKey;
 hooks.dispatchFetchEvent = fetch.dispatchFetchEvent;
 // A module worker's fetch(request, env, ctx) on an exported object, the Request made here: one
 // call from the runtime for all three steps. hooks.noHandler when the object has no fetch().

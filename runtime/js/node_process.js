@@ -135,9 +135,8 @@ registry.define("timers/promises", () => timersPromises);
 
 // ---- process -----------------------------------------------------------------------------------
 
-// When the worker started (not when the built-ins were evaluated into the startup snapshot).
-let startTime = 0;
-internal.onWorkerStart(() => { startTime = Date.now(); });
+// When the worker started (node_registry keeps it: this file is evaluated on first use).
+const startTime = registry.workerStartTime();
 function hrtimeNs() {
   const perf = globalThis.performance;
   const ms = perf && typeof perf.now === "function" ? perf.now() + (perf.timeOrigin || startTime) : Date.now();

@@ -77,6 +77,11 @@ const table = internal.hooks.builtinModules || (internal.hooks.builtinModules = 
 const builders = new MapCtor();
 const built = new MapCtor();
 
+// When the worker started (not when the built-ins were evaluated into the startup snapshot, nor
+// when a node module's file was first evaluated), for process.uptime() and hrtime.
+let workerStartTime = 0;
+internal.onWorkerStart(() => { workerStartTime = Date.now(); });
+
 let flagCache = null;
 function flags() {
   if (flagCache === null) {
@@ -199,6 +204,7 @@ function validateFunction(value, name) {
 }
 
 exports.flags = flags;
+exports.workerStartTime = () => workerStartTime;
 exports.define = define;
 exports.defineUnavailable = defineUnavailable;
 exports.load = load;

@@ -695,6 +695,7 @@ function released(value) {
   if (typeof dispose === "function") ReflectApply(dispose, value, []);
 }
 
+internal.hooks.makeFetcher = makeServiceBinding;
 internal.hooks.rpcReleased = released;
 internal.hooks.makeRpcStub = makeRpcStub;
 internal.hooks.rpcInvoke = invoke;

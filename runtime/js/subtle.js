@@ -1115,5 +1115,6 @@ exports.CryptoKey = CryptoKey;
 exports.SubtleCrypto = SubtleCrypto;
 exports.subtle = new SubtleCrypto(kSubtle);
 exports.makeBindingKey = makeBindingKey;
+internal.hooks.makeCryptoKey = makeBindingKey;
 exports.normalizeDigest = (algorithm) => normalizeAlgorithm(algorithm, "digest").name;
 exports.cryptoKeySlots = keySlots; // node:crypto KeyObject.from() reads a key's type and material

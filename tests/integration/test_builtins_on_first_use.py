@@ -3,6 +3,7 @@ storage bindings: runtime/builtins.cc): evaluated in a worker when first needed,
 code cache made at build time, or compiled from source when V8 does not take the cache."""
 
 import hashlib
+import re
 import shutil
 import tempfile
 import unittest
@@ -67,7 +68,10 @@ class BuiltinsOnFirstUseTest(ServerTestCase):
         self.assertResponse(s.get("/"), 200, "a/b")
         self.assertTrue(harness.wait_until(lambda: FROM_CACHE % "node_path.js" in s.stderr, 5),
                         s.stderr[-3000:])
-        self.assertEqual(s.stderr.count("evaluated on first use"), 1, s.stderr[-3000:])
+        # nodejs_compat itself needs node_async at start (timers keep AsyncLocalStorage's
+        # context); nothing else but node:path's file.
+        evaluated = sorted(set(re.findall(r"built-in colony:(\S+) evaluated on first use", s.stderr)))
+        self.assertEqual(evaluated, ["node_async.js", "node_path.js"], s.stderr[-3000:])
 
     @unittest.skipUnless(harness.is_colony(), "how Colony loads its built-ins")
     def test_a_worker_without_them_evaluates_none(self):

@@ -22,6 +22,34 @@ export const globalScope = {
   },
 };
 
+// Globals whose built-in file Colony evaluates on first use are data properties with the same
+// attributes as the others, before and after their first read, and work once read.
+export const globalsReadLater = {
+  async test() {
+    const own = (name) => {
+      let desc, o = globalThis;
+      while (o && !(desc = Object.getOwnPropertyDescriptor(o, name))) o = Object.getPrototypeOf(o);
+      return desc;
+    };
+    for (const name of ["CryptoKey", "SubtleCrypto", "URLPattern"]) {
+      for (const when of ["before", "after"]) {
+        const desc = own(name);
+        ok(desc, name);
+        ok("value" in desc && !("get" in desc), `${name} is a data property ${when} its first read`);
+        const like = own("Headers");
+        equal(desc.writable, like.writable, `${name} writable as Headers is`);
+        equal(desc.enumerable, like.enumerable, `${name} enumerable as Headers is`);
+        equal(desc.configurable, like.configurable, `${name} configurable as Headers is`);
+        equal(typeof globalThis[name], "function", name);
+      }
+    }
+    ok(crypto.subtle instanceof SubtleCrypto);
+    const key = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, true, ["sign"]);
+    ok(key instanceof CryptoKey);
+    ok(new URLPattern({ pathname: "/items/:id" }).test("https://example.com/items/7"));
+  },
+};
+
 export const cryptoRandom = {
   async test() {
     const a = crypto.getRandomValues(new Uint8Array(32));
