@@ -1,6 +1,6 @@
 // The built-in JavaScript (runtime/js) and the startup snapshot that holds it.
 //
-// At build time, colony-snapshot-gen evaluates every built-in into a fresh context and saves the
+// At build time, colony-snapshot-gen evaluates the built-ins into a fresh context and saves the
 // heap as a V8 startup snapshot, embedded in the binary. A worker's isolate is created from it, so
 // it starts with the built-ins already evaluated. Nothing native is in the snapshot: `internal.ops`
 // is an empty object then (any use of an op while the built-ins are evaluated fails the build with
@@ -12,9 +12,11 @@
 // The files are embedded already wrapped as the function the loader calls, and must be ASCII
 // (packaging/build/embed.py --js-builtins): V8 reads their text in place, from the binary
 // (runtime/builtin_sources.h). The ones nearly every worker runs are compiled in full into the
-// snapshot, the rest function by function when first called; the files only some workers use
-// (most node:* modules) stay out of the snapshot and are evaluated in a worker when first
-// required (builtins.cc lists both).
+// snapshot, the rest function by function when first called. The files only some workers use
+// (node:* modules, bindings, RPC, Web Crypto's SubtleCrypto...) stay out of the snapshot and are
+// evaluated in a worker when first needed, from code caches made with the snapshot; a file
+// evaluated then may still call internal.onWorkerStart(fn), which runs fn at once (builtins.cc
+// lists both kinds of files).
 #pragma once
 
 #include <v8.h>
