@@ -343,6 +343,23 @@ class Worker::Entrypoint final : public kj::HttpService {
       }
     }
 
+    if (hookName_.empty() && worker_.source_.syntax == WorkerSource::Syntax::SERVICE_WORKER) {
+      // hooks.dispatchFetchEvent makes the Request and dispatches its FetchEvent: one call.
+      auto ctx = RequestContext::newJsObject(worker_, kj::mv(state));
+      v8::Local<v8::Value> args[] = {methodValue, urlValue, headerArray, bodyValue, ctx};
+      v8::Local<v8::Value> responded;
+      if (!worker_.hook(HotHook::DISPATCH_FETCH_EVENT)
+               ->Call(context, v8::Undefined(isolate), std::size(args), args)
+               .ToLocal(&responded)) {
+        return {};
+      }
+      if (responded->IsUndefined()) {
+        js::throwError(isolate, "No event handler called respondWith() for the fetch event.");
+        return {};
+      }
+      return responded;
+    }
+
     v8::Local<v8::Value> request;
     if (!worker_.hook(HotHook::MAKE_REQUEST)
              ->Call(context, v8::Undefined(isolate), 4,
@@ -359,21 +376,6 @@ class Worker::Entrypoint final : public kj::HttpService {
       args.push_back(request);
       return worker_.hook(hookName_.c_str())
           ->Call(context, v8::Undefined(isolate), args.size(), args.data());
-    }
-
-    if (worker_.source_.syntax == WorkerSource::Syntax::SERVICE_WORKER) {
-      v8::Local<v8::Value> args[] = {request, ctx};
-      v8::Local<v8::Value> responded;
-      if (!worker_.hook(HotHook::DISPATCH_FETCH_EVENT)
-               ->Call(context, v8::Undefined(isolate), 2, args)
-               .ToLocal(&responded)) {
-        return {};
-      }
-      if (responded->IsUndefined()) {
-        js::throwError(isolate, "No event handler called respondWith() for the fetch event.");
-        return {};
-      }
-      return responded;
     }
 
     v8::Local<v8::Value> result;

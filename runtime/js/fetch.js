@@ -773,7 +773,9 @@ class FetchEvent extends events.Event {
       throw new DOMException("FetchEvent.respondWith() has already been called; it can only be called once.", "InvalidStateError");
     }
     this.#responded = true;
-    this.#response = PromiseResolve(response);
+    // A Response is handed on as it is (the runtime sends it at once); anything else as a
+    // promise of it.
+    this.#response = P.isResponse(response) ? response : PromiseResolve(response);
     this.stopImmediatePropagation();
   }
   waitUntil(promise) { this.#ctx.waitUntil(promise); }
@@ -826,8 +828,10 @@ function responseParts(value, sink) {
   return P.toSink(value, sink);
 }
 
-function dispatchFetchEvent(request, ctx) {
-  const event = new FetchEvent(kInternalEvent, request, ctx);
+// A service worker's request: its Request and FetchEvent, dispatched on the global scope. Returns
+// what respondWith() was given, or undefined.
+function dispatchFetchEvent(method, url, headersFlat, body, ctx) {
+  const event = new FetchEvent(kInternalEvent, makeRequest(method, url, headersFlat, body), ctx);
   events.setTrusted(event);
   events.dispatch(theGlobal, event);
   return FE.response(event);

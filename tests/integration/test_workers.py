@@ -77,6 +77,38 @@ class SyntaxTest(ServerTestCase):
         """})
         self.assertResponse(s.get("/sw"), 200, "hello /sw")
 
+    def test_service_worker_respond_with_forms(self):
+        # respondWith() takes a Response or a promise of one; anything else is the handler's error
+        # (a 500), and a second call throws.
+        config = worker_config(service_worker="sw.js")
+        s = self.serve(config, {"sw.js": """
+            addEventListener("fetch", (event) => {
+              const path = new URL(event.request.url).pathname;
+              if (path === "/response") return event.respondWith(new Response("as is"));
+              if (path === "/promise") {
+                return event.respondWith(new Promise((resolve) =>
+                  setTimeout(() => resolve(new Response("later")), 5)));
+              }
+              if (path === "/async") return event.respondWith((async () => new Response("async"))());
+              if (path === "/twice") {
+                const first = new Response("first");
+                event.respondWith(first);
+                try { event.respondWith(new Response("second")); } catch (e) {
+                  first.headers.set("x-second-call", e.name);
+                }
+                return;
+              }
+              if (path === "/string") return event.respondWith("not a response");
+            });
+        """})
+        self.assertResponse(s.get("/response"), 200, "as is")
+        self.assertResponse(s.get("/promise"), 200, "later")
+        self.assertResponse(s.get("/async"), 200, "async")
+        status, headers, body = s.get("/twice")
+        self.assertEqual((status, body, headers.get("x-second-call")), (200, b"first", "InvalidStateError"))
+        self.assertEqual(s.get("/string")[0], 500)
+        self.assertEqual(s.get("/none")[0], 500)
+
     def test_named_entrypoint_on_socket(self):
         config, files = harness.module_worker("""
             import { WorkerEntrypoint } from "cloudflare:workers";
