@@ -9,10 +9,10 @@
 // The module object a builder returns is the default export and what require() gives back; its
 // own properties are the named exports.
 //
-// Most of the files that define these modules are evaluated only when one of their modules is
-// first loaded (runtime/builtins.cc lists them), so that the startup snapshot, which every
-// isolate deserialises, does not carry them: the table below says which file defines which
-// module, and behind which gate.
+// The files that define these modules are evaluated only when one of their modules is first
+// loaded (runtime/builtins.cc lists them), so that the startup snapshot, which every isolate
+// deserialises, does not carry them: the table below says which file defines which module, and
+// behind which gate.
 
 const {
   ObjectCreate, ObjectDefineProperty, ObjectPrototypeHasOwnProperty, Map: MapCtor, MapPrototypeGet,
