@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -149,16 +150,16 @@ constexpr std::string_view kCompiledInFull[] = {
 };
 
 // The built-ins that only some workers use, evaluated in a worker when first needed instead of
-// into the snapshot: every isolate deserialises the whole snapshot, and these files were a fifth
-// of it, 1 to 1.5 ms of each worker's start. They are the node:* modules behind nodejs_compat
-// (all but node_registry, which knows them all), the Durable Object, KV, R2, queue and in-memory cache bindings, service bindings'
-// JS RPC, scheduled events, Web Crypto's SubtleCrypto and URLPattern. A file is needed at its
-// first require(), at the first read of one of the internal.hooks it sets (listed here,
-// separated by spaces: the runtime reads them by name), or at the first read of a global it
-// defines (ops.defineLazyProperty, in globals.js). A worker that needs one
-// deserialises the file's compiled form from the code caches made with the snapshot
-// (makeCodeCaches()). Nothing evaluated into the snapshot may require them at its top level (the
-// build fails naming ops.compileBuiltin if one does).
+// into the snapshot: every isolate deserialises the whole snapshot, and these files were over a
+// quarter of it (1.13 -> 0.82 MB, about 1.7 ms of each worker's start). They are the node:*
+// modules behind nodejs_compat (all but node_registry, which knows them all), the Durable
+// Object, KV, R2, queue and in-memory cache bindings, JS RPC, scheduled events, Web Crypto's
+// SubtleCrypto and URLPattern. A file is needed at its first require(), at the first read of one
+// of the internal.hooks it sets (listed here, separated by spaces: the runtime reads them by
+// name), or at the first read of a global it defines (ops.defineLazyProperty, in globals.js). A
+// worker that needs one deserialises the file's compiled form from the code caches made with the
+// snapshot (makeCodeCaches()). Nothing evaluated into the snapshot may require them at its top
+// level (the build fails naming ops.compileBuiltin if one does).
 struct EvaluatedOnFirstUse {
   std::string_view name;
   std::string_view hooks;
@@ -204,14 +205,23 @@ const EvaluatedOnFirstUse* evaluatedOnFirstUse(std::string_view name) {
   return nullptr;
 }
 
+// The index in sources() of the built-in named `name` ("colony:loader" is 0, "colony:FILE.js"
+// the file's), or -1.
+int sourceIndexOf(std::string_view name) {
+  if (name == "colony:loader") return 0;
+  int index = 1;
+  for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++index) {
+    if (name == "colony:" + std::string(file->name)) return index;
+  }
+  return -1;
+}
+
 // Fails the snapshot's build when a list above names a file that is not a built-in.
 void checkLists() {
   auto check = [](std::string_view name, const char* what) {
-    bool found = name == "colony:loader";
-    for (auto* file = embedded::builtins; file->name != nullptr && !found; ++file) {
-      found = name == "colony:" + std::string(file->name);
+    if (sourceIndexOf(name) < 0) {
+      throw std::runtime_error("no built-in named " + std::string(name) + what);
     }
-    if (!found) throw std::runtime_error("no built-in named " + std::string(name) + what);
   };
   for (std::string_view name : kCompiledInFull) check(name, " to compile in full");
   for (auto& entry : kEvaluatedOnFirstUse) check(entry.name, " to evaluate on first use");
@@ -279,60 +289,65 @@ void compileBuiltin(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   v8::String::Utf8Value name(isolate, info[0]);
-  std::string fileName = std::string(*name ? *name : "") + ".js";
-  size_t sourceIndex = 1;
-  for (auto* file = embedded::builtins; file->name != nullptr; ++file, ++sourceIndex) {
-    if (fileName != file->name) continue;
-    std::string origin = "colony:" + fileName;
-    if (evaluatedOnFirstUse(origin) == nullptr) break;
-    try {
-      auto cache = codeCacheOf(origin);
-      bool taken = false;
-      info.GetReturnValue().Set(run(isolate, context, origin, sourceIndex, cache, &taken));
-      if (taken) {
-        spdlog::debug("built-in {} evaluated on first use, from its code cache", origin);
-      } else {
-        spdlog::debug("built-in {} evaluated on first use, compiled from source ({})", origin,
-                      cache.empty() ? "no code cache without the startup snapshot"
-                                    : "V8 did not take its code cache: V8 flags other than the build's");
-      }
-    } catch (std::exception& e) {
-      isolate->ThrowException(v8::Exception::Error(str(isolate, e.what())));
-    }
+  std::string origin = "colony:" + std::string(*name ? *name : "") + ".js";
+  int sourceIndex = sourceIndexOf(origin);
+  if (sourceIndex < 0 || evaluatedOnFirstUse(origin) == nullptr) {
+    isolate->ThrowException(v8::Exception::Error(
+        str(isolate, "no built-in named " + origin + " to evaluate on first use")));
     return;
   }
-  isolate->ThrowException(
-      v8::Exception::Error(str(isolate, "no built-in named " + fileName + " to evaluate on first use")));
+  try {
+    auto cache = codeCacheOf(origin);
+    bool taken = false;
+    info.GetReturnValue().Set(run(isolate, context, origin, sourceIndex, cache, &taken));
+    if (taken) {
+      spdlog::debug("built-in {} evaluated on first use, from its code cache", origin);
+    } else {
+      spdlog::debug("built-in {} evaluated on first use, compiled from source ({})", origin,
+                    cache.empty()
+                        ? "no code cache without the startup snapshot"
+                        : "V8 did not take its code cache: V8 flags other than the build's");
+    }
+  } catch (std::exception& e) {
+    isolate->ThrowException(v8::Exception::Error(str(isolate, e.what())));
+  }
 }
 
-// The getter of a property made by ops.defineLazyProperty: `data` is [require, file, name].
+// The getter of a property made by ops.defineLazyProperty: `data` is [require, file]; the value
+// is require(file)[the property's name].
 void readLazyProperty(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
   auto data = info.Data().As<v8::Array>();
   v8::Local<v8::Value> require, file, exports, value;
   if (!data->Get(context, 0).ToLocal(&require) || !data->Get(context, 1).ToLocal(&file) ||
-      !require.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, &file).ToLocal(&exports) ||
+      !require.As<v8::Function>()
+           ->Call(context, v8::Undefined(isolate), 1, &file)
+           .ToLocal(&exports) ||
       !exports.As<v8::Object>()->Get(context, name).ToLocal(&value)) {
     return;  // the exception propagates to the read
   }
   info.GetReturnValue().Set(value);
 }
 
-// ops.defineLazyProperty(object, name, file, require): makes object[name] a non-enumerable data
-// property whose value is require(file)[name], evaluated when it is first read (a global whose
-// file is evaluated on first use).
+// ops.defineLazyProperty(object, name, file): makes object[name] a non-enumerable data property
+// whose value is internal.require(file)[name], evaluated when it is first read (a global whose
+// file is evaluated on first use). The op's data is internal.require.
 void defineLazyProperty(const v8::FunctionCallbackInfo<v8::Value>& info) {
   auto* isolate = info.GetIsolate();
   auto context = isolate->GetCurrentContext();
-  if (!info[0]->IsObject() || !info[1]->IsString() || !info[3]->IsFunction()) {
-    isolate->ThrowException(v8::Exception::TypeError(str(isolate, "defineLazyProperty: bad arguments")));
+  if (!info[0]->IsObject() || !info[1]->IsString() || !info[2]->IsString()) {
+    isolate->ThrowException(
+        v8::Exception::TypeError(str(isolate, "defineLazyProperty: bad arguments")));
     return;
   }
   auto data = v8::Array::New(isolate, 2);
-  if (data->Set(context, 0, info[3]).IsNothing() || data->Set(context, 1, info[2]).IsNothing()) return;
-  (void)info[0].As<v8::Object>()->SetLazyDataProperty(context, info[1].As<v8::Name>(), readLazyProperty,
-                                                      data, v8::DontEnum);
+  if (data->Set(context, 0, info.Data()).IsNothing() ||
+      data->Set(context, 1, info[2]).IsNothing()) {
+    return;
+  }
+  (void)info[0].As<v8::Object>()->SetLazyDataProperty(context, info[1].As<v8::Name>(),
+                                                      readLazyProperty, data, v8::DontEnum);
 }
 
 }  // namespace
@@ -403,7 +418,8 @@ std::string makeCodeCaches(v8::Isolate* isolate) {
     if (!v8::ScriptCompiler::CompileUnboundScript(isolate, &source).ToLocal(&script)) {
       throw std::runtime_error(name + ": " + describe(isolate, tryCatch));
     }
-    std::unique_ptr<v8::ScriptCompiler::CachedData> cache(v8::ScriptCompiler::CreateCodeCache(script));
+    std::unique_ptr<v8::ScriptCompiler::CachedData> cache(
+        v8::ScriptCompiler::CreateCodeCache(script));
     if (!cache) throw std::runtime_error(name + ": V8 made no code cache");
     put(name);
     put({reinterpret_cast<const char*>(cache->data), static_cast<size_t>(cache->length)});
@@ -420,10 +436,16 @@ v8::Local<v8::Object> fromSnapshot(v8::Local<v8::Context> context) {
 bool attach(v8::Local<v8::Context> context, v8::Local<v8::Object> loader,
             v8::Local<v8::Object> ops) {
   auto* isolate = context->GetIsolate();
-  for (auto [name, callback] : {std::pair{"compileBuiltin", &compileBuiltin},
-                                std::pair{"defineLazyProperty", &defineLazyProperty}}) {
+  v8::Local<v8::Value> internal, require;
+  if (!loader->Get(context, str(isolate, "internal")).ToLocal(&internal) ||
+      !internal.As<v8::Object>()->Get(context, str(isolate, "require")).ToLocal(&require)) {
+    return false;
+  }
+  for (auto [name, callback, data] :
+       {std::tuple{"compileBuiltin", &compileBuiltin, v8::Local<v8::Value>()},
+        std::tuple{"defineLazyProperty", &defineLazyProperty, require}}) {
     v8::Local<v8::Function> function;
-    if (!v8::Function::New(context, callback, {}, 0, v8::ConstructorBehavior::kThrow)
+    if (!v8::Function::New(context, callback, data, 0, v8::ConstructorBehavior::kThrow)
              .ToLocal(&function) ||
         ops->Set(context, str(isolate, name), function).IsNothing()) {
       return false;

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -40,7 +41,9 @@ uint64_t checksum(std::string_view bytes) {
 // Assembler that puts the file's bytes in the binary's read-only data under `symbol`.
 std::string incbin(const std::string& symbol, const char* file) {
   char path[PATH_MAX];
-  if (realpath(file, path) == nullptr) throw std::runtime_error(std::string("cannot resolve ") + file);
+  if (realpath(file, path) == nullptr) {
+    throw std::runtime_error(std::string("cannot resolve ") + file);
+  }
   return "asm(\".section .rodata\\n\"\n"
          "    \".balign 64\\n\"\n"
          "    \".globl " + symbol + "\\n\"\n"

@@ -141,9 +141,9 @@ internal.onWorkerStart(() => {
 // Globals whose file is evaluated on first use (runtime/builtins.cc): data properties that V8
 // fills in when they are first read.
 internal.onWorkerStart(() => {
-  internal.ops.defineLazyProperty(theGlobal, "CryptoKey", "subtle", internal.require);
-  internal.ops.defineLazyProperty(theGlobal, "SubtleCrypto", "subtle", internal.require);
-  internal.ops.defineLazyProperty(theGlobal, "URLPattern", "url_pattern", internal.require);
+  internal.ops.defineLazyProperty(theGlobal, "CryptoKey", "subtle");
+  internal.ops.defineLazyProperty(theGlobal, "SubtleCrypto", "subtle");
+  internal.ops.defineLazyProperty(theGlobal, "URLPattern", "url_pattern");
 });
 
 // ---- nodejs_compat ---------------------------------------------------------------------------
