@@ -243,8 +243,10 @@ class Worker::Entrypoint final : public kj::HttpService {
     if (hasRequestBody(headers)) bodyState = api::BodyHandle::borrow(requestBody);
     kj::Promise<v8::Global<v8::Value>> result = nullptr;
     // The handler's Response when it was there as the call returned (not a promise, or one
-    // already fulfilled, as an async handler's is when it awaited nothing).
+    // already fulfilled, as an async handler's is when it awaited nothing) but could not be sent
+    // at once.
     v8::Global<v8::Value> ready;
+    kj::Maybe<kj::Promise<void>> sentAtOnce;
     worker_.enter([&] {
       auto* isolate = worker_.isolate_;
       auto context = worker_.context();
@@ -254,21 +256,30 @@ class Worker::Entrypoint final : public kj::HttpService {
                     .ToLocal(&value);
       if (!ok) {
         result = KJ_EXCEPTION(FAILED, js::describeException(isolate, context, tryCatch));
-      } else if (!value->IsPromise()) {
-        ready.Reset(isolate, value);
-      } else if (value.As<v8::Promise>()->State() == v8::Promise::kFulfilled) {
-        ready.Reset(isolate, value.As<v8::Promise>()->Result());
+        return;
+      }
+      if (value->IsPromise()) {
+        if (value.As<v8::Promise>()->State() != v8::Promise::kFulfilled) {
+          result = worker_.awaitJs(value);
+          return;
+        }
+        value = value.As<v8::Promise>()->Result();
+      }
+      if (worker_.enterDepth_ == 1) {
+        // Sent at once, in this same entry: the microtasks the handler left (which may still
+        // change the Response) run first, as they would on the way out. Not so inside another
+        // entry into this isolate, which runs them only once it returns; callers (bindings
+        // included) reach request() from the event loop, but should one call from JS, its
+        // Response waits for them as one returned as a promise does.
+        worker_.runMicrotaskCheckpoint();
+        sentAtOnce = kj::evalNow([&]() { return sendEntered(value, response); });
       } else {
-        result = worker_.awaitJs(value);
+        ready.Reset(isolate, value);
       }
     });
-    // Sent at once: enter() ran the microtasks (which may still change the Response) on its way
-    // out. Not so inside another entry into this isolate, which would run them only once it
-    // returns; callers (bindings included) reach request() from the event loop, but should one
-    // call from JS, its Response waits for them as one returned as a promise does.
     kj::Promise<void> sent = nullptr;
-    if (!ready.IsEmpty() && worker_.enterDepth_ == 0) {
-      sent = kj::evalNow([&]() { return sendResponse(kj::mv(ready), response); });
+    KJ_IF_MAYBE(now, sentAtOnce) {
+      sent = kj::mv(*now);
     } else {
       if (!ready.IsEmpty()) result = kj::mv(ready);
       sent = result.then(
@@ -387,108 +398,111 @@ class Worker::Entrypoint final : public kj::HttpService {
   }
 
   kj::Promise<void> sendResponse(v8::Global<v8::Value> value, Response& response) {
-    return worker_.enter([&]() -> kj::Promise<void> {
-      auto* isolate = worker_.isolate_;
-      auto context = worker_.context();
-      v8::TryCatch tryCatch(isolate);
-      kj::HttpHeaders headers(worker_.host_.headerTable);
-      ResponseParts parts(headers, worker_.brotliContentEncoding());
-      {
-        // hooks.responseParts(response, sink) hands the parts to the sink as its arguments.
-        ResponseParts::Collecting collecting(parts);
-        v8::Local<v8::Value> args[] = {value.Get(isolate), worker_.responsePartsSink()};
-        if (worker_.hook(HotHook::RESPONSE_PARTS)->Call(context, v8::Undefined(isolate), 2, args)
-                .IsEmpty() ||
-            !parts.collected) {
-          worker_.logError("Uncaught " + js::describeException(isolate, context, tryCatch));
-          return sendInternalError(response);
+    return worker_.enter([&]() { return sendEntered(value.Get(worker_.isolate_), response); });
+  }
+
+  // sendResponse() inside an entry into the isolate.
+  kj::Promise<void> sendEntered(v8::Local<v8::Value> value, Response& response) {
+    auto* isolate = worker_.isolate_;
+    auto context = worker_.context();
+    v8::TryCatch tryCatch(isolate);
+    kj::HttpHeaders headers(worker_.host_.headerTable);
+    ResponseParts parts(headers, worker_.brotliContentEncoding());
+    {
+      // hooks.responseParts(response, sink) hands the parts to the sink as its arguments.
+      ResponseParts::Collecting collecting(parts);
+      v8::Local<v8::Value> args[] = {value, worker_.responsePartsSink()};
+      if (worker_.hook(HotHook::RESPONSE_PARTS)->Call(context, v8::Undefined(isolate), 2, args)
+              .IsEmpty() ||
+          !parts.collected) {
+        worker_.logError("Uncaught " + js::describeException(isolate, context, tryCatch));
+        return sendInternalError(response);
+      }
+    }
+    int status = parts.status;
+    // Owned by the promises below when the Response set one; otherwise a static phrase.
+    kj::String ownStatusText = kj::mv(parts.statusText);
+    std::string_view phrase = reasonPhrase(status);
+    kj::StringPtr statusText = ownStatusText.size() > 0 ? kj::StringPtr(ownStatusText)
+                                                         : kj::StringPtr(phrase.data(), phrase.size());
+    // A Content-Encoding of gzip or br (unless encodeBody is "manual") means the body is to be
+    // compressed here; its length is then unknown.
+    kj::Maybe<api::ContentCoding> encodeAs = parts.manual ? nullptr : parts.headerCoding;
+    if (!parts.webSocket.IsEmpty()) {
+      // status 101 with a webSocket: the connection becomes that WebSocket's.
+      return api::serveWebSocketResponse(worker_, parts.webSocket.Get(isolate), response,
+                                         headers);
+    }
+    using Kind = ResponseParts::Kind;
+    if (parts.kind == Kind::NATIVE) {
+      // A fetched body or the request's own body, returned unread: copied without JS. Bytes
+      // still encoded as this response's Content-Encoding says go out as they came, with their
+      // length (as in workerd); otherwise they are decoded, and encoded again if the headers
+      // ask for it. The request's body keeps its Content-Length, as in workerd.
+      kj::Maybe<api::ContentCoding> coding;
+      auto stream = api::takeBodyStream(kj::mv(parts.handle), coding);
+      bool asItCame = true;
+      KJ_IF_MAYBE(c, coding) {
+        KJ_IF_MAYBE(h, parts.headerCoding) { asItCame = *c == *h; } else { asItCame = false; }
+        if (!asItCame) stream = api::newDecodingStream(kj::mv(stream), *c);
+      }
+      if (!asItCame || coding == nullptr) {
+        KJ_IF_MAYBE(as, encodeAs) {
+          headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
+          auto out = response.send(status, statusText, headers);
+          auto encoder = api::newEncodingStream(*out, *as);
+          auto& encoderRef = *encoder;
+          return api::pumpBody(kj::mv(stream), encoderRef)
+              .then([&encoderRef]() { return encoderRef.end(); })
+              .attach(kj::mv(encoder), kj::mv(out), kj::mv(ownStatusText));
         }
       }
-      int status = parts.status;
-      // Owned by the promises below when the Response set one; otherwise a static phrase.
-      kj::String ownStatusText = kj::mv(parts.statusText);
-      std::string_view phrase = reasonPhrase(status);
-      kj::StringPtr statusText = ownStatusText.size() > 0 ? kj::StringPtr(ownStatusText)
-                                                           : kj::StringPtr(phrase.data(), phrase.size());
-      // A Content-Encoding of gzip or br (unless encodeBody is "manual") means the body is to be
-      // compressed here; its length is then unknown.
-      kj::Maybe<api::ContentCoding> encodeAs = parts.manual ? nullptr : parts.headerCoding;
-      if (!parts.webSocket.IsEmpty()) {
-        // status 101 with a webSocket: the connection becomes that WebSocket's.
-        return api::serveWebSocketResponse(worker_, parts.webSocket.Get(isolate), response,
-                                           headers);
-      }
-      using Kind = ResponseParts::Kind;
-      if (parts.kind == Kind::NATIVE) {
-        // A fetched body or the request's own body, returned unread: copied without JS. Bytes
-        // still encoded as this response's Content-Encoding says go out as they came, with their
-        // length (as in workerd); otherwise they are decoded, and encoded again if the headers
-        // ask for it. The request's body keeps its Content-Length, as in workerd.
-        kj::Maybe<api::ContentCoding> coding;
-        auto stream = api::takeBodyStream(kj::mv(parts.handle), coding);
-        bool asItCame = true;
-        KJ_IF_MAYBE(c, coding) {
-          KJ_IF_MAYBE(h, parts.headerCoding) { asItCame = *c == *h; } else { asItCame = false; }
-          if (!asItCame) stream = api::newDecodingStream(kj::mv(stream), *c);
-        }
-        if (!asItCame || coding == nullptr) {
-          KJ_IF_MAYBE(as, encodeAs) {
-            headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
-            auto out = response.send(status, statusText, headers);
-            auto encoder = api::newEncodingStream(*out, *as);
-            auto& encoderRef = *encoder;
-            return api::pumpBody(kj::mv(stream), encoderRef)
-                .then([&encoderRef]() { return encoderRef.end(); })
-                .attach(kj::mv(encoder), kj::mv(out), kj::mv(ownStatusText));
-          }
-        }
-        kj::Maybe<uint64_t> length = asItCame ? stream->tryGetLength() : nullptr;
-        auto out = response.send(status, statusText, headers, length);
-        auto& outRef = *out;
-        return api::pumpBody(kj::mv(stream), outRef).attach(kj::mv(out), kj::mv(ownStatusText));
-      }
-      if (encodeAs != nullptr && parts.kind != Kind::NONE) {
-        headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
-        auto stream = response.send(status, statusText, headers);
-        auto encoder = api::newEncodingStream(*stream, KJ_ASSERT_NONNULL(encodeAs));
-        auto& encoderRef = *encoder;
-        kj::Promise<void> written = nullptr;
-        if (parts.kind == Kind::STREAM) {
-          written = api::pumpJsBody(worker_, kj::mv(parts.reader), encoderRef);
-        } else {
-          written = encoderRef.write(parts.bytes.begin(), parts.bytes.size())
-                        .attach(kj::mv(parts.encoded), kj::mv(parts.store));
-        }
-        return written.then([&encoderRef]() { return encoderRef.end(); })
-            .attach(kj::mv(encoder), kj::mv(stream), kj::mv(ownStatusText));
-      }
-      if (parts.kind == Kind::STRING || parts.kind == Kind::BYTES) {
-        // Straight from the JS value to the socket: a string was encoded once into the buffer
-        // written, and bytes (the Response's own copy, which nothing else can change) are written
-        // from their backing store.
-        auto bytes = parts.bytes;
-        if (auto* inbound = http::asInboundResponse(response)) {
-          // Straight to the client: head and body in one write, no body stream.
-          return inbound->sendWhole(status, statusText, headers, bytes)
-              .attach(kj::mv(parts.encoded), kj::mv(parts.store));
-        }
-        auto stream = response.send(status, statusText, headers, uint64_t(bytes.size()));
-        if (bytes.size() == 0) return kj::READY_NOW;
-        auto write = stream->write(bytes.begin(), bytes.size());
-        return write.attach(kj::mv(parts.encoded), kj::mv(parts.store), kj::mv(stream),
-                            kj::mv(ownStatusText));
-      }
+      kj::Maybe<uint64_t> length = asItCame ? stream->tryGetLength() : nullptr;
+      auto out = response.send(status, statusText, headers, length);
+      auto& outRef = *out;
+      return api::pumpBody(kj::mv(stream), outRef).attach(kj::mv(out), kj::mv(ownStatusText));
+    }
+    if (encodeAs != nullptr && parts.kind != Kind::NONE) {
+      headers.unset(kj::HttpHeaderId::CONTENT_LENGTH);
+      auto stream = response.send(status, statusText, headers);
+      auto encoder = api::newEncodingStream(*stream, KJ_ASSERT_NONNULL(encodeAs));
+      auto& encoderRef = *encoder;
+      kj::Promise<void> written = nullptr;
       if (parts.kind == Kind::STREAM) {
-        // A FixedLengthStream's readable side says how long it is.
-        kj::Maybe<uint64_t> length;
-        if (parts.length >= 0) length = static_cast<uint64_t>(parts.length);
-        auto stream = response.send(status, statusText, headers, length);
-        auto pump = api::pumpJsBody(worker_, kj::mv(parts.reader), *stream);
-        return pump.attach(kj::mv(stream), kj::mv(ownStatusText));
+        written = api::pumpJsBody(worker_, kj::mv(parts.reader), encoderRef);
+      } else {
+        written = encoderRef.write(parts.bytes.begin(), parts.bytes.size())
+                      .attach(kj::mv(parts.encoded), kj::mv(parts.store));
       }
-      response.send(status, statusText, headers, uint64_t(0));
-      return kj::READY_NOW;
-    });
+      return written.then([&encoderRef]() { return encoderRef.end(); })
+          .attach(kj::mv(encoder), kj::mv(stream), kj::mv(ownStatusText));
+    }
+    if (parts.kind == Kind::STRING || parts.kind == Kind::BYTES) {
+      // Straight from the JS value to the socket: a string was encoded once into the buffer
+      // written, and bytes (the Response's own copy, which nothing else can change) are written
+      // from their backing store.
+      auto bytes = parts.bytes;
+      if (auto* inbound = http::asInboundResponse(response)) {
+        // Straight to the client: head and body in one write, no body stream.
+        return inbound->sendWhole(status, statusText, headers, bytes)
+            .attach(kj::mv(parts.encoded), kj::mv(parts.store));
+      }
+      auto stream = response.send(status, statusText, headers, uint64_t(bytes.size()));
+      if (bytes.size() == 0) return kj::READY_NOW;
+      auto write = stream->write(bytes.begin(), bytes.size());
+      return write.attach(kj::mv(parts.encoded), kj::mv(parts.store), kj::mv(stream),
+                          kj::mv(ownStatusText));
+    }
+    if (parts.kind == Kind::STREAM) {
+      // A FixedLengthStream's readable side says how long it is.
+      kj::Maybe<uint64_t> length;
+      if (parts.length >= 0) length = static_cast<uint64_t>(parts.length);
+      auto stream = response.send(status, statusText, headers, length);
+      auto pump = api::pumpJsBody(worker_, kj::mv(parts.reader), *stream);
+      return pump.attach(kj::mv(stream), kj::mv(ownStatusText));
+    }
+    response.send(status, statusText, headers, uint64_t(0));
+    return kj::READY_NOW;
   }
 
   kj::Promise<void> sendInternalError(Response& response) {

@@ -240,6 +240,12 @@ class Worker {
   static inline thread_local int entersRunning = 0;
   static void onPromiseReject(v8::PromiseRejectMessage message);
   void reportUnhandledRejections();
+  // What the outermost enter() does on its way out: runs the microtasks, then reports promise
+  // rejections left unhandled.
+  void runMicrotaskCheckpoint() {
+    isolate_->PerformMicrotaskCheckpoint();
+    if (!unhandledRejections_.empty() || !handledLater_.empty()) reportUnhandledRejections();
+  }
   std::unique_ptr<ModuleRegistry> modules_;
   // JS promises awaited by awaitJs(), by the id hooks.settle() reports them with.
   std::unordered_map<uint64_t, kj::Own<kj::PromiseFulfiller<v8::Global<v8::Value>>>> settling_;
@@ -274,12 +280,7 @@ auto Worker::enter(Fn&& fn) -> decltype(fn()) {
       ++entersRunning;
     }
     ~Checkpoint() {
-      if (--worker->enterDepth_ == 0) {
-        worker->isolate_->PerformMicrotaskCheckpoint();
-        if (!worker->unhandledRejections_.empty() || !worker->handledLater_.empty()) {
-          worker->reportUnhandledRejections();
-        }
-      }
+      if (--worker->enterDepth_ == 0) worker->runMicrotaskCheckpoint();
       --entersRunning;
     }
   } checkpoint(this);

@@ -26,6 +26,9 @@ export default {
       });
       return new Response(readable);
     }
+    if (url.pathname === "/headers") {
+      return new Response([...request.headers].map(([name, value]) => `${name}: ${value}\n`).join(""));
+    }
     if (url.pathname === "/bytes") {
       const body = new Uint8Array(await request.arrayBuffer());
       return new Response(body, { headers: { "x-length": String(body.length) } });
@@ -222,6 +225,20 @@ class BadRequestsTest(ServerTestCase):
 
     def test_bad_header_line(self):
         self.assert_rejected(b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400)
+
+    def test_invalid_header_names_and_values(self):
+        # The parser refuses control characters; a space in a name is refused after it.
+        for line in (b"X Y: ab", b"X\x01: ab", b": ab", b"X: a\x00b", b"X: a\x7fb", b"X: a\rb"):
+            with self.subTest(line=line):
+                self.assert_rejected(b"GET / HTTP/1.1\r\nHost: x\r\n" + line + b"\r\n\r\n", 400)
+
+    def test_folded_and_tabbed_values_arrive_as_spaces_and_tabs(self):
+        data = self.s.raw(b"GET /headers HTTP/1.1\r\nHost: x\r\nX-A: one\r\n  two\r\nX-B: a\tb\r\n"
+                          b"Connection: close\r\n\r\n")
+        [(status, _, body)] = parse_responses(data)
+        self.assertEqual(status, 200)
+        self.assertRegex(body, rb"x-a: one +two\n")
+        self.assertIn(b"x-b: a\tb", body)
 
     def test_invalid_content_length(self):
         self.assert_rejected(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400)
