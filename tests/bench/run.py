@@ -139,17 +139,38 @@ class Server:
         os.close(self.read_fd)
 
 
+def cpu_times(cpu):
+    """(busy, total) jiffies of one CPU from /proc/stat."""
+    with open("/proc/stat") as f:
+        for line in f:
+            fields = line.split()
+            if fields[0] == "cpu%d" % cpu:
+                values = [int(v) for v in fields[1:]]
+                return sum(values) - values[3] - values[4], sum(values)  # idle and iowait
+    return 0, 0
+
+
+def busy_percent(before, after):
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return 100.0 * busy / total if total > 0 else None
+
+
 def run_wrk(cpu, url, duration, connections, script):
     args = pin(cpu) + ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--latency"]
     if script:
         args += ["-s", script]
+    # How busy the load generator's CPU was: near 100 %, requests/s is wrk's limit as much as the
+    # server's.
+    client_before = cpu_times(cpu) if isinstance(cpu, int) else None
     out = subprocess.run(args + [url], capture_output=True, text=True, timeout=duration + 60).stdout
+    client_busy = busy_percent(client_before, cpu_times(cpu)) if client_before else None
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": rps,
+        "client_cpu_busy_pct": client_busy,
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
         "non_2xx": int(errors.group(1)) if errors else 0,
     }
@@ -452,6 +473,12 @@ def print_row(row):
                                                 fmt(r), "x" if r is not None else "", spread))
         row.setdefault("ratios", {})[key] = r
         row.setdefault("ratio_ranges", {})[key] = [lo, hi]
+    busy = c.get("client_cpu_busy_pct")
+    if busy is not None:
+        print("  %-22s %13.0f%% %13s%%%s" % (
+            "wrk's CPU busy", busy, fmt(w.get("client_cpu_busy_pct")),
+            "   (Colony's requests/s is bound by the load generator as much as by Colony)"
+            if busy >= 90 else ""))
 
 
 def print_summary(results):
