@@ -241,11 +241,8 @@ class Worker::Entrypoint final : public kj::HttpService {
     // JS gets a body handle only when the request has a body (GET and friends need none).
     std::shared_ptr<api::BodyHandle> bodyState;
     if (hasRequestBody(headers)) bodyState = api::BodyHandle::borrow(requestBody);
+    // The handler's Response, or its failure, unless it was sent at once.
     kj::Promise<v8::Global<v8::Value>> result = nullptr;
-    // The handler's Response when it was there as the call returned (not a promise, or one
-    // already fulfilled, as an async handler's is when it awaited nothing) but could not be sent
-    // at once.
-    v8::Global<v8::Value> ready;
     kj::Maybe<kj::Promise<void>> sentAtOnce;
     worker_.enter([&] {
       auto* isolate = worker_.isolate_;
@@ -258,6 +255,8 @@ class Worker::Entrypoint final : public kj::HttpService {
         result = KJ_EXCEPTION(FAILED, js::describeException(isolate, context, tryCatch));
         return;
       }
+      // A Response there as the call returned: not a promise, or one already fulfilled, as an
+      // async handler's is when it awaited nothing.
       if (value->IsPromise()) {
         if (value.As<v8::Promise>()->State() != v8::Promise::kFulfilled) {
           result = worker_.awaitJs(value);
@@ -274,14 +273,13 @@ class Worker::Entrypoint final : public kj::HttpService {
         worker_.runMicrotaskCheckpoint();
         sentAtOnce = kj::evalNow([&]() { return sendEntered(value, response); });
       } else {
-        ready.Reset(isolate, value);
+        result = v8::Global<v8::Value>(isolate, value);
       }
     });
     kj::Promise<void> sent = nullptr;
     KJ_IF_MAYBE(now, sentAtOnce) {
       sent = kj::mv(*now);
     } else {
-      if (!ready.IsEmpty()) result = kj::mv(ready);
       sent = result.then(
           [this, &response](v8::Global<v8::Value> value) {
             return sendResponse(kj::mv(value), response);

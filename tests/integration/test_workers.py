@@ -373,6 +373,24 @@ class ErrorsTest(ServerTestCase):
         if harness.is_colony():
             self.assertIn("boom from the worker", s.wait_for_stderr("boom from the worker"))
 
+    def test_errors_in_microtasks_a_handler_leaves_are_logged_not_sent(self):
+        # The Response is sent after the handler's microtasks have run: one that throws, and a
+        # rejection left unhandled, are logged and change nothing in it.
+        s = self.serve_script("""
+            export default {
+              fetch() {
+                queueMicrotask(() => { throw new Error("thrown in a microtask"); });
+                Promise.reject(new Error("rejection left unhandled"));
+                return new Response("sent");
+              }
+            };
+        """)
+        for _ in range(2):
+            self.assertResponse(s.get("/"), 200, "sent")
+        if harness.is_colony():
+            s.wait_for_stderr("thrown in a microtask")
+            s.wait_for_stderr("rejection left unhandled")
+
     def test_returned_response_whose_body_was_read_gives_500(self):
         # The body a handler hands back must still be there to send: a string or bytes body
         # already read, or one whose stream a reader holds, is an error, not an empty response.
