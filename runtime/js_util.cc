@@ -118,19 +118,20 @@ v8::MaybeLocal<v8::Uint8Array> serializeToBytes(v8::Isolate* isolate, v8::ValueS
 
 kj::ArrayPtr<kj::byte> bytesOf(v8::Local<v8::Value> value) {
   if (value->IsArrayBufferView()) {
+    // Data() rather than GetBackingStore(), which hands out a shared_ptr (atomic reference
+    // counting) just to read the same pointer.
     auto view = value.As<v8::ArrayBufferView>();
-    auto store = view->Buffer()->GetBackingStore();
-    auto* base = static_cast<kj::byte*>(store->Data());
+    auto* base = static_cast<kj::byte*>(view->Buffer()->Data());
     if (base == nullptr) return nullptr;
     return kj::arrayPtr(base + view->ByteOffset(), view->ByteLength());
   }
   if (value->IsArrayBuffer()) {
-    auto store = value.As<v8::ArrayBuffer>()->GetBackingStore();
-    return kj::arrayPtr(static_cast<kj::byte*>(store->Data()), store->ByteLength());
+    auto buffer = value.As<v8::ArrayBuffer>();
+    return kj::arrayPtr(static_cast<kj::byte*>(buffer->Data()), buffer->ByteLength());
   }
   if (value->IsSharedArrayBuffer()) {
-    auto store = value.As<v8::SharedArrayBuffer>()->GetBackingStore();
-    return kj::arrayPtr(static_cast<kj::byte*>(store->Data()), store->ByteLength());
+    auto buffer = value.As<v8::SharedArrayBuffer>();
+    return kj::arrayPtr(static_cast<kj::byte*>(buffer->Data()), buffer->ByteLength());
   }
   return nullptr;
 }

@@ -42,9 +42,13 @@ void digest(const Info& info) {
   auto md = digestArg(info, 0);
   if (md == nullptr) return;
   auto data = bytesArg(info[1]);
+  // One context, initialised afresh for each digest, instead of one allocated per call.
+  static thread_local MdCtx ctx(EVP_MD_CTX_new());
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data, data.size, out, &len, md, nullptr) != 1) {
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data, data.size) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
     return throwCryptoError(info.GetIsolate(), "digest failed");
   }
   returnBytes(info, out, len);

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <v8.h>
 
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,12 +50,28 @@ inline void throwCryptoError(v8::Isolate* isolate, std::string_view what) {
 }
 
 // The message digest for a WebCrypto hash name ("SHA-256"), or nullptr.
+// Each digest is fetched from OpenSSL's providers once per process, on first use: one named by
+// EVP_sha256() and friends is looked up again (under a lock) whenever a context starts with it.
 inline const EVP_MD* digestByName(std::string_view name) {
-  if (name == "SHA-1") return EVP_sha1();
-  if (name == "SHA-256") return EVP_sha256();
-  if (name == "SHA-384") return EVP_sha384();
-  if (name == "SHA-512") return EVP_sha512();
-  if (name == "MD5") return EVP_md5();
+  struct Known {
+    std::string_view webName;
+    const char* providerName;
+    const EVP_MD* (*builtIn)();
+  };
+  static constexpr Known kKnown[] = {
+      {"SHA-256", "SHA2-256", EVP_sha256}, {"SHA-1", "SHA1", EVP_sha1},
+      {"SHA-384", "SHA2-384", EVP_sha384}, {"SHA-512", "SHA2-512", EVP_sha512},
+      {"MD5", "MD5", EVP_md5},
+  };
+  static const EVP_MD* fetched[std::size(kKnown)] = {};
+  for (size_t i = 0; i < std::size(kKnown); i++) {
+    if (name != kKnown[i].webName) continue;
+    if (fetched[i] == nullptr) {
+      const EVP_MD* md = EVP_MD_fetch(nullptr, kKnown[i].providerName, nullptr);
+      fetched[i] = md != nullptr ? md : kKnown[i].builtIn();
+    }
+    return fetched[i];
+  }
   return nullptr;
 }
 

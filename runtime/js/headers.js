@@ -3,7 +3,7 @@
 // normalisation and validation, sorted/combined iteration, set-cookie kept separate.
 
 const {
-  ArrayAppend, ArrayPrototypeSplice, String: StringCtor, StringPrototypeCharCodeAt,
+  ArrayAppend, ArrayPrototypeSplice, ObjectKeys, String: StringCtor, StringPrototypeCharCodeAt,
   StringPrototypeToLowerCase, StringPrototypeSlice, TypeError: TypeErrorCtor, makeEnumerable,
 } = internal.primordials;
 const { definePairIterable, toByteString } = internal.require("util");
@@ -231,12 +231,10 @@ function fill(headers, init) {
     }
     return;
   }
-  const keys = Reflect.ownKeys(init);
+  // A record: its own enumerable string keys, then each one's value (symbols are skipped).
+  const keys = ObjectKeys(init);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    if (typeof key === "symbol") continue;
-    const desc = Reflect.getOwnPropertyDescriptor(init, key);
-    if (desc === undefined || !desc.enumerable) continue;
     H.append(headers, toByteString(key, "Invalid header name"), toByteString(init[key], "Invalid header value"));
   }
 }

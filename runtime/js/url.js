@@ -6,7 +6,7 @@
 const {
   ArrayAppend, ArrayPrototypeJoin, ArrayPrototypeSlice, ArrayPrototypeSplice, MathFloor, NumberParseInt,
   String: StringCtor, StringFromCodePoint, StringPrototypeCodePointAt, StringPrototypeCharCodeAt,
-  StringPrototypeToLowerCase, StringPrototypeSlice, StringPrototypeIndexOf,
+  StringPrototypeToLowerCase, StringPrototypeSlice, StringPrototypeIndexOf, ObjectKeys,
   TypeError: TypeErrorCtor, NumberPrototypeToString, makeEnumerable, ObjectDefineProperty,
 } = internal.primordials;
 const { utf8Encode, utf8Decode } = internal.require("encoding");
@@ -918,11 +918,10 @@ class URLSearchParams {
           ArrayAppend(this.#list, [toUSVString(items[0]), toUSVString(items[1])]);
         }
       } else {
-        const keys = Reflect.ownKeys(init);
+        // A record: its own enumerable string keys, then each one's value.
+        const keys = ObjectKeys(init);
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i];
-          const desc = Reflect.getOwnPropertyDescriptor(init, key);
-          if (desc === undefined || !desc.enumerable || typeof key === "symbol") continue;
           const name = toUSVString(key);
           const value = toUSVString(init[key]);
           let found = false;

@@ -37,7 +37,8 @@ class SyntaxTest(ServerTestCase):
 
     def test_microtasks_run_before_a_returned_response_is_sent(self):
         # A Response returned (or resolved) at once is read only after the handler's microtasks,
-        # here one that sets a header; also when the request comes from the same isolate's JS.
+        # here one that sets a header; also when the handler's promise is fulfilled only by those
+        # microtasks, and when the request comes from the same isolate's JS.
         s = self.serve_script("""
             export default {
               fetch(request, env) {
@@ -48,11 +49,26 @@ class SyntaxTest(ServerTestCase):
                 }
                 const r = new Response(path);
                 Promise.resolve().then(() => r.headers.set("x-late", "yes"));
+                if (path === "/awaits-settled") {
+                  // Fulfilled only by the microtasks the handler leaves.
+                  return (async () => {
+                    await crypto.subtle.digest("SHA-256", new Uint8Array(4));
+                    await null;
+                    return r;
+                  })();
+                }
+                if (path === "/throws-after-awaits") {
+                  return (async () => { await null; throw new Error("failed after an await"); })();
+                }
                 return path === "/async" ? (async () => r)() : r;
               }
             };
         """, bindings='(name = "SELF", service = "main")')
-        for path in ("/plain", "/async", "/inner"):
+        status, _, _ = s.get("/throws-after-awaits")
+        self.assertEqual(status, 500)
+        if harness.is_colony():
+            s.wait_for_stderr("failed after an await")
+        for path in ("/plain", "/async", "/awaits-settled", "/inner"):
             status, headers, body = s.get(path)
             self.assertEqual((status, headers.get("x-late"), body), (200, "yes", path.encode()))
         self.assertResponse(s.get("/outer"), 200, "inner x-late: yes")

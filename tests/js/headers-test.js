@@ -78,3 +78,19 @@ export const immutableGuard = {
     equal(ok2.headers.get("x"), "y");
   },
 };
+
+export const recordInitTakesOwnEnumerableStringKeysInOrder = {
+  async test() {
+    const init = Object.create({ inherited: "no" });
+    init["X-B"] = "2";
+    init.a = 1;
+    Object.defineProperty(init, "hidden", { value: "no", enumerable: false });
+    init[Symbol("s")] = "no";
+    let reads = 0;
+    Object.defineProperty(init, "lazy", { get() { reads++; return "  v  "; }, enumerable: true });
+    const h = new Headers(init);
+    deepEqual([...h], [["a", "1"], ["lazy", "v"], ["x-b", "2"]]);
+    equal(reads, 1);
+    throws(() => new Headers({ "bad name": "x" }), TypeError);
+  },
+};

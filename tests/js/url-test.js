@@ -200,3 +200,16 @@ export const serializedSpecialURLs = {
     equal(new URL("http://h:0080/").port, "");
   },
 };
+
+export const searchParamsRecordTakesOwnEnumerableStringKeysInOrder = {
+  async test() {
+    const init = Object.create({ inherited: "no" });
+    init.b = "2";
+    init.a = 1;
+    init.b = "3";
+    Object.defineProperty(init, "hidden", { value: "no", enumerable: false });
+    init[Symbol("s")] = "no";
+    Object.defineProperty(init, "lazy", { get() { return "x y"; }, enumerable: true });
+    deepEqual([...new URLSearchParams(init)], [["b", "3"], ["a", "1"], ["lazy", "x y"]]);
+  },
+};
