@@ -3,7 +3,8 @@
 // listening sockets they all share.
 //
 // Every runtime accepts from the same kernel accept queue (the supervisor's listening sockets,
-// passed to each runtime). After each accepted connection, and on a short timer, a runtime
+// passed to each runtime). After each accepted connection, and on a timer (every 10 ms while it
+// has stepped aside, every kStaleMs / 4 as a heartbeat while it accepts), a runtime
 // publishes its open connection count in its row and compares it with the rows of the other
 // processes taking part: it keeps accepting only while it holds no more than the fewest
 // connections plus a small slack, so a busy process steps aside and the kernel hands the next

@@ -32,7 +32,12 @@ namespace colony {
 
 namespace {
 
-constexpr uint64_t kBalanceIntervalMs = 10;
+// How often a runtime that stepped aside (see ipc/load_table.h) looks again whether to resume
+// accepting, and how often one that accepts refreshes its row's heartbeat: an accepting process
+// already re-balances on every connection it accepts, so an idle server wakes a few times a second
+// instead of a hundred.
+constexpr uint64_t kStepAsideRecheckMs = 10;
+constexpr uint64_t kHeartbeatMs = LoadTable::kStaleMs / 4;
 // On drain, how long a connection accepted just before has to send its first request.
 constexpr uint64_t kFirstRequestGraceMs = 1000;
 constexpr auto kReportInterval = 1 * kj::SECONDS;
@@ -142,22 +147,20 @@ class RuntimeHost {
     table_.setParticipating(slot_, true);
     server_->setAccepting(true);
     server_->consumeQueues();
-    balance();
     if (balanceTimer_ == nullptr) {
       balanceTimer_ = new uv_timer_t;
       uv_timer_init(io_.uvLoop(), balanceTimer_);
       balanceTimer_->data = this;
-      uv_timer_start(
-          balanceTimer_,
-          [](uv_timer_t* timer) { static_cast<RuntimeHost*>(timer->data)->balance(); },
-          kBalanceIntervalMs, kBalanceIntervalMs);
     }
+    balanceIntervalMs_ = 0;
+    balance();
   }
 
   kj::Promise<DrainOutcome> drain(uint32_t deadlineMs) {
     draining_ = true;
     table_.setParticipating(slot_, false);
     if (balanceTimer_ != nullptr) uv_timer_stop(balanceTimer_);
+    balanceIntervalMs_ = 0;
     if (!server_) return DrainOutcome{};
     auto before = server_->stats();
     spdlog::info("draining: {} requests in flight on {} connections", before.inFlight,
@@ -228,6 +231,15 @@ class RuntimeHost {
     if (draining_) return;
     bool should = table_.shouldAccept(slot_, now);
     if (should != server_->accepting()) server_->setAccepting(should);
+    // The timer's pace follows the outcome (restarted only when it changes).
+    uint64_t interval = should ? kHeartbeatMs : kStepAsideRecheckMs;
+    if (balanceTimer_ != nullptr && interval != balanceIntervalMs_) {
+      balanceIntervalMs_ = interval;
+      uv_timer_start(
+          balanceTimer_,
+          [](uv_timer_t* timer) { static_cast<RuntimeHost*>(timer->data)->balance(); }, interval,
+          interval);
+    }
   }
 
   kj::Promise<void> reportLoop() {
@@ -251,6 +263,7 @@ class RuntimeHost {
   kj::Maybe<rpc::Supervisor::Client> supervisor_;
   kj::Maybe<kj::Promise<void>> reporting_;
   uv_timer_t* balanceTimer_ = nullptr;
+  uint64_t balanceIntervalMs_ = 0;  // the timer's current repeat; 0 while stopped
   bool started_ = false;
   bool draining_ = false;
 };

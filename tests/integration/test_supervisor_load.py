@@ -129,6 +129,24 @@ class LoadTest(ServerTestCase):
             self.assertGreaterEqual(share / total, 0.35, served)
             self.assertLessEqual(share / total, 0.65, served)
 
+    def test_idle_runtime_processes_wake_a_few_times_a_second(self):
+        # Idle, each runtime refreshes its load-table row a few times a second and reports its
+        # load once a second; it does not poll the table a hundred times a second.
+        server = self.start("idle")
+        Client(server.port).get()
+        self.assertTrue(wait_until(lambda: len(runtime_children(server.proc.pid)) == 2, 10))
+        pids = [pid for pid, _, _ in runtime_children(server.proc.pid)]
+
+        def wakeups(pid):
+            with open("/proc/%d/status" % pid) as f:
+                return int(next(l for l in f if l.startswith("voluntary_ctxt_switches:")).split()[1])
+
+        before = [wakeups(pid) for pid in pids]
+        time.sleep(3)
+        woken = [wakeups(pid) - b for pid, b in zip(pids, before)]
+        for count in woken:
+            self.assertLess(count, 3 * 15, woken)
+
     def test_twenty_reloads_under_load_lose_nothing(self):
         server = self.start("version 0", drain="3")
         keep_alive = Load(server.port, 6)
