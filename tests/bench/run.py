@@ -13,7 +13,8 @@ usage: run.py --colony BUILD/colony --workerd PATH [--duration S] [--rounds N]
               [--connections N] [--starts N] [--json OUT] [--only NAME,...]
 
 Time to first response is, in each run, the median of --starts starts in a row (5 by default);
-the last of them serves the load.
+the last of them serves the load. RSS (of the server's whole process tree) is read idle, 2 s after
+that start's first response, and again after the load.
 
 Besides the scenarios, two measure Colony's supervisor (workerd has none; its single process is
 the reference): hello world with --processes 1 and 2 ("processes"), and the time from SIGHUP to
@@ -48,6 +49,9 @@ SCENARIOS = [
     ("echo-stream", "post64k", "/", "64 KiB request body echoed as a stream"),
     ("chain", None, "/", "3 workers chained by service bindings"),
 ]
+
+# How long after the first response "RSS idle" is read.
+IDLE_SETTLE_S = 2
 
 POST_64K = """
 wrk.method = "POST"
@@ -200,6 +204,9 @@ def measure(binary, name, scenario_dir, script, path, args, server_cpu, client_c
         status, length = check_answer(server.port, path, name)
         if status != 200:
             raise RuntimeError("%s answered %d" % (name, status))
+        # Idle: once the server has settled after its first response (Colony's launcher gives
+        # back the pages of its own start-up after a second without requests).
+        time.sleep(IDLE_SETTLE_S)
         idle = rss_kib(server.proc.pid)
         load = run_wrk(client_cpu, "http://127.0.0.1:%d%s" % (server.port, path), args.duration,
                        args.connections, script)
