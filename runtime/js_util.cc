@@ -35,11 +35,17 @@ bool allAscii(const char* p, size_t n) {
   return (high & 0x8080808080808080ull) == 0;
 }
 
-// An ArrayBuffer over `size` bytes of memory not zeroed first (V8's own allocation zeroes it),
-// for contents written at once; `data` is where to write them.
+// Buffers from this size on come from V8's own allocation, zeroed, because V8 counts the bytes
+// of those towards starting a young-generation collection; it does not count memory it is handed.
+// Without that, a body streamed in large chunks leaves chunks dead but uncollected by the
+// hundred megabytes, as few JS objects are made per byte to start a collection otherwise.
+constexpr size_t kCountedByV8Bytes = 16 * 1024;
+
+// An ArrayBuffer for contents written at once (`data` is where to write them): below
+// kCountedByV8Bytes, over memory not zeroed first (V8's own allocation zeroes it).
 v8::Local<v8::ArrayBuffer> unfilledArrayBuffer(v8::Isolate* isolate, size_t size, char** data) {
-  void* memory = size > 0 ? malloc(size) : nullptr;
-  if (memory == nullptr) {  // V8's allocation handles running out of memory its own way
+  void* memory = size > 0 && size < kCountedByV8Bytes ? malloc(size) : nullptr;
+  if (memory == nullptr) {  // (also when malloc fails: V8 handles running out of memory its way)
     auto store = v8::ArrayBuffer::NewBackingStore(isolate, size);
     *data = static_cast<char*>(store->Data());
     return v8::ArrayBuffer::New(isolate, std::move(store));

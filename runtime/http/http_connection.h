@@ -207,6 +207,11 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   void deliverBody();
   void protocolError(ErrorReply reply);
   void prepareReadSpace();
+  // Moves the buffered bytes from `keep` on to `to` (the start of buffer_, or of a new buffer
+  // that is to replace it), with the body spans and positions that point into them.
+  void moveKeptData(char* to, size_t keep);
+  // Bytes of the current request's body not received yet (UINT64_MAX when chunked).
+  uint64_t bodyBytesToCome() const;
   void updateReading();
   void setTimer(TimerMode mode);
   void updateIdleTimer();

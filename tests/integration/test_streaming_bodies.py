@@ -84,6 +84,27 @@ class StreamingBodiesTest(ServerTestCase):
     def test_request_body_through_identity_transform(self):
         self.check_bounded("/identity")
 
+    def test_large_bodies_then_more_requests_on_one_connection(self):
+        # Every request in one send: a large body (the read buffer grows for it), a chunked one in
+        # uneven chunks, one counted in JS, then a request with a large head and a plain GET
+        # (after which the buffer is back to its usual size); each arrives whole and in order.
+        big = bytes(range(256)) * 800  # 200 KiB
+        pieces = [big[i:i + 7000] for i in range(0, len(big), 7000)]
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces)
+        requests = (
+            b"POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % len(big) + big +
+            b"POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked +
+            b"0\r\n\r\n" +
+            b"POST /count HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n" % len(big) + big +
+            b"GET /missing HTTP/1.1\r\nHost: h\r\nX-Large: " + b"v" * 30000 + b"\r\n\r\n" +
+            b"GET /missing HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        data, _ = self.exchange([requests])
+        responses = harness.parse_responses(data)
+        self.assertEqual([r[0] for r in responses], [200, 200, 200, 404, 404])
+        self.assertTrue(responses[0][2] == big, "the first echoed body differs")
+        self.assertTrue(responses[1][2] == big, "the chunked echoed body differs")
+        self.assertEqual(responses[2][2], str(len(big)).encode())
+
     def test_echoed_body_keeps_its_length(self):
         # Returned unread, the request's body is copied without JS and keeps its Content-Length,
         # as in workerd; a chunked one goes back chunked.
