@@ -39,11 +39,37 @@ struct PendingWrite {
   kj::Array<kj::byte> ciphertext;  // https: the encrypted bytes being written
 };
 
-// Raw TLS output not tied to a response (handshake records, alerts, close_notify).
-struct TlsWrite {
+// Bytes queued in libuv that belong to no response: the rest of a batch of small responses, or
+// raw TLS output (handshake records, alerts, close_notify).
+struct QueuedBytes {
   uv_write_t req;
   kj::Array<kj::byte> bytes;
 };
+
+// Writes the first `size` bytes: what the socket takes now, and the rest queued in libuv, which
+// then owns `bytes` (otherwise they stay with the caller). False when the socket failed.
+bool writeOrQueue(uv_stream_t* stream, kj::Array<kj::byte>& bytes, size_t size) {
+  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(bytes.begin()), static_cast<unsigned>(size));
+  int written = uv_try_write(stream, &buf, 1);
+  if (written >= 0 && static_cast<size_t>(written) == size) return true;
+  if (written < 0 && written != UV_EAGAIN) {
+    spdlog::debug("http: writing to client failed: {}", uv_strerror(written));
+    return false;
+  }
+  size_t skip = written > 0 ? written : 0;
+  auto* queued = new QueuedBytes{{}, kj::mv(bytes)};
+  queued->req.data = queued;
+  buf = uv_buf_init(reinterpret_cast<char*>(queued->bytes.begin()) + skip,
+                    static_cast<unsigned>(size - skip));
+  if (uv_write(&queued->req, stream, &buf, 1, [](uv_write_t* req, int) {
+        // A failure shows on the read side, or on the next write, which closes the connection.
+        delete static_cast<QueuedBytes*>(req->data);
+      }) != 0) {
+    delete queued;
+    return false;
+  }
+  return true;
+}
 
 void onWriteDone(uv_write_t* req, int status) {
   auto* write = static_cast<PendingWrite*>(req->data);
@@ -773,7 +799,8 @@ bool Connection::closesAfter(const Exchange& exchange) const {
   return closing && !live_.empty() && live_.back().get() == &exchange;
 }
 
-kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owner) {
+kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owner,
+                                     bool mayBatch) {
   if (handleClosing_) {
     return KJ_EXCEPTION(DISCONNECTED, "the client connection is closed");
   }
@@ -795,6 +822,26 @@ kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owne
   }
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) total += bufs[i].len;
+  if (mayBatch && server_ != nullptr && total <= HttpServer::kOutboxBytes) {
+    if (outboxUsed_ + total > HttpServer::kOutboxBytes) flushOutbox();
+    // Bytes libuv still holds go first: the outbox is written after them.
+    if (!handleClosing_ && uv_stream_get_write_queue_size(stream()) == 0) {
+      if (outbox_.size() == 0) outbox_ = server_->takeOutboxBuffer();
+      for (size_t i = 0; i < count; ++i) {
+        memcpy(outbox_.begin() + outboxUsed_, bufs[i].base, bufs[i].len);
+        outboxUsed_ += bufs[i].len;
+      }
+      if (!flushListed_) {
+        flushListed_ = true;
+        server_->flushBeforePoll(this);
+      }
+      return kj::READY_NOW;
+    }
+  }
+  flushOutbox();
+  if (handleClosing_) {
+    return KJ_EXCEPTION(DISCONNECTED, "writing the HTTP response failed");
+  }
   int written = uv_try_write(stream(), bufs, count);
   if (written >= 0 && static_cast<size_t>(written) == total) return kj::READY_NOW;
   if (written < 0 && written != UV_EAGAIN) {
@@ -823,6 +870,18 @@ kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owne
     return KJ_EXCEPTION(DISCONNECTED, "writing the HTTP response failed", uv_strerror(rc));
   }
   return kj::mv(paf.promise);
+}
+
+void Connection::flushOutbox() {
+  if (outboxUsed_ == 0) return;
+  size_t size = outboxUsed_;
+  outboxUsed_ = 0;
+  if (handleClosing_) return;
+  if (!writeOrQueue(stream(), outbox_, size)) {
+    abort();
+    return;
+  }
+  if (outbox_.size() > 0 && server_ != nullptr) server_->returnOutboxBuffer(kj::mv(outbox_));
 }
 
 void Connection::onResponseEnded(Exchange& exchange) {
@@ -972,22 +1031,10 @@ void Connection::deliverTls() {
 
 void Connection::flushTlsOutput() {
   if (tls_ == nullptr || handleClosing_ || !tls_->hasOutput()) return;
+  flushOutbox();  // records encrypted earlier go first
+  if (handleClosing_) return;
   auto bytes = tls_->takeOutput();
-  uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(bytes.begin()),
-                             static_cast<unsigned>(bytes.size()));
-  int written = uv_try_write(stream(), &buf, 1);
-  if (written >= 0 && static_cast<size_t>(written) == bytes.size()) return;
-  if (written < 0 && written != UV_EAGAIN) return;  // the read side sees the failure
-  size_t skip = written > 0 ? written : 0;
-  auto* pending = new TlsWrite{{}, kj::mv(bytes)};
-  pending->req.data = pending;
-  buf = uv_buf_init(reinterpret_cast<char*>(pending->bytes.begin()) + skip,
-                    static_cast<unsigned>(pending->bytes.size() - skip));
-  if (uv_write(&pending->req, stream(), &buf, 1, [](uv_write_t* req, int) {
-        delete static_cast<TlsWrite*>(req->data);
-      }) != 0) {
-    delete pending;
-  }
+  writeOrQueue(stream(), bytes, bytes.size());  // a failure: the read side sees it
 }
 
 void Connection::taskFailed(kj::Exception&& exception) {
@@ -1046,6 +1093,8 @@ void Connection::gracefulClose() {
   closing_ = true;
   stopParsing_ = true;
   setTimer(TimerMode::kNone);
+  flushOutbox();  // the shutdown waits for what libuv queues, not for the outbox
+  if (handleClosing_) return;
   if (tls_ != nullptr && !upgraded_) {
     tls_->shutdown();  // close_notify, queued before the socket's shutdown
     flushTlsOutput();
@@ -1069,6 +1118,19 @@ void Connection::abort() { closeHandle(); }
 
 void Connection::closeHandle() {
   if (handleClosing_) return;
+  if (flushListed_) {
+    flushListed_ = false;
+    if (server_ != nullptr) server_->forgetFlush(this);
+  }
+  if (outboxUsed_ > 0) {
+    // As if the bytes had been written when the service wrote them: whatever the socket takes
+    // now goes out before the close.
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(outbox_.begin()),
+                               static_cast<unsigned>(outboxUsed_));
+    uv_try_write(stream(), &buf, 1);
+    outboxUsed_ = 0;
+  }
+  if (outbox_.size() > 0 && server_ != nullptr) server_->returnOutboxBuffer(kj::mv(outbox_));
   handleClosing_ = true;
   closing_ = true;
   if (reading_) uv_read_stop(stream());

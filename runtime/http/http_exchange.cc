@@ -368,7 +368,7 @@ kj::Own<kj::WebSocket> Exchange::acceptWebSocket(const kj::HttpHeaders& response
                       if (connection_ == nullptr || !connection_->usable()) return clientGone();
                       uv_buf_t buf = uv_buf_init(responseHead_.begin(),
                                                  static_cast<unsigned>(responseHead_.size()));
-                      return connection_->write(&buf, 1, *this);
+                      return connection_->write(&buf, 1, *this, /*mayBatch=*/false);
                     })
                     .then([this]() -> kj::Own<kj::AsyncIoStream> {
                       if (connection_ == nullptr || !connection_->usable()) {

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "runtime/http/http_connection.h"
@@ -97,6 +98,9 @@ HttpServer::HttpServer(colony::UvEventPort& port, kj::HttpHeaderTable& table,
   if (options_.maxHeaderBytes >= HTTP_MAX_HEADER_SIZE) {
     http_parser_set_max_header_size(static_cast<uint32_t>(options_.maxHeaderBytes + 1024));
   }
+  flushHandle_ = new uv_prepare_t;
+  uv_prepare_init(port_.uvLoop(), flushHandle_);
+  flushHandle_->data = this;
 }
 
 HttpServer::~HttpServer() noexcept(false) {
@@ -105,6 +109,9 @@ HttpServer::~HttpServer() noexcept(false) {
   auto connections = connections_;
   connections_.clear();
   for (Connection* connection : connections) connection->detachFromServer();
+  toFlush_.clear();
+  uv_close(reinterpret_cast<uv_handle_t*>(flushHandle_),
+           [](uv_handle_t* handle) { delete reinterpret_cast<uv_prepare_t*>(handle); });
 }
 
 void HttpServer::listen(int listenFd) {
@@ -174,6 +181,41 @@ kj::Promise<void> HttpServer::drain() {
 void HttpServer::onConnectionClosed(Connection* connection) {
   if (connections_.erase(connection) > 0) stats_.connections--;
   resolveDrainIfDone();
+}
+
+kj::Array<kj::byte> HttpServer::takeOutboxBuffer() {
+  if (spareOutboxes_.empty()) return kj::heapArray<kj::byte>(kOutboxBytes);
+  auto buffer = kj::mv(spareOutboxes_.back());
+  spareOutboxes_.pop_back();
+  return buffer;
+}
+
+void HttpServer::returnOutboxBuffer(kj::Array<kj::byte> buffer) {
+  // Enough for the connections that answer in one busy iteration; more are freed.
+  constexpr size_t kMaxSpare = 64;
+  if (spareOutboxes_.size() < kMaxSpare) spareOutboxes_.push_back(kj::mv(buffer));
+}
+
+void HttpServer::flushBeforePoll(Connection* connection) {
+  if (toFlush_.empty()) {
+    uv_prepare_start(flushHandle_, &HttpServer::onBeforePoll);
+    uv_unref(reinterpret_cast<uv_handle_t*>(flushHandle_));
+  }
+  toFlush_.push_back(connection);
+}
+
+void HttpServer::forgetFlush(Connection* connection) {
+  auto it = std::find(toFlush_.begin(), toFlush_.end(), connection);
+  if (it != toFlush_.end()) toFlush_.erase(it);
+}
+
+void HttpServer::onBeforePoll(uv_prepare_t* handle) {
+  auto* self = static_cast<HttpServer*>(handle->data);
+  uv_prepare_stop(handle);
+  // Flushing only writes or queues in libuv; a failed write closes its connection (deleted
+  // later, in libuv's close phase), which no longer counts as listed: the list stays as it is.
+  for (Connection* connection : self->toFlush_) connection->flushBatched();
+  self->toFlush_.clear();
 }
 
 void HttpServer::resolveDrainIfDone() {

@@ -4,7 +4,8 @@
 //
 // Hot path: one read buffer per connection, request heads copied once into one buffer per request
 // (header names and values are NUL-terminated views into it), a response head and its first body
-// write go out in one writev, pipelined responses are written in request order.
+// write go out in one writev, pipelined responses are written in request order, small responses
+// are written together at the end of the event-loop iteration.
 #pragma once
 
 #include <cstdint>
@@ -113,6 +114,19 @@ class HttpServer {
   bool draining() const { return draining_; }
   void onConnectionClosed(Connection* connection);
 
+  // Response batching. A write of up to kOutboxBytes waits in its connection's outbox until
+  // just before the event loop next waits for I/O; then every outbox is written, one write per
+  // connection. On loopback the server's write also wakes the reading client, on another CPU:
+  // responses written one at a time, as each is made, can cost a wake-up each, while a batch
+  // finds a client that reads many connections (a proxy, a load generator) awake after the
+  // first, and hands it the batch as one round of events.
+  static constexpr size_t kOutboxBytes = 16 * 1024;
+  kj::Array<kj::byte> takeOutboxBuffer();
+  void returnOutboxBuffer(kj::Array<kj::byte> buffer);
+  // The connection's outbox got its first bytes of this iteration / the connection is closing.
+  void flushBeforePoll(Connection* connection);
+  void forgetFlush(Connection* connection);
+
  private:
   colony::UvEventPort& port_;
   kj::HttpHeaderTable& table_;
@@ -124,8 +138,12 @@ class HttpServer {
   std::unordered_set<Connection*> connections_;
   std::vector<kj::Own<kj::PromiseFulfiller<void>>> drainWaiters_;
   std::function<void()> acceptHook_;
+  uv_prepare_t* flushHandle_;  // runs just before libuv polls, while toFlush_ is not empty
+  std::vector<Connection*> toFlush_;
+  std::vector<kj::Array<kj::byte>> spareOutboxes_;
 
   friend class Listener;
+  static void onBeforePoll(uv_prepare_t* handle);
   void acceptFrom(Listener& listener);
   void resolveDrainIfDone();
 };

@@ -537,6 +537,141 @@ TEST_F(HttpServerTest, PipelinedChunkedResponsesWaitForTheirTurn) {
   });
 }
 
+// --- small writes batched until the loop polls -----------------------------------------------
+
+// Writes `count` lines on `stream`, each after the previous one completed.
+kj::Promise<void> writeLines(kj::AsyncOutputStream& stream, int from, int count) {
+  if (from == count) return kj::READY_NOW;
+  auto line = kj::heapString(kj::str("line ", from, "\n"));
+  auto promise = stream.write(line.begin(), line.size());
+  return promise.attach(kj::mv(line)).then([&stream, from, count]() {
+    return writeLines(stream, from + 1, count);
+  });
+}
+
+std::string expectedLines(int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += "line " + std::to_string(i) + "\n";
+  return out;
+}
+
+TEST_F(HttpServerTest, ManySmallWritesArriveWholeAndInOrder) {
+  // About 50 KB in writes of a few bytes: several outboxes' worth, chunked and with a length.
+  constexpr int kLines = 5000;
+  const std::string expected = expectedLines(kLines);
+  service_.handler = [&](kj::HttpMethod, kj::StringPtr url, const kj::HttpHeaders&,
+                         kj::AsyncInputStream&, kj::HttpService::Response& response) {
+    kj::Maybe<uint64_t> length;
+    if (url.endsWith("/fixed")) length = uint64_t(expected.size());
+    auto stream = response.send(200, "OK", kj::HttpHeaders(table_), length);
+    auto promise = writeLines(*stream, 0, kLines);
+    return promise.attach(kj::mv(stream));
+  };
+  startServer();
+  runClient([&]() {
+    Client client(tcpPort_);
+    client.send("GET /chunked HTTP/1.1\r\nHost: h\r\n\r\nGET /fixed HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto chunked = client.readResponse();
+    EXPECT_EQ(chunked.get("transfer-encoding"), "chunked");
+    EXPECT_TRUE(chunked.complete);
+    EXPECT_TRUE(chunked.body == expected) << chunked.body.size() << " bytes";
+    auto fixed = client.readResponse();
+    EXPECT_TRUE(fixed.complete);
+    EXPECT_TRUE(fixed.body == expected) << fixed.body.size() << " bytes";
+  });
+}
+
+TEST_F(HttpServerTest, PipelinedSmallAndLargeResponsesKeepTheirOrder) {
+  const std::string large(HttpServer::kOutboxBytes * 4, 'L');
+  service_.handler = [&](kj::HttpMethod, kj::StringPtr url, const kj::HttpHeaders&,
+                         kj::AsyncInputStream&, kj::HttpService::Response& response) {
+    if (url.endsWith("/large")) return replyText(response, table_, large);
+    return replyText(response, table_, url.slice(url.findLast('/').orDefault(0) + 1));
+  };
+  startServer();
+  runClient([&]() {
+    Client client(tcpPort_);
+    client.send("GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /large HTTP/1.1\r\nHost: h\r\n\r\n"
+                "GET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\nHost: h\r\n\r\n");
+    // Bodies as their first bytes and length, so that a mix-up prints short.
+    auto next = [&]() {
+      auto body = client.readResponse().body;
+      return body.substr(0, 4) + " (" + std::to_string(body.size()) + ")";
+    };
+    EXPECT_EQ(next(), "a (1)");
+    EXPECT_EQ(next(), "LLLL (" + std::to_string(large.size()) + ")");
+    EXPECT_EQ(next(), "b (1)");
+    EXPECT_EQ(next(), "c (1)");
+  });
+}
+
+TEST_F(HttpServerTest, SmallWritesToASlowReaderWaitForTheSocket) {
+  // Batched writes complete at once; once the socket is full they must wait for it again, or a
+  // client that stops reading would make the server buffer the whole body.
+  constexpr size_t kTotal = 48 << 20;
+  constexpr size_t kPiece = 1000;
+  std::atomic<size_t> written{0};
+  std::function<kj::Promise<void>(kj::AsyncOutputStream&)> writeMore =
+      [&](kj::AsyncOutputStream& stream) -> kj::Promise<void> {
+    if (written == kTotal) return kj::READY_NOW;
+    static const std::string piece(kPiece, 'p');
+    size_t n = std::min(kPiece, kTotal - written);
+    return stream.write(piece.data(), n).then([&, n]() {
+      written += n;
+      return writeMore(stream);
+    });
+  };
+  service_.handler = [&](kj::HttpMethod, kj::StringPtr, const kj::HttpHeaders&,
+                         kj::AsyncInputStream&, kj::HttpService::Response& response) {
+    auto stream = response.send(200, "OK", kj::HttpHeaders(table_), uint64_t(kTotal));
+    auto promise = writeMore(*stream);
+    return promise.attach(kj::mv(stream));
+  };
+  startServer();
+  runClient([&]() {
+    Client client(tcpPort_);
+    client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    // Not reading: the writes stop once the socket's buffers are full.
+    size_t before;
+    do {
+      before = written;
+      std::this_thread::sleep_for(100ms);
+    } while (written != before);
+    EXPECT_LT(written.load(), kTotal / 2);
+    auto response = client.readResponse();
+    EXPECT_TRUE(response.complete);
+    EXPECT_EQ(response.body.size(), kTotal);
+  });
+  EXPECT_EQ(written.load(), kTotal);
+}
+
+TEST_F(HttpServerTest, DrainRightAfterAResponseStillDeliversIt) {
+  // The drain starts in the same loop iteration as the response was written, when the
+  // connection is already idle: the response goes out before the connection closes.
+  kj::Promise<void> drainPromise = nullptr;
+  kj::Promise<void> startDrain = nullptr;
+  bool drained = false;
+  service_.handler = [&](kj::HttpMethod, kj::StringPtr, const kj::HttpHeaders&,
+                         kj::AsyncInputStream&, kj::HttpService::Response& response) {
+    startDrain = kj::evalLast([&]() {
+                   EXPECT_EQ(server_->stats().inFlight, 0u);
+                   drainPromise = server_->drain().then([&]() { drained = true; });
+                   drainPromise = drainPromise.eagerlyEvaluate(nullptr);
+                 }).eagerlyEvaluate(nullptr);
+    return replyText(response, table_, "last words");
+  };
+  startServer();
+  runClient([&]() {
+    Client client(tcpPort_);
+    client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    auto response = client.readResponse();
+    EXPECT_TRUE(response.complete);
+    EXPECT_EQ(response.body, "last words");
+    EXPECT_TRUE(client.waitClosed());
+  });
+  pumpUntil([&]() { return drained; });
+}
+
 TEST_F(HttpServerTest, HeadGetsContentLengthAndNoBody) {
   service_.handler = [this](kj::HttpMethod, kj::StringPtr, const kj::HttpHeaders&,
                             kj::AsyncInputStream&, kj::HttpService::Response& response) {
