@@ -200,6 +200,7 @@ void HttpServer::flushBeforePoll(Connection* connection) {
   if (toFlush_.empty()) {
     uv_prepare_start(flushHandle_, &HttpServer::onBeforePoll);
     uv_unref(reinterpret_cast<uv_handle_t*>(flushHandle_));
+    batchStartNs_ = uv_hrtime();
   }
   toFlush_.push_back(connection);
 }
@@ -210,12 +211,15 @@ void HttpServer::forgetFlush(Connection* connection) {
 }
 
 void HttpServer::onBeforePoll(uv_prepare_t* handle) {
-  auto* self = static_cast<HttpServer*>(handle->data);
-  uv_prepare_stop(handle);
+  static_cast<HttpServer*>(handle->data)->flushBatch();
+}
+
+void HttpServer::flushBatch() {
+  uv_prepare_stop(flushHandle_);
   // Flushing only writes or queues in libuv; a failed write closes its connection (deleted
   // later, in libuv's close phase), which no longer counts as listed: the list stays as it is.
-  for (Connection* connection : self->toFlush_) connection->flushBatched();
-  self->toFlush_.clear();
+  for (Connection* connection : toFlush_) connection->flushBatched();
+  toFlush_.clear();
 }
 
 void HttpServer::resolveDrainIfDone() {

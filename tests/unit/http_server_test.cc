@@ -645,6 +645,32 @@ TEST_F(HttpServerTest, SmallWritesToASlowReaderWaitForTheSocket) {
   EXPECT_EQ(written.load(), kTotal);
 }
 
+TEST_F(HttpServerTest, ABatchedResponseWaitsForOneLongHandlerAtMost) {
+  // Three pipelined requests, dispatched in one loop iteration: /fast is answered at once, then
+  // two handlers each compute for 300 ms. The fast response must not wait for both.
+  using Clock = std::chrono::steady_clock;
+  std::atomic<Clock::rep> secondSlowStart{0};
+  service_.handler = [&](kj::HttpMethod, kj::StringPtr url, const kj::HttpHeaders&,
+                         kj::AsyncInputStream&, kj::HttpService::Response& response) {
+    if (url.endsWith("/slow2")) secondSlowStart = Clock::now().time_since_epoch().count();
+    if (url.endsWith("/fast")) return replyText(response, table_, "fast");
+    std::this_thread::sleep_for(300ms);  // computing, with the loop blocked
+    return replyText(response, table_, "slow");
+  };
+  startServer();
+  runClient([&]() {
+    Client client(tcpPort_);
+    client.send("GET /fast HTTP/1.1\r\nHost: h\r\n\r\nGET /slow1 HTTP/1.1\r\nHost: h\r\n\r\n"
+                "GET /slow2 HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(client.readResponse().body, "fast");
+    auto arrived = Clock::now();
+    EXPECT_EQ(client.readResponse().body, "slow");
+    EXPECT_EQ(client.readResponse().body, "slow");
+    // Held back by /slow1 only: written as /slow2 was about to run.
+    EXPECT_LT(arrived - Clock::time_point(Clock::duration(secondSlowStart.load())), 150ms);
+  });
+}
+
 TEST_F(HttpServerTest, DrainRightAfterAResponseStillDeliversIt) {
   // The drain starts in the same loop iteration as the response was written, when the
   // connection is already idle: the response goes out before the connection closes.
