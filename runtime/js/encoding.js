@@ -248,7 +248,9 @@ const b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const b64values = new internal.primordials.Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) b64values[StringPrototypeCharCodeAt(b64chars, i)] = i;
 
-function atob(data) {
+// Global operations are methods, not function declarations: as in WebIDL (and workerd), they are
+// not constructors and have no prototype.
+const atob = { atob(data) {
   if (arguments.length === 0) {
     throw new TypeErrorCtor("Failed to execute 'atob' on 'ServiceWorkerGlobalScope': 1 argument required, but only 0 present.");
   }
@@ -283,9 +285,9 @@ function atob(data) {
     }
   }
   return latin1String(TypedArrayPrototypeSubarray(out, 0, o));
-}
+} }.atob;
 
-function btoa(data) {
+const btoa = { btoa(data) {
   if (arguments.length === 0) {
     throw new TypeErrorCtor("Failed to execute 'btoa' on 'ServiceWorkerGlobalScope': 1 argument required, but only 0 present.");
   }
@@ -299,7 +301,7 @@ function btoa(data) {
     bytes[i] = c;
   }
   return base64Encode(bytes);
-}
+} }.btoa;
 
 function base64Encode(bytes) {
   const units = new internal.primordials.Uint16Array(((bytes.length + 2) / 3 | 0) * 4);

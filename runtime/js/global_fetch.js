@@ -266,9 +266,11 @@ function fetchImpl(target, input, init, argc) {
   }
 }
 
-function fetch(input, init = undefined) {
+// Global operations are methods, not function declarations: as in WebIDL (and workerd), they are
+// not constructors and have no prototype.
+const fetch = { fetch(input, init = undefined) {
   return fetchImpl(null, input, init, arguments.length);
-}
+} }.fetch;
 
 fetchMod.setFetchImpl(fetchImpl);
 

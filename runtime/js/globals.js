@@ -34,6 +34,14 @@ const compression = internal.require("compression");
 function define(name, value) {
   ObjectDefineProperty(theGlobal, name, { value, writable: true, configurable: true, enumerable: false });
 }
+// Operations of the global scope (setTimeout, fetch, ...) are enumerable methods of
+// ServiceWorkerGlobalScope.prototype, as in workerd; the functions are methods themselves, so not
+// constructors.
+function defineOperation(name, fn) {
+  ObjectDefineProperty(ServiceWorkerGlobalScope.prototype, name, {
+    value: fn, writable: true, configurable: true, enumerable: true,
+  });
+}
 
 // ---- the global scope's prototype chain --------------------------------------------------------
 
@@ -66,16 +74,16 @@ define("EventTarget", events.EventTarget);
 define("AbortController", abort.AbortController);
 define("AbortSignal", abort.AbortSignal);
 define("console", consoleObject);
-define("setTimeout", timers.setTimeout);
-define("setInterval", timers.setInterval);
-define("clearTimeout", timers.clearTimeout);
-define("clearInterval", timers.clearInterval);
-define("queueMicrotask", timers.queueMicrotask);
-define("reportError", function reportError(error) { internal.ops.reportError(error); });
+defineOperation("setTimeout", timers.setTimeout);
+defineOperation("setInterval", timers.setInterval);
+defineOperation("clearTimeout", timers.clearTimeout);
+defineOperation("clearInterval", timers.clearInterval);
+defineOperation("queueMicrotask", timers.queueMicrotask);
+defineOperation("reportError", { reportError(error) { internal.ops.reportError(error); } }.reportError);
 define("TextEncoder", encoding.TextEncoder);
 define("TextDecoder", encoding.TextDecoder);
-define("atob", encoding.atob);
-define("btoa", encoding.btoa);
+defineOperation("atob", encoding.atob);
+defineOperation("btoa", encoding.btoa);
 define("URL", url.URL);
 define("URLSearchParams", url.URLSearchParams);
 define("Headers", Headers);
@@ -99,7 +107,7 @@ define("TextDecoderStream", streamAdapters.TextDecoderStream);
 define("Blob", blob.Blob);
 define("File", blob.File);
 define("FormData", formData.FormData);
-define("structuredClone", structuredClone);
+defineOperation("structuredClone", structuredClone);
 define("Performance", perf.Performance);
 define("performance", perf.performance);
 define("Scheduler", perf.Scheduler);
@@ -109,7 +117,7 @@ define("Request", fetch.Request);
 define("Response", fetch.Response);
 define("Fetcher", fetch.Fetcher);
 define("FetchEvent", fetch.FetchEvent);
-define("fetch", globalFetch.fetch);
+defineOperation("fetch", globalFetch.fetch);
 define("Crypto", crypto.Crypto);
 define("crypto", crypto.crypto);
 define("WebSocket", websocket.WebSocket);
@@ -155,15 +163,15 @@ internal.onWorkerStart(() => {
   const nodeFlags = nodeRegistry.flags();
   if (nodeFlags.compat || nodeFlags.als) {
     const { wrapWithContext } = internal.require("node_async");
-    define("setTimeout", function setTimeout(handler, timeout = 0, ...args) {
+    defineOperation("setTimeout", { setTimeout(handler, timeout = 0, ...args) {
       return timers.setTimeout(wrapWithContext(handler), timeout, ...args);
-    });
-    define("setInterval", function setInterval(handler, timeout = 0, ...args) {
+    } }.setTimeout);
+    defineOperation("setInterval", { setInterval(handler, timeout = 0, ...args) {
       return timers.setInterval(wrapWithContext(handler), timeout, ...args);
-    });
-    define("queueMicrotask", function queueMicrotask(callback) {
+    } }.setInterval);
+    defineOperation("queueMicrotask", { queueMicrotask(callback) {
       return timers.queueMicrotask(wrapWithContext(callback));
-    });
+    } }.queueMicrotask);
   }
   if (nodeFlags.v2) {
     const nodeProcess = internal.require("node_process");

@@ -7,7 +7,9 @@ const { DOMException } = internal.require("dom_exception");
 
 const makeDataCloneError = (message) => new DOMException(message, "DataCloneError");
 
-function structuredClone(value, options = undefined) {
+// Global operations are methods, not function declarations: as in WebIDL (and workerd), they are
+// not constructors and have no prototype.
+const structuredClone = { structuredClone(value, options = undefined) {
   if (arguments.length < 1) {
     throw new TypeErrorCtor("Failed to execute 'structuredClone': 1 argument required, but only 0 present.");
   }
@@ -35,7 +37,7 @@ function structuredClone(value, options = undefined) {
     }
   }
   return ops.structuredClone(value, transfer, makeDataCloneError);
-}
+} }.structuredClone;
 
 exports.structuredClone = structuredClone;
 exports.cloneForMessage = (value) => ops.structuredClone(value, [], makeDataCloneError);

@@ -39,21 +39,23 @@ function makeTimer(name, repeat, handler, timeout, args) {
   return id;
 }
 
-function setTimeout(handler, timeout = 0, ...args) {
+// Global operations are methods, not function declarations: as in WebIDL (and workerd), they are
+// not constructors and have no prototype.
+const setTimeout = { setTimeout(handler, timeout = 0, ...args) {
   return makeTimer("setTimeout", false, handler, timeout, arguments);
-}
-function setInterval(handler, timeout = 0, ...args) {
+} }.setTimeout;
+const setInterval = { setInterval(handler, timeout = 0, ...args) {
   return makeTimer("setInterval", true, handler, timeout, arguments);
-}
-function clearTimeout(id = undefined) {
+} }.setInterval;
+const clearTimeout = { clearTimeout(id = undefined) {
   if (id === undefined || id === null) return;
   ops.clearTimer(NumberCtor(id));
   if (tracker !== null) tracker.cleared(NumberCtor(id));
-}
-function clearInterval(id = undefined) {
+} }.clearTimeout;
+const clearInterval = { clearInterval(id = undefined) {
   clearTimeout(id);
-}
-function queueMicrotask(callback) {
+} }.clearInterval;
+const queueMicrotask = { queueMicrotask(callback) {
   if (typeof callback !== "function") {
     throw new TypeErrorCtor("Failed to execute 'queueMicrotask' on 'ServiceWorkerGlobalScope': parameter 1 is not of type 'function'.");
   }
@@ -64,7 +66,7 @@ function queueMicrotask(callback) {
       ops.reportError(err);
     }
   });
-}
+} }.queueMicrotask;
 
 exports.setTimeout = setTimeout;
 exports.setInterval = setInterval;

@@ -22,6 +22,36 @@ export const globalScope = {
   },
 };
 
+// Global functions are operations of the global scope's interface: enumerable methods of its
+// prototype, not constructors, with no prototype of their own.
+export const globalOperations = {
+  async test() {
+    const scope = Object.getPrototypeOf(globalThis);
+    for (const name of ["atob", "btoa", "setTimeout", "setInterval", "clearTimeout", "clearInterval",
+                        "queueMicrotask", "reportError", "structuredClone", "fetch"]) {
+      const fn = globalThis[name];
+      equal(typeof fn, "function", name);
+      equal(fn.name, name);
+      equal(Object.hasOwn(globalThis, name), false, `${name} is not an own property of the global`);
+      const desc = Object.getOwnPropertyDescriptor(scope, name);
+      ok(desc, `${name} is a property of ServiceWorkerGlobalScope.prototype`);
+      ok(desc.writable && desc.enumerable && desc.configurable, `${name}: writable, enumerable, configurable`);
+      equal(fn.prototype, undefined, `${name} has no prototype`);
+      equal(throws(() => Reflect.construct(fn, [])).constructor, TypeError, `new ${name}() throws`);
+    }
+    equal(atob(btoa("ok")), "ok");
+    equal(structuredClone({ a: [1] }).a[0], 1);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => queueMicrotask(resolve));
+    // Assigning on the global shadows the operation; deleting the own property uncovers it.
+    const original = globalThis.atob;
+    globalThis.atob = () => "mine";
+    equal(atob("b2s="), "mine");
+    delete globalThis.atob;
+    equal(globalThis.atob, original);
+  },
+};
+
 // Globals whose built-in file Colony evaluates on first use are data properties with the same
 // attributes as the others, before and after their first read, and work once read.
 export const globalsReadLater = {
