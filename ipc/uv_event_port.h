@@ -43,8 +43,8 @@ class UvEventPort final : public kj::EventPort {
   kj::Timer& timer() { return timer_; }
 
   // Hook run each time KJ's queue has been drained: after KJ events ran from a libuv callback,
-  // and before promise.wait() blocks in libuv. The runtime uses it for V8 microtask checkpoints.
-  // Work the hook queues on KJ runs in the next turn. Optional.
+  // and before promise.wait() blocks in libuv. The HTTP server uses it to write the responses
+  // batched during the turn. Work the hook queues on KJ runs in the next turn. Optional.
   void setAfterTurnHook(void (*hook)(void*), void* data) {
     afterTurnHook_ = hook;
     afterTurnData_ = data;

@@ -18,6 +18,7 @@
 
 #include "config/compat_flags.h"
 #include "ipc/uv_event_port.h"
+#include "runtime/http/http_server.h"
 #include "runtime/service.h"
 #include "runtime/worker_source.h"
 
@@ -276,6 +277,8 @@ auto Worker::enter(Fn&& fn) -> decltype(fn()) {
   struct Checkpoint {
     Worker* worker;
     explicit Checkpoint(Worker* w) : worker(w) {
+      // Responses batched a while ago go out before JavaScript that may run long.
+      if (entersRunning == 0) http::flushOldResponseBatches();
       ++worker->enterDepth_;
       ++entersRunning;
     }

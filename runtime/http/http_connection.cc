@@ -652,9 +652,9 @@ void Connection::dispatch(kj::Own<Exchange> exchange) {
   kj::HttpService& service = server_->service();
   // Run the service from KJ's turn (after this libuv callback), so its work and any hooks that
   // follow a KJ turn happen together.
-  addTask(kj::evalLater([this, &ex, &service]() {
+  addTask(kj::evalLater([&ex, &service]() {
             // Responses batched a while ago must not also wait for however long this one runs.
-            if (server_ != nullptr) server_->flushIfBatchIsOld();
+            flushOldResponseBatches();
             return service.request(ex.method, ex.url, ex.headers, ex, ex);
           })
           .then([&ex]() { ex.onServiceDone(nullptr); },
@@ -835,7 +835,7 @@ kj::Promise<void> Connection::write(uv_buf_t* bufs, size_t count, Exchange& owne
       }
       if (!flushListed_) {
         flushListed_ = true;
-        server_->flushBeforePoll(this);
+        server_->addToBatch(this);
       }
       return kj::READY_NOW;
     }

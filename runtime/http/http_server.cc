@@ -64,6 +64,22 @@ class Listener {
 
 namespace {
 
+// This thread's servers with an open response batch.
+thread_local std::vector<HttpServer*> serversWithBatches;
+thread_local int liveServers = 0;
+
+// The event port's after-turn hook: once KJ's queue is drained, what the turn wrote goes out.
+void flushAllResponseBatches(void*) {
+  while (!serversWithBatches.empty()) serversWithBatches.back()->flushBatch();
+}
+
+void forgetBatch(HttpServer* server) {
+  auto it = std::find(serversWithBatches.begin(), serversWithBatches.end(), server);
+  if (it == serversWithBatches.end()) return;
+  *it = serversWithBatches.back();
+  serversWithBatches.pop_back();
+}
+
 void validateInjected(const std::vector<std::pair<std::string, std::string>>& headers,
                       const char* option) {
   for (auto& [name, value] : headers) {
@@ -101,6 +117,7 @@ HttpServer::HttpServer(colony::UvEventPort& port, kj::HttpHeaderTable& table,
   flushHandle_ = new uv_prepare_t;
   uv_prepare_init(port_.uvLoop(), flushHandle_);
   flushHandle_->data = this;
+  if (liveServers++ == 0) port_.setAfterTurnHook(&flushAllResponseBatches, nullptr);
 }
 
 HttpServer::~HttpServer() noexcept(false) {
@@ -109,7 +126,9 @@ HttpServer::~HttpServer() noexcept(false) {
   auto connections = connections_;
   connections_.clear();
   for (Connection* connection : connections) connection->detachFromServer();
+  if (!toFlush_.empty()) forgetBatch(this);
   toFlush_.clear();
+  if (--liveServers == 0) port_.setAfterTurnHook(nullptr, nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(flushHandle_),
            [](uv_handle_t* handle) { delete reinterpret_cast<uv_prepare_t*>(handle); });
 }
@@ -196,11 +215,12 @@ void HttpServer::returnOutboxBuffer(kj::Array<kj::byte> buffer) {
   if (spareOutboxes_.size() < kMaxSpare) spareOutboxes_.push_back(kj::mv(buffer));
 }
 
-void HttpServer::flushBeforePoll(Connection* connection) {
+void HttpServer::addToBatch(Connection* connection) {
   if (toFlush_.empty()) {
     uv_prepare_start(flushHandle_, &HttpServer::onBeforePoll);
     uv_unref(reinterpret_cast<uv_handle_t*>(flushHandle_));
     batchStartNs_ = uv_hrtime();
+    serversWithBatches.push_back(this);
   }
   toFlush_.push_back(connection);
 }
@@ -216,10 +236,24 @@ void HttpServer::onBeforePoll(uv_prepare_t* handle) {
 
 void HttpServer::flushBatch() {
   uv_prepare_stop(flushHandle_);
+  forgetBatch(this);
   // Flushing only writes or queues in libuv; a failed write closes its connection (deleted
   // later, in libuv's close phase), which no longer counts as listed: the list stays as it is.
   for (Connection* connection : toFlush_) connection->flushBatched();
   toFlush_.clear();
+}
+
+void flushOldResponseBatches() {
+  if (serversWithBatches.empty()) return;
+  uint64_t now = uv_hrtime();
+  for (size_t i = 0; i < serversWithBatches.size();) {
+    HttpServer* server = serversWithBatches[i];
+    if (now - server->batchStartNs_ > HttpServer::kMaxBatchDelayNs) {
+      server->flushBatch();  // takes it off the list: the last one moves to i
+    } else {
+      ++i;
+    }
+  }
 }
 
 void HttpServer::resolveDrainIfDone() {

@@ -115,24 +115,24 @@ class HttpServer {
   void onConnectionClosed(Connection* connection);
 
   // Response batching. A write of up to kOutboxBytes waits in its connection's outbox until
-  // just before the event loop next waits for I/O; then every outbox is written, one write per
+  // KJ's queue is drained (the event port's after-turn hook), or at the latest until just
+  // before the event loop next waits for I/O; then every outbox is written, one write per
   // connection. On loopback the server's write also wakes the reading client, on another CPU:
   // responses written one at a time, as each is made, can cost a wake-up each, while a batch
   // finds a client that reads many connections (a proxy, a load generator) awake after the
   // first, and hands it the batch as one round of events.
-  // Before a request is handed to its service, a batch older than kMaxBatchDelayNs is written
-  // at once: a response waits for the requests handled after it in the same iteration, but not
-  // for long ones (a handler computing for 100 ms).
+  // A batch older than kMaxBatchDelayNs is written before code that may run long starts (see
+  // flushOldResponseBatches()): a response waits for the work done after it in the same
+  // iteration, but for one long piece of it at most (a handler computing for 100 ms).
   static constexpr size_t kOutboxBytes = 16 * 1024;
   static constexpr uint64_t kMaxBatchDelayNs = 100 * 1000;
-  void flushIfBatchIsOld() {
-    if (!toFlush_.empty() && uv_hrtime() - batchStartNs_ > kMaxBatchDelayNs) flushBatch();
-  }
   kj::Array<kj::byte> takeOutboxBuffer();
   void returnOutboxBuffer(kj::Array<kj::byte> buffer);
-  // The connection's outbox got its first bytes of this iteration / the connection is closing.
-  void flushBeforePoll(Connection* connection);
+  // The connection's outbox got its first bytes of this batch / the connection is closing.
+  void addToBatch(Connection* connection);
   void forgetFlush(Connection* connection);
+  // Writes every outbox now: the batch's end.
+  void flushBatch();
 
  private:
   colony::UvEventPort& port_;
@@ -152,9 +152,14 @@ class HttpServer {
 
   friend class Listener;
   static void onBeforePoll(uv_prepare_t* handle);
-  void flushBatch();
+  friend void flushOldResponseBatches();
   void acceptFrom(Listener& listener);
   void resolveDrainIfDone();
 };
+
+// Writes the response batches of this thread's servers that have waited longer than
+// HttpServer::kMaxBatchDelayNs. Called before a request is handed to its service and before the
+// outermost entry into a worker's JavaScript (a handler, or the continuation of one).
+void flushOldResponseBatches();
 
 }  // namespace colony::http

@@ -105,6 +105,40 @@ export default {
 """
 
 
+AFTER_A_TIMER = """
+export default {
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/slow") {
+      // Continues in the next turn of the server's loop, then computes for 300 ms.
+      await new Promise((r) => setTimeout(r, 0));
+      const end = Date.now() + 300;
+      while (Date.now() < end) {}
+    }
+    return new Response(path);
+  }
+};
+"""
+
+
+class ResponseBatchingTest(ServerTestCase):
+    def test_a_batched_response_does_not_wait_for_the_next_turns_javascript(self):
+        # Small responses are written together once the turn that made them is over: /fast goes
+        # out before /slow's timer fires and computes, not after.
+        s = self.serve_script(AFTER_A_TIMER)
+        with socket.create_connection(("127.0.0.1", s.port), timeout=harness.REQUEST_TIMEOUT) as c:
+            started = time.monotonic()
+            c.sendall(b"GET /fast HTTP/1.1\r\nHost: x\r\n\r\n"
+                      b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            first = parse_responses(read_one_response(c))
+            fast_after = time.monotonic() - started
+            rest = parse_responses(recv_until(c, harness.REQUEST_TIMEOUT))
+            all_done = time.monotonic() - started
+        self.assertEqual([r[2] for r in first + rest], [b"/fast", b"/slow"])
+        self.assertGreater(all_done, 0.3)
+        self.assertLess(fast_after, 0.15)
+
+
 class ResponseHeadersTest(ServerTestCase):
     def test_a_few_and_very_many_response_headers_all_arrive(self):
         # The runtime takes a Response's headers as call arguments, and very many as one array.
