@@ -1033,7 +1033,9 @@ void Connection::deliverTls() {
 
 void Connection::flushTlsOutput() {
   if (tls_ == nullptr || handleClosing_ || !tls_->hasOutput()) return;
-  flushOutbox();  // records encrypted earlier go first
+  // Records encrypted earlier go first. (The outbox is normally empty here: batches are written
+  // before libuv polls for the input that makes TLS output; this keeps the order regardless.)
+  flushOutbox();
   if (handleClosing_) return;
   auto bytes = tls_->takeOutput();
   writeOrQueue(stream(), bytes, bytes.size());  // a failure: the read side sees it
@@ -1122,7 +1124,7 @@ void Connection::closeHandle() {
   if (handleClosing_) return;
   if (flushListed_) {
     flushListed_ = false;
-    if (server_ != nullptr) server_->forgetFlush(this);
+    if (server_ != nullptr) server_->removeFromBatch(this);
   }
   if (outboxUsed_ > 0) {
     // As if the bytes had been written when the service wrote them: whatever the socket takes

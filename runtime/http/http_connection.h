@@ -154,16 +154,16 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   bool isActive(const Exchange& exchange) const;
   kj::Promise<void> whenActive(Exchange& exchange);
   // Queues bytes in order. Small writes are copied into the connection's outbox and resolve at
-  // once; the server writes every outbox just before the event loop next waits for I/O, so the
-  // responses of one loop iteration reach their clients together (see HttpServer). Other writes
-  // flush the outbox, then try one writev; their data must stay valid until the promise
-  // resolves, and `owner` is kept alive until then. `mayBatch` false: never wait in the outbox
+  // once; the server writes every outbox when the batch ends (see HttpServer), so the responses
+  // of one turn reach their clients together. Other writes flush the outbox, then try one
+  // writev; their data must stay valid until the promise resolves, and `owner` is kept alive
+  // until then. `mayBatch` false: never wait in the outbox
   // (a WebSocket's 101 head, after which the socket changes hands).
   kj::Promise<void> write(uv_buf_t* bufs, size_t count, Exchange& owner, bool mayBatch = true);
   // Hands the outbox to the socket: what the socket does not take now is queued in libuv,
   // ahead of any later write.
   void flushOutbox();
-  // The server's end-of-iteration flush (the connection is off its list from here).
+  // The end of the server's batch (the connection is off its list from here).
   void flushBatched() {
     flushListed_ = false;
     flushOutbox();
@@ -304,7 +304,7 @@ class Connection final : public kj::TaskSet::ErrorHandler {
   // Response bytes batched in this loop iteration (a buffer from the server's pool, or empty).
   kj::Array<kj::byte> outbox_;
   size_t outboxUsed_ = 0;
-  bool flushListed_ = false;  // on the server's list of outboxes to write before the next poll
+  bool flushListed_ = false;  // in the server's current batch
 
   std::vector<kj::Own<kj::PromiseFulfiller<void>>> disconnectWaiters_;
   kj::Own<kj::TaskSet> tasks_;

@@ -225,7 +225,7 @@ void HttpServer::addToBatch(Connection* connection) {
   toFlush_.push_back(connection);
 }
 
-void HttpServer::forgetFlush(Connection* connection) {
+void HttpServer::removeFromBatch(Connection* connection) {
   auto it = std::find(toFlush_.begin(), toFlush_.end(), connection);
   if (it != toFlush_.end()) toFlush_.erase(it);
 }

@@ -130,7 +130,7 @@ class HttpServer {
   void returnOutboxBuffer(kj::Array<kj::byte> buffer);
   // The connection's outbox got its first bytes of this batch / the connection is closing.
   void addToBatch(Connection* connection);
-  void forgetFlush(Connection* connection);
+  void removeFromBatch(Connection* connection);
   // Writes every outbox now: the batch's end.
   void flushBatch();
 
