@@ -9,8 +9,8 @@ speed drifts during the run then shifts both sides alike instead of favouring wh
 fast moment. Prints a table of absolute figures and Colony/workerd ratios, and writes the same
 results (with every round) as JSON.
 
-usage: run.py --colony BUILD/colony --workerd PATH [--duration S] [--rounds N]
-              [--connections N] [--starts N] [--json OUT] [--only NAME,...]
+usage: run.py --colony BUILD/colony --workerd PATH [--ceiling RESPONDER] [--duration S]
+              [--rounds N] [--connections N] [--starts N] [--json OUT] [--only NAME,...]
 
 Time to first response is, in each run, the median of --starts starts in a row (5 by default);
 the last of them serves the load. RSS (of the server's whole process tree) is read idle, 2 s after
@@ -20,6 +20,11 @@ Besides the scenarios, two measure Colony's supervisor (workerd has none; its si
 the reference): hello world with --processes 1 and 2 ("processes"), and the time from SIGHUP to
 the new generation answering with the new code ("reload", against workerd's time from start to
 first response, what a restart of workerd costs).
+
+Beside hello world, a third server runs in the same rounds when --ceiling names it: a native
+responder that does nothing but answer (tests/bench/ceiling). What wrk reaches against it is the
+load generator's ceiling on this machine, so ceiling/workerd is the highest hello-world ratio the
+machine can show; the table prints it under the hello-world row.
 
 Colony keeps compiled configs for reuse (README, "Writing configs"); the benchmark gives it a
 cache directory of its own, so each scenario's first start compiles its config and the later ones
@@ -375,11 +380,15 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--starts", type=int, default=5,
                     help="server starts per run; time to first response is their median")
+    ap.add_argument("--ceiling", default=None,
+                    help="the native responder run beside hello world (tests/bench/ceiling)")
     ap.add_argument("--json", default=None)
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     args.colony = os.path.abspath(args.colony)
     args.workerd = os.path.abspath(args.workerd)
+    if args.ceiling:
+        args.ceiling = os.path.abspath(args.ceiling)
 
     available = cpus()
     if len(available) < 2:
@@ -407,8 +416,10 @@ def main():
             def run(binary, extra):
                 return lambda: measure(binary, name, scenario_dir, script, path, args,
                                        server_cpu, client_cpu, extra)
-            row.update(interleaved([("colony", run(args.colony, colony_extra)),
-                                    ("workerd", run(args.workerd, []))], args.rounds))
+            runs = [("colony", run(args.colony, colony_extra)), ("workerd", run(args.workerd, []))]
+            if name == "hello-modules" and args.ceiling:
+                runs.append(("ceiling", run(args.ceiling, [])))
+            row.update(interleaved(runs, args.rounds))
             results.append(row)
             print_row(row)
             sys.stdout.flush()
@@ -486,6 +497,17 @@ def print_row(row):
             "wrk's CPU busy", busy, fmt(w.get("client_cpu_busy_pct")),
             "   (Colony's requests/s is bound by the load generator as much as by Colony)"
             if busy >= 90 else ""))
+    ceiling = row.get("ceiling")
+    if ceiling and "error" in ceiling:
+        print("  %-22s error: %s" % ("load-gen. ceiling", ceiling["error"]))
+    elif ceiling:
+        r, lo, hi = paired_ratio(ceiling, w, "rps")
+        row["ratios"]["ceiling_rps"] = r
+        row["ratio_ranges"]["ceiling_rps"] = [lo, hi]
+        print("  %-22s %14s %14s %9sx   %.1f-%.1fx   (a native responder that only answers: the most"
+              % ("load-gen. ceiling", fmt(ceiling["rps"]), "", fmt(r), lo, hi))
+        print("  %-22s %14s %14s %10s   this machine can measure; Colony reaches %.0f%% of it)" % (
+            "", "", "", "", 100.0 * c["rps"] / ceiling["rps"]))
 
 
 def print_summary(results):
@@ -503,8 +525,9 @@ def print_summary(results):
             print("  %-14s SIGHUP-to-new-generation / workerd restart %-6s" % (
                 row["scenario"], fmt(r["reload_vs_restart"])))
             continue
-        print("  %-14s rps %-6s  rss-after-load %-6s  first-response %-6s" % (
-            row["scenario"], fmt(r["rps"]), fmt(r["rss_loaded_kib"]), fmt(r["first_response_ms"])))
+        print("  %-14s rps %-6s  rss-after-load %-6s  first-response %-6s%s" % (
+            row["scenario"], fmt(r["rps"]), fmt(r["rss_loaded_kib"]), fmt(r["first_response_ms"]),
+            "  (measurable at most: %s)" % fmt(r["ceiling_rps"]) if r.get("ceiling_rps") else ""))
 
 
 if __name__ == "__main__":
