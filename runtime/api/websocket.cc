@@ -7,6 +7,9 @@
 // instead of filling memory. A Close from the peer is answered by JS after its close event (or
 // here, with the same code, if JS did not); the session is over once Close went both ways, or on
 // an error.
+//
+// A socket fetched from an upstream and returned unaccepted is joined to the client's by a Pipe,
+// which passes messages through both ways without JS.
 #include "runtime/api/websocket.h"
 
 #include <deque>
@@ -36,10 +39,22 @@ constexpr int kEventMessage = 0;
 constexpr int kEventClose = 1;
 constexpr int kEventError = 2;
 
+// Live sessions by worker, for the drain's goodbye and the worker's teardown.
+template <typename T>
+using ByWorker = std::map<Worker*, std::set<T*>>;
+
+template <typename T>
+void forgetSession(ByWorker<T>& sessions, Worker& worker, T* session) {
+  auto it = sessions.find(&worker);
+  if (it == sessions.end()) return;
+  it->second.erase(session);
+  if (it->second.empty()) sessions.erase(it);
+}
+
 class Socket;
 
-std::map<Worker*, std::set<Socket*>>& socketsOf() {
-  static std::map<Worker*, std::set<Socket*>> sockets;
+ByWorker<Socket>& socketsOf() {
+  static ByWorker<Socket> sockets;
   return sockets;
 }
 
@@ -48,13 +63,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   Socket(Worker& worker, kj::Own<kj::WebSocket> socket) : worker_(worker), ws_(kj::mv(socket)) {
     socketsOf()[&worker_].insert(this);
   }
-  ~Socket() noexcept(false) {
-    auto it = socketsOf().find(&worker_);
-    if (it != socketsOf().end()) {
-      it->second.erase(this);
-      if (it->second.empty()) socketsOf().erase(it);
-    }
-  }
+  ~Socket() noexcept(false) { forgetSession(socketsOf(), worker_, this); }
 
   bool started() const { return started_; }
   bool finished() const { return finished_; }
@@ -362,22 +371,96 @@ void wsClose(const v8::FunctionCallbackInfo<v8::Value>& info) {
   socket->close(static_cast<uint16_t>(code), js::toKjString(isolate, info[2]));
 }
 
-// Pumps messages both ways until both directions have passed their Close (or one failed).
-kj::Promise<void> pumpBetween(kj::Own<kj::WebSocket> a, kj::Own<kj::WebSocket> b) {
-  kj::WebSocket* pa = a.get();
-  kj::WebSocket* pb = b.get();
-  // Each promise owns its own copy of the handler (catch_ keeps an lvalue by reference).
-  auto onError = [pa, pb](kj::Exception&&) {
-    pa->abort();
-    pb->abort();
-  };
-  auto forward = pa->pumpTo(*pb).catch_(kj::cp(onError));
-  auto backward = pb->pumpTo(*pa).catch_(kj::cp(onError));
-  auto both = kj::heapArrayBuilder<kj::Promise<void>>(2);
-  both.add(kj::mv(forward));
-  both.add(kj::mv(backward));
-  return kj::joinPromises(both.finish()).attach(kj::mv(a), kj::mv(b));
+class Pipe;
+
+ByWorker<Pipe>& pipesOf() {
+  static ByWorker<Pipe> pipes;
+  return pipes;
 }
+
+// A socket returned unaccepted in a 101 response, joined to the client's: each way, one message
+// at a time is read from one side and written to the other (kj allows one send in flight), until
+// a Close has gone through each way, or one side fails and both are aborted. At a drain, each way
+// stops reading once the message it is writing (if any) is out, and sends Close 1001 "going away"
+// onwards instead, so the client and the upstream both learn that this server is going.
+class Pipe {
+ public:
+  Pipe(Worker& worker, kj::Own<kj::WebSocket> upstream, kj::Own<kj::WebSocket> client)
+      : worker_(worker),
+        upstream_(kj::mv(upstream)),
+        client_(kj::mv(client)),
+        toClient_{*upstream_, *client_},
+        toUpstream_{*client_, *upstream_} {
+    pipesOf()[&worker_].insert(this);
+  }
+  ~Pipe() noexcept(false) { forgetSession(pipesOf(), worker_, this); }
+  KJ_DISALLOW_COPY(Pipe);
+
+  // Resolves once both ways are over.
+  kj::Promise<void> run() {
+    auto both = kj::heapArrayBuilder<kj::Promise<void>>(2);
+    both.add(pump(toClient_).catch_([this](kj::Exception&&) { abortBoth(); }));
+    both.add(pump(toUpstream_).catch_([this](kj::Exception&&) { abortBoth(); }));
+    return kj::joinPromises(both.finish());
+  }
+
+  void goAway() {
+    if (goingAway_) return;
+    goingAway_ = true;
+    // Only reads are wrapped: a way writing a message finishes it, then finds goingAway_ set.
+    for (Way* way : {&toClient_, &toUpstream_}) way->reading.cancel("the server is going away");
+  }
+
+ private:
+  struct Way {
+    kj::WebSocket& from;
+    kj::WebSocket& to;
+    kj::Canceler reading;
+  };
+
+  kj::Promise<void> pump(Way& way) {
+    if (goingAway_) return way.to.close(1001, "going away");
+    return way.reading.wrap(way.from.receive(kMaxMessage))
+        .then(
+            [this, &way](kj::WebSocket::Message&& message) -> kj::Promise<void> {
+              KJ_SWITCH_ONEOF(message) {
+                KJ_CASE_ONEOF(text, kj::String) {
+                  return way.to.send(text).attach(kj::mv(text)).then([this, &way]() {
+                    return pump(way);
+                  });
+                }
+                KJ_CASE_ONEOF(bytes, kj::Array<kj::byte>) {
+                  return way.to.send(bytes).attach(kj::mv(bytes)).then([this, &way]() {
+                    return pump(way);
+                  });
+                }
+                KJ_CASE_ONEOF(close, kj::WebSocket::Close) {
+                  // This way is over once the Close has gone through.
+                  return way.to.close(close.code, close.reason).attach(kj::mv(close));
+                }
+              }
+              KJ_UNREACHABLE;
+            },
+            [this, &way](kj::Exception&& e) -> kj::Promise<void> {
+              // Reading stopped for the drain (or failed during it): say goodbye onwards.
+              if (goingAway_) return way.to.close(1001, "going away");
+              if (e.getType() == kj::Exception::Type::DISCONNECTED) return way.to.disconnect();
+              return way.to.close(1002, e.getDescription());
+            });
+  }
+
+  void abortBoth() {
+    upstream_->abort();
+    client_->abort();
+  }
+
+  Worker& worker_;
+  kj::Own<kj::WebSocket> upstream_;
+  kj::Own<kj::WebSocket> client_;
+  Way toClient_;
+  Way toUpstream_;
+  bool goingAway_ = false;
+};
 
 }  // namespace
 
@@ -392,8 +475,9 @@ kj::Promise<void> serveWebSocketResponse(Worker& worker, v8::Local<v8::Value> js
   auto through = worker.callHook("webSocketForResponse", {jsSocket});
   if (auto upstream = unwrapSocket(through)) {
     auto upstreamSocket = upstream->take();
-    auto downstream = response.acceptWebSocket(headers);
-    return pumpBetween(kj::mv(upstreamSocket), kj::mv(downstream));
+    auto pipe = kj::heap<Pipe>(worker, kj::mv(upstreamSocket), response.acceptWebSocket(headers));
+    auto done = pipe->run();
+    return done.attach(kj::mv(pipe));
   }
   auto handle = wrapWebSocket(worker, response.acceptWebSocket(headers));
   auto socket = unwrapSocket(handle);
@@ -412,9 +496,14 @@ void closeAllWebSockets(Worker& worker) {
 
 void closeWebSocketsGoingAway(Worker& worker) {
   auto it = socketsOf().find(&worker);
-  if (it == socketsOf().end()) return;
-  auto sockets = it->second;
-  for (auto* socket : sockets) socket->goAway();
+  if (it != socketsOf().end()) {
+    auto sockets = it->second;
+    for (auto* socket : sockets) socket->goAway();
+  }
+  auto pipes = pipesOf().find(&worker);
+  if (pipes != pipesOf().end()) {
+    for (auto* pipe : std::set<Pipe*>(pipes->second)) pipe->goAway();
+  }
 }
 
 void installWebSocketOps(Worker& worker, v8::Local<v8::Object> ops) {

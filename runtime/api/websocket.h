@@ -25,8 +25,9 @@ kj::Promise<void> serveWebSocketResponse(Worker& worker, v8::Local<v8::Value> js
                                          kj::HttpService::Response& response,
                                          const kj::HttpHeaders& headers);
 
-// The server is draining: every open socket sends Close 1001 "going away" to its peer, so open
-// WebSockets end instead of holding the drain until its deadline.
+// The server is draining: every open socket sends Close 1001 "going away" to its peer, and every
+// socket passed through from an upstream to both ends, so open WebSockets end instead of holding
+// the drain until its deadline.
 void closeWebSocketsGoingAway(Worker& worker);
 
 // The worker is going away: every live socket drops its JS callback and its connection.

@@ -135,7 +135,7 @@ def ws_connect(port, path, extra_headers=""):
 
 class LoopbackWebSocketServer(threading.Thread):
     """A WebSocket server on loopback: answers every text message with "ext:" + message, and a
-    Close with the same Close."""
+    Close with the same Close (whose code it records in `closes`)."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -144,6 +144,7 @@ class LoopbackWebSocketServer(threading.Thread):
         self.listener.listen(8)
         self.port = self.listener.getsockname()[1]
         self.paths = []
+        self.closes = []
 
     def run(self):
         while True:
@@ -178,6 +179,7 @@ class LoopbackWebSocketServer(threading.Thread):
                 if opcode == TEXT:
                     framer.send_text("ext:" + payload.decode())
                 elif opcode == CLOSE:
+                    self.closes.append(struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None)
                     framer.send_frame(CLOSE, payload)
                     return
         except (OSError, EOFError):

@@ -1,6 +1,7 @@
 """WebSocket session ends: a server-initiated close whose peer never answers is cut after the
 close-handshake timeout, a graceful stop says 1001 "going away" to open sockets instead of
-waiting for them, and permessage-deflate is not negotiated (kj 0.9.2 has no compression)."""
+waiting for them (sockets passed through from an upstream too: to the client and the upstream),
+and permessage-deflate is not negotiated (kj 0.9.2 has no compression)."""
 
 import os
 import signal
@@ -9,7 +10,7 @@ import unittest
 
 import harness
 from harness import ServerTestCase, module_worker
-from test_websocket import CLOSE, TEXT, ws_connect
+from test_websocket import CLOSE, TEXT, LoopbackWebSocketServer, ws_connect
 
 COLONY = harness.is_colony()
 
@@ -101,6 +102,67 @@ class WebSocketLifecycleTest(ServerTestCase):
     @unittest.skipUnless(COLONY, "Colony's graceful stop")
     def test_graceful_stop_says_going_away_multi_process(self):
         self.check_going_away_on_stop(self.start(["--processes", "1", "--drain-timeout", "30"]))
+
+
+# A socket fetched from an upstream and returned as is: the runtime passes messages through.
+PASS_THROUGH = r"""
+export default {
+  async fetch(request, env) {
+    return fetch("http://upstream/socket", { headers: { Upgrade: "websocket" } });
+  },
+};
+"""
+
+
+class PassedThroughWebSocketTest(ServerTestCase):
+    def setUp(self):
+        self.upstream = LoopbackWebSocketServer()
+        self.upstream.start()
+        self.addCleanup(self.upstream.close)
+
+    def start(self, args):
+        config, files = module_worker(
+            PASS_THROUGH, services='(name = "ext", external = (address = "127.0.0.1:%d", http = ())),'
+            % self.upstream.port, extra_worker='globalOutbound = "ext",')
+        return self.serve(config, files, args=list(args))
+
+    def check_going_away_on_stop(self, server):
+        ws, status, headers = ws_connect(server.port, "/")
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(status, 101, headers)
+        ws.send_text("hello")
+        self.assertEqual(ws.recv_text(), "ext:hello")
+        start = time.monotonic()
+        os.kill(server.proc.pid, signal.SIGTERM)
+        self.assertEqual(ws.recv_close(), (1001, b"going away"))
+        self.assertTrue(ws.at_eof())
+        server.proc.wait(timeout=20)
+        # Well before the 30-second drain deadline: the session did not hold the drain, and the
+        # upstream was told too.
+        self.assertLess(time.monotonic() - start, 20)
+        self.assertEqual(self.upstream.closes, [1001])
+
+    @unittest.skipUnless(COLONY, "Colony's graceful stop")
+    def test_graceful_stop_says_going_away_both_ways_single_process(self):
+        self.check_going_away_on_stop(self.start(["--single-process"]))
+
+    @unittest.skipUnless(COLONY, "Colony's graceful stop")
+    def test_graceful_stop_says_going_away_both_ways_multi_process(self):
+        self.check_going_away_on_stop(self.start(["--processes", "1", "--drain-timeout", "30"]))
+
+    def test_messages_and_close_pass_through(self):
+        server = self.start(["--single-process"] if COLONY else [])
+        ws, status, headers = ws_connect(server.port, "/")
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(status, 101, headers)
+        for i in range(5):
+            ws.send_text("m%d" % i)
+        for i in range(5):
+            self.assertEqual(ws.recv_text(), "ext:m%d" % i)
+        ws.send_close(4010, b"done")
+        self.assertEqual(ws.recv_close(), (4010, b"done"))
+        self.assertTrue(ws.at_eof())
+        self.assertEqual(self.upstream.closes, [4010])
 
 
 if __name__ == "__main__":
