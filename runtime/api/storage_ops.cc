@@ -10,6 +10,7 @@
 //   storeReadBody(dir, key, version, offset, length) -> Uint8Array   (throws if replaced)
 //   storeConcat(dir, key, headerJson, sourceDir, [sourceKey...])   (R2 multipart completion)
 //   storeRemoveTree(dir)
+//   storeSubdirectories(dir) -> [name...]   (R2 multipart expiry)
 //   storeEvict(dir, maxBytes)
 //   cacheDirectory() -> string          cacheMaxBytes() -> number
 //   memoryCacheOpen(id, maxKeys, maxValueSize, maxTotalValueSize) -> store id
@@ -135,6 +136,15 @@ void storeConcat(const Info& info) {
 
 void storeRemoveTree(const Info& info) {
   guarded(info, [&] { storage::removeTree(arg(info, 0)); });
+}
+
+void storeSubdirectories(const Info& info) {
+  guarded(info, [&] {
+    auto* isolate = info.GetIsolate();
+    std::vector<v8::Local<v8::Value>> items;
+    for (auto& name : storage::subdirectories(arg(info, 0))) items.push_back(js::str(isolate, name));
+    info.GetReturnValue().Set(v8::Array::New(isolate, items.data(), items.size()));
+  });
 }
 
 void storeEvict(const Info& info) {
@@ -276,6 +286,7 @@ void installStorageOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "storeReadBody", storeReadBody);
   setOp(worker, ops, "storeConcat", storeConcat);
   setOp(worker, ops, "storeRemoveTree", storeRemoveTree);
+  setOp(worker, ops, "storeSubdirectories", storeSubdirectories);
   setOp(worker, ops, "storeEvict", storeEvict);
   setOp(worker, ops, "cacheDirectory", cacheDirectory);
   setOp(worker, ops, "cacheMaxBytes", cacheMaxBytes);

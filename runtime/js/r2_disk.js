@@ -26,6 +26,8 @@ const decoder = new encoding.TextDecoder();
 const kMaxKeyBytes = 1024;
 const kMinPartSize = 5 * 1024 * 1024;  // every part but the last, as R2 requires
 const kUploadIdPattern = /^[0-9a-f]{32}$/;
+// An upload neither completed nor aborted this long after it was created is aborted, as R2 does.
+const kUploadLifetimeMs = 7 * 24 * 3600 * 1000;
 const kChunk = 1024 * 1024;  // bodies larger than this are streamed from the file in chunks
 const kChecksumNames = { md5: ["0", "MD5"], sha1: ["1", "SHA-1"], sha256: ["2", "SHA-256"], sha384: ["3", "SHA-384"], sha512: ["4", "SHA-512"] };
 
@@ -198,13 +200,23 @@ class DiskBackend {
 
   #uploadDir(uploadId) { return `${this.#dir}/.multipart/${uploadId}`; }
 
-  // The upload's record, or null when there is no such upload for `key`.
+  // The upload's record, or null when there is no such upload for `key` (or it has expired).
   #upload(key, uploadId) {
+    const upload = this.#liveUpload(uploadId);
+    return upload !== null && upload.key === key ? upload : null;
+  }
+
+  // The record of an upload not yet expired; an expired one is removed.
+  #liveUpload(uploadId) {
     if (typeof uploadId !== "string" || !kUploadIdPattern.test(uploadId)) return null;
     const record = ops.storeRead(this.#uploadDir(uploadId), "upload", false);
     if (record === undefined) return null;
     const upload = JSONParse(record[0]);
-    return upload.key === key ? upload : null;
+    if (!(Date.now() - upload.created < kUploadLifetimeMs)) {
+      if (this.#writable) ops.storeRemoveTree(this.#uploadDir(uploadId));
+      return null;
+    }
+    return upload;
   }
 
   async call(request, value) {
@@ -233,6 +245,8 @@ class DiskBackend {
       case "list": return this.#list(request);
       case "createMultipartUpload": {
         this.#checkWritable("createMultipartUpload");
+        // Uploads left behind go as new ones come (a directory of their own each, kept on disk).
+        for (const id of ops.storeSubdirectories(`${this.#dir}/.multipart`)) this.#liveUpload(id);
         const uploadId = randomHex(16);
         const upload = {
           key, created: Date.now(), httpMetadata: httpOf(request.httpFields), customMetadata: customOf(request.customFields),

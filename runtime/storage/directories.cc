@@ -53,6 +53,20 @@ void removeTree(const std::string& dir) {
   ::rmdir(dir.c_str());
 }
 
+std::vector<std::string> subdirectories(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (auto* entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (::lstat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) names.push_back(name);
+  }
+  ::closedir(d);
+  return names;
+}
+
 std::string makeTempDirectory(const std::string& what) {
   const char* tmp = getenv("TMPDIR");
   std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/colony-" + what +

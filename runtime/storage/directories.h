@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace colony::storage {
 
@@ -11,6 +12,8 @@ namespace colony::storage {
 void makeDirectories(const std::string& dir);
 // Removes `dir` and everything in it; errors are ignored.
 void removeTree(const std::string& dir);
+// The names of the directories directly in `dir` (none when `dir` does not exist).
+std::vector<std::string> subdirectories(const std::string& dir);
 // A new directory $TMPDIR/colony-<what>-XXXXXX (mode 0700). Throws std::runtime_error.
 std::string makeTempDirectory(const std::string& what);
 // The directory the environment variable `envVar` names (created if missing), or else a new

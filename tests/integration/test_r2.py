@@ -211,6 +211,36 @@ class R2Test(ServerTestCase):
         self.assertEqual(server.get("/get?k=small")[0], 404)
         self.assertEqual(os.listdir(os.path.join(self.dir, ".multipart")), [])
 
+    def age_upload(self, upload_id, days):
+        """Moves an upload's creation time `days` back, in its record on disk."""
+        path = os.path.join(self.dir, ".multipart", upload_id, hashlib.sha256(b"upload").hexdigest())
+        with open(path, "rb") as f:
+            data = f.read()
+        created = re.search(rb'"created":(\d+)', data)
+        self.assertIsNotNone(created, data[:200])
+        older = str(int(created.group(1)) - days * 24 * 3600 * 1000).encode()
+        self.assertEqual(len(older), len(created.group(1)))
+        with open(path, "wb") as f:
+            f.write(data[:created.start(1)] + older + data[created.end(1):])
+
+    def test_uploads_expire_after_seven_days(self):
+        server = self.serve_bucket()
+        old = self.create(server, "old")
+        part = self.upload_part(server, "old", old["uploadId"], 1, b"left behind")
+        recent = self.create(server, "recent")
+        self.age_upload(old["uploadId"], 8)
+        self.age_upload(recent["uploadId"], 6)
+        # An expired upload is unknown to every operation on it...
+        status, _, body = self.complete(server, "old", old["uploadId"], [part["part"]])
+        self.assertEqual((status, body), (500, b"completeMultipartUpload: The specified multipart upload "
+                                                b"does not exist. (10024)"))
+        self.assertEqual(os.listdir(os.path.join(self.dir, ".multipart")), [recent["uploadId"]])
+        # ...and one nobody asks about again goes when another upload is created.
+        self.age_upload(recent["uploadId"], 2)
+        newest = self.create(server, "newest")
+        self.assertEqual(os.listdir(os.path.join(self.dir, ".multipart")), [newest["uploadId"]])
+        self.upload_part(server, "newest", newest["uploadId"], 1, b"fine")
+
 
 if __name__ == "__main__":
     unittest.main()
