@@ -424,16 +424,8 @@ class Pipe {
         .then(
             [this, &way](kj::WebSocket::Message&& message) -> kj::Promise<void> {
               KJ_SWITCH_ONEOF(message) {
-                KJ_CASE_ONEOF(text, kj::String) {
-                  return way.to.send(text).attach(kj::mv(text)).then([this, &way]() {
-                    return pump(way);
-                  });
-                }
-                KJ_CASE_ONEOF(bytes, kj::Array<kj::byte>) {
-                  return way.to.send(bytes).attach(kj::mv(bytes)).then([this, &way]() {
-                    return pump(way);
-                  });
-                }
+                KJ_CASE_ONEOF(text, kj::String) { return forward(way, kj::mv(text)); }
+                KJ_CASE_ONEOF(bytes, kj::Array<kj::byte>) { return forward(way, kj::mv(bytes)); }
                 KJ_CASE_ONEOF(close, kj::WebSocket::Close) {
                   // This way is over once the Close has gone through.
                   return way.to.close(close.code, close.reason).attach(kj::mv(close));
@@ -447,6 +439,13 @@ class Pipe {
               if (e.getType() == kj::Exception::Type::DISCONNECTED) return way.to.disconnect();
               return way.to.close(1002, e.getDescription());
             });
+  }
+
+  // Writes a text or binary message onwards, then reads the next.
+  template <typename Payload>
+  kj::Promise<void> forward(Way& way, Payload payload) {
+    auto sent = way.to.send(payload);
+    return sent.attach(kj::mv(payload)).then([this, &way]() { return pump(way); });
   }
 
   void abortBoth() {

@@ -212,7 +212,7 @@ class DiskBackend {
     const record = ops.storeRead(this.#uploadDir(uploadId), "upload", false);
     if (record === undefined) return null;
     const upload = JSONParse(record[0]);
-    if (!(Date.now() - upload.created < kUploadLifetimeMs)) {
+    if (Date.now() - upload.created >= kUploadLifetimeMs) {
       if (this.#writable) ops.storeRemoveTree(this.#uploadDir(uploadId));
       return null;
     }

@@ -134,8 +134,9 @@ def ws_connect(port, path, extra_headers=""):
 
 
 class LoopbackWebSocketServer(threading.Thread):
-    """A WebSocket server on loopback: answers every text message with "ext:" + message, and a
-    Close with the same Close (whose code it records in `closes`)."""
+    """A WebSocket server on loopback: answers every text message with "ext:" + message (but
+    drops the connection, without a Close, on "drop"), and a Close with the same Close (whose code
+    it records in `closes`)."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -176,6 +177,8 @@ class LoopbackWebSocketServer(threading.Thread):
             framer = Framer(conn, False, rest)
             while True:
                 opcode, payload = framer.recv_message()
+                if opcode == TEXT and payload == b"drop":
+                    return
                 if opcode == TEXT:
                     framer.send_text("ext:" + payload.decode())
                 elif opcode == CLOSE:

@@ -164,6 +164,29 @@ class PassedThroughWebSocketTest(ServerTestCase):
         self.assertTrue(ws.at_eof())
         self.assertEqual(self.upstream.closes, [4010])
 
+    def test_upstream_dropping_the_connection_drops_the_client(self):
+        server = self.start(["--single-process"] if COLONY else [])
+        ws, status, headers = ws_connect(server.port, "/")
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(status, 101, headers)
+        ws.send_text("drop")
+        self.assertTrue(ws.at_eof())
+        self.assertEqual(self.upstream.closes, [])
+
+    # workerd (2026-11-25) sends the client nothing within the timeout; Colony, like a kj pump,
+    # closes the upstream with 1002 (protocol error) and passes its answer back.
+    @unittest.skipUnless(COLONY, "Colony's answer to a protocol error in a pass-through")
+    def test_client_protocol_error_closes_the_upstream_with_1002(self):
+        server = self.start(["--single-process"] if COLONY else [])
+        ws, status, headers = ws_connect(server.port, "/")
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(status, 101, headers)
+        ws.send_frame(0x3, b"reserved opcode")
+        # The upstream is told 1002; its answering Close comes back to the client.
+        self.assertEqual(ws.recv_close()[0], 1002)
+        self.assertTrue(ws.at_eof())
+        self.assertEqual(self.upstream.closes, [1002])
+
 
 if __name__ == "__main__":
     unittest.main()

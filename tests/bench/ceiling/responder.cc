@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <strings.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -33,9 +35,11 @@ constexpr std::string_view kResponse =
 }
 
 bool asksToClose(std::string_view head) {
-  std::string lower(head);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.find("\r\nconnection: close") != std::string::npos;
+  constexpr std::string_view kClose = "\r\nconnection: close";
+  for (size_t at = 0; at + kClose.size() <= head.size(); at++) {
+    if (strncasecmp(head.data() + at, kClose.data(), kClose.size()) == 0) return true;
+  }
+  return false;
 }
 
 // Answers every complete head in `pending`, leaving a partial one there. False when the peer
