@@ -373,8 +373,8 @@ class R2MultipartUpload {
   async uploadPart(partNumber, value) {
     partNumber = checkPartNumber(partNumber);
     checkValueType(value, "uploadPart");
-    const bytes = await valueBytes(value);
-    const r = await this.#bucket.call(request("uploadPart", { object: this.key, uploadId: this.uploadId, partNumber }), bytes);
+    const r = await this.#bucket.call(request("uploadPart", { object: this.key, uploadId: this.uploadId, partNumber }),
+      await this.#bucket.valueFor(value));
     if (r.error) throw failure("uploadPart", r.error);
     return { partNumber, etag: `${r.meta.etag}` };
   }
@@ -398,6 +398,11 @@ class R2Bucket {
   constructor(token, backend) {
     if (token !== kToken) throw new TypeErrorCtor("Illegal constructor");
     this.#backend = backend;
+  }
+
+  // What the backend is given for a value: a disk backend reads a stream itself, a piece at a time.
+  async #valueFor(value) {
+    return value instanceof ReadableStream && this.#backend.readsStreams === true ? value : valueBytes(value);
   }
 
   // Sends a request to the backend: {status, error, meta, body}.
@@ -446,8 +451,7 @@ class R2Bucket {
       addChecksums(req, options);
       if (options.storageClass !== undefined) req.storageClass = `${options.storageClass}`;
     }
-    const bytes = await valueBytes(value);
-    const r = await this.#call(req, bytes);
+    const r = await this.#call(req, await this.#valueFor(value));
     if (r.error && (preconditionFailed(r) || notFound(r))) return null;
     if (r.error) throw failure("put", r.error);
     const object = new R2Object(kToken, r.meta, true, true);
@@ -505,12 +509,12 @@ class R2Bucket {
     }
     const r = await this.#call(req);
     if (r.error) throw failure("createMultipartUpload", r.error);
-    const upload = new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v) }, key, `${r.meta.uploadId}`);
+    const upload = new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v), valueFor: (v) => this.#valueFor(v) }, key, `${r.meta.uploadId}`);
     return upload;
   }
 
   resumeMultipartUpload(key, uploadId) {
-    return new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v) }, `${key}`, `${uploadId}`);
+    return new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v), valueFor: (v) => this.#valueFor(v) }, `${key}`, `${uploadId}`);
   }
 }
 

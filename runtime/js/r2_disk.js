@@ -5,16 +5,21 @@
 // uploaded, httpMetadata, customMetadata, checksums}, body = the object). A multipart upload is a
 // directory `.multipart/<uploadId>` of records: "upload" (key and metadata) and one "part:N" per
 // part (header {part, size, md5, etag}, body = the part); completing it streams the parts into
-// the object's record natively. Everything is on disk, so every runtime process sees the same
-// bucket and uploads survive restarts (see runtime/storage/README.md).
+// the object's record natively. A value given as a ReadableStream (a put or a part) is hashed as
+// it is read and, once larger than one piece, written to a spool directory `.put/<id>` a piece at
+// a time, then copied into its record natively: it is never whole in memory. Everything is on
+// disk, so every runtime process sees the same bucket and uploads survive restarts (see
+// runtime/storage/README.md).
 //
 // call(request, value) answers {status, error?: {v4code, message}, meta?, bytes?} (bytes: a get's
 // body, a Uint8Array or a ReadableStream) where meta is
 // the response JSON workerd's protocol carries (objects as {name, version, size, etag, uploaded,
 // httpFields, customFields, range, checksums, storageClass}).
 
-const { ArrayIsArray, JSONParse, JSONStringify, Uint8Array: Uint8ArrayCtor, Error: ErrorCtor } =
-  internal.primordials;
+const {
+  ArrayIsArray, JSONParse, JSONStringify, Uint8Array: Uint8ArrayCtor, Error: ErrorCtor, TypeError: TypeErrorCtor,
+  ArrayBufferIsView, MathMin, MathMax,
+} = internal.primordials;
 const ops = internal.ops;
 const encoding = internal.require("encoding");
 const cryptoModule = internal.require("crypto");
@@ -29,6 +34,10 @@ const kUploadIdPattern = /^[0-9a-f]{32}$/;
 // An upload neither completed nor aborted this long after it was created is aborted, as R2 does.
 const kUploadLifetimeMs = 7 * 24 * 3600 * 1000;
 const kChunk = 1024 * 1024;  // bodies larger than this are streamed from the file in chunks
+// A streamed value is held in memory up to this size, then written to its spool a piece at a time.
+const kPieceBytes = 8 * 1024 * 1024;
+// A spool left by a process that died while reading its stream is removed by a later one.
+const kSpoolLifetimeMs = 24 * 3600 * 1000;
 const kChecksumNames = { md5: ["0", "MD5"], sha1: ["1", "SHA-1"], sha256: ["2", "SHA-256"], sha384: ["3", "SHA-384"], sha512: ["4", "SHA-512"] };
 
 // R2's errors (status, v4 code, message), as the R2 service words them.
@@ -158,6 +167,7 @@ function rangeOf(request, size) {
 class DiskBackend {
   #dir; #writable; #service;
   constructor(dir, writable, service) {
+    this.readsStreams = true;  // put and uploadPart values may be ReadableStreams (see #take)
     this.#dir = dir;
     this.#writable = writable;
     this.#service = service;
@@ -283,33 +293,133 @@ class DiskBackend {
     return ok(wire, this.#body(key, found, range.offset, range.length));
   }
 
-  async #put(key, request, bytes) {
+  #conditionFails(key, request) {
+    if (request.onlyIf === undefined) return false;
+    const existing = this.#read(key);
+    return !conditionHolds(request.onlyIf, existing === null ? null : existing.meta);
+  }
+
+  async #put(key, request, value) {
     this.#checkWritable("put");
-    if (request.onlyIf !== undefined) {
-      const existing = this.#read(key);
-      if (!conditionHolds(request.onlyIf, existing === null ? null : existing.meta)) return fail("preconditionFailed");
-    }
-    const md5 = await digestHex("MD5", bytes);
-    const checksums = { 0: md5 };
-    if (request.md5 !== undefined) {
-      const given = hex(Uint8ArrayCtor.from(encoding.atob(`${request.md5}`), (c) => c.charCodeAt(0)));
-      if (given !== md5) return fail("badDigest");
-    }
-    for (const name of ["sha1", "sha256", "sha384", "sha512"]) {
-      if (request[name] === undefined) continue;
-      const [id, algorithm] = kChecksumNames[name];
-      const actual = await digestHex(algorithm, bytes);
-      if (`${request[name]}`.toLowerCase() !== actual) {
-        return fail("badDigest", undefined, `The ${algorithm} checksum you specified did not match what we received.`);
+    // Checked before the value is read (a stream may be long), and again before it is stored.
+    if (this.#conditionFails(key, request)) return fail("preconditionFailed");
+    const names = ["sha1", "sha256", "sha384", "sha512"].filter((name) => request[name] !== undefined);
+    const body = await this.#take(value, ["MD5", ...names.map((name) => kChecksumNames[name][1])]);
+    try {
+      const md5 = body.digests[0];
+      const checksums = { 0: md5 };
+      if (request.md5 !== undefined) {
+        const given = hex(Uint8ArrayCtor.from(encoding.atob(`${request.md5}`), (c) => c.charCodeAt(0)));
+        if (given !== md5) return fail("badDigest");
       }
-      checksums[id] = actual;
+      for (let i = 0; i < names.length; i++) {
+        const [id, algorithm] = kChecksumNames[names[i]];
+        const actual = body.digests[i + 1];
+        if (`${request[names[i]]}`.toLowerCase() !== actual) {
+          return fail("badDigest", undefined, `The ${algorithm} checksum you specified did not match what we received.`);
+        }
+        checksums[id] = actual;
+      }
+      if (this.#conditionFails(key, request)) return fail("preconditionFailed");
+      const meta = {
+        key, version: randomHex(16), size: body.size, etag: md5, uploaded: Date.now(),
+        httpMetadata: httpOf(request.httpFields), customMetadata: customOf(request.customFields), checksums,
+      };
+      this.#store(this.#dir, key, JSONStringify(meta), body);
+      return ok(wireObject(meta, true, true));
+    } finally {
+      this.#discard(body);
     }
-    const meta = {
-      key, version: randomHex(16), size: bytes.byteLength, etag: md5, uploaded: Date.now(),
-      httpMetadata: httpOf(request.httpFields), customMetadata: customOf(request.customFields), checksums,
+  }
+
+  // A value's bytes and their digests (hex, one per algorithm, in order): {size, digests, bytes}
+  // for bytes and short streams; a longer stream is left in its spool as {size, digests, spool,
+  // pieces}. The caller stores it (#store) or not, then calls #discard.
+  async #take(value, algorithms) {
+    if (!(value instanceof ReadableStream)) {
+      const digests = [];
+      for (const algorithm of algorithms) digests.push(await digestHex(algorithm, value));
+      return { size: value.byteLength, digests, bytes: value };
+    }
+    const reader = value.getReader();
+    const hashes = algorithms.map((algorithm) => ops.cryptoDigestNew(algorithm));
+    let buffer = new Uint8ArrayCtor(0);
+    let filled = 0;
+    let size = 0;
+    let spool = null;
+    const pieces = [];
+    const writePiece = (bytes) => {
+      if (spool === null) spool = this.#newSpool();
+      ops.storeWrite(spool, `piece:${pieces.length}`, "{}", bytes);
+      pieces.push(`piece:${pieces.length}`);
     };
-    ops.storeWrite(this.#dir, key, JSONStringify(meta), bytes);
-    return ok(wireObject(meta, true, true));
+    try {
+      for (;;) {
+        const { done, value: chunk } = await reader.read();
+        if (done) break;
+        if (!ArrayBufferIsView(chunk)) {
+          throw new TypeErrorCtor("This ReadableStream did not return bytes: body chunks must be Uint8Array.");
+        }
+        let bytes = new Uint8ArrayCtor(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        for (const hash of hashes) ops.cryptoDigestUpdate(hash, bytes);
+        size += bytes.byteLength;
+        while (bytes.byteLength > 0) {
+          if (filled === buffer.byteLength) {
+            if (filled === kPieceBytes) {
+              writePiece(buffer);
+              filled = 0;
+            } else {
+              // Grown as the value turns out larger, so a short stream costs no whole piece.
+              const wanted = MathMax(64 * 1024, 2 * buffer.byteLength, filled + bytes.byteLength);
+              const larger = new Uint8ArrayCtor(MathMin(kPieceBytes, wanted));
+              larger.set(buffer.subarray(0, filled));
+              buffer = larger;
+            }
+          }
+          const n = MathMin(buffer.byteLength - filled, bytes.byteLength);
+          buffer.set(bytes.subarray(0, n), filled);
+          filled += n;
+          bytes = bytes.subarray(n);
+        }
+      }
+      const digests = hashes.map((hash) => hex(new Uint8ArrayCtor(ops.cryptoDigestFinish(hash))));
+      if (spool === null) return { size, digests, bytes: buffer.subarray(0, filled) };
+      if (filled > 0) writePiece(buffer.subarray(0, filled));
+      return { size, digests, spool, pieces };
+    } catch (e) {
+      if (spool !== null) ops.storeRemoveTree(spool);
+      reader.cancel(e).catch(() => {});
+      throw e;
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  // A new spool directory for a long streamed value; spools left behind by processes that died
+  // while reading theirs are removed first.
+  #newSpool() {
+    const root = `${this.#dir}/.put`;
+    const now = Date.now();
+    for (const id of ops.storeSubdirectories(root)) {
+      // (One without its record yet is being made by another process.)
+      const record = ops.storeRead(`${root}/${id}`, "spool", false);
+      if (record !== undefined && now - JSONParse(record[0]).created >= kSpoolLifetimeMs) {
+        ops.storeRemoveTree(`${root}/${id}`);
+      }
+    }
+    const spool = `${root}/${randomHex(16)}`;
+    ops.storeWrite(spool, "spool", JSONStringify({ created: now }), new Uint8ArrayCtor(0));
+    return spool;
+  }
+
+  // Stores what #take() returned as the record `key` of `dir`.
+  #store(dir, key, header, body) {
+    if (body.spool === undefined) ops.storeWrite(dir, key, header, body.bytes);
+    else ops.storeConcat(dir, key, header, body.spool, body.pieces);
+  }
+
+  #discard(body) {
+    if (body.spool !== undefined) ops.storeRemoveTree(body.spool);
   }
 
   #list(request) {
@@ -353,13 +463,20 @@ class DiskBackend {
     return ok(result);
   }
 
-  async #uploadPart(key, request, bytes) {
+  async #uploadPart(key, request, value) {
     this.#checkWritable("uploadPart");
     if (this.#upload(key, request.uploadId) === null) return fail("noSuchUpload");
     const part = Number(request.partNumber);
-    const header = { part, size: bytes.byteLength, md5: await digestHex("MD5", bytes), etag: randomHex(16) };
-    ops.storeWrite(this.#uploadDir(request.uploadId), `part:${part}`, JSONStringify(header), bytes);
-    return ok({ etag: header.etag });
+    const body = await this.#take(value, ["MD5"]);
+    try {
+      // The upload may have been completed or aborted while a stream was read.
+      if (this.#upload(key, request.uploadId) === null) return fail("noSuchUpload");
+      const header = { part, size: body.size, md5: body.digests[0], etag: randomHex(16) };
+      this.#store(this.#uploadDir(request.uploadId), `part:${part}`, JSONStringify(header), body);
+      return ok({ etag: header.etag });
+    } finally {
+      this.#discard(body);
+    }
   }
 
   async #complete(key, request) {
