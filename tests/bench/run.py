@@ -94,6 +94,22 @@ def rss_kib(pid):
     return total
 
 
+def group_running(pgid):
+    """Whether a process of the group is still running (exited ones awaiting their reaper do not
+    count: they use no CPU)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 class Server:
     def __init__(self, binary, config, cpu, extra_args):
         self.read_fd, write_fd = os.pipe()
@@ -146,6 +162,11 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         os.close(self.read_fd)
+        # The leader's exit is not the group's: a multi-process server's other processes may still
+        # be exiting, and the next server's start or load must not share the CPU with them.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and group_running(self.proc.pid):
+            time.sleep(0.002)
 
 
 def cpu_times(cpu):
