@@ -127,8 +127,8 @@ constexpr std::string_view kImplemented[] = {
     "TlsOptions.trustedCertificates",
     "TlsOptions.minVersion",
     "TlsOptions.cipherList",
-    // Inbound TLS (https sockets) also takes this end's keypair and client certificate checks;
-    // outbound TLS refuses them by name (checkOutboundTls).
+    // A keypair is an https socket's certificate, or outbound TLS's client certificate;
+    // requireClientCerts applies to https sockets only (checkOutboundTls refuses it by name).
     "TlsOptions.keypair",
     "TlsOptions.requireClientCerts",
     "TlsOptions.Keypair.privateKey",
@@ -744,12 +744,13 @@ class MeaningChecks {
     for (auto& error : errors) problems.add(where, "compatibilityFlags", error);
   }
 
-  // Client certificates for outbound TLS are not implemented.
+  // Outbound TLS: a keypair is the client certificate (whose PEM the runtime checks at start).
   void checkOutboundTls(TlsOptions::Reader tls, const Where& where) {
-    if (tls.hasKeypair()) {
+    if (tls.hasKeypair() &&
+        (!tls.getKeypair().hasPrivateKey() || !tls.getKeypair().hasCertificateChain())) {
       problems.add(where, "keypair",
-                   "tlsOptions.keypair (a client certificate for outbound TLS) is not supported "
-                   "yet; only https sockets take a keypair");
+                   "tlsOptions.keypair (a client certificate for outbound TLS) needs both "
+                   "privateKey and certificateChain");
     }
     if (tls.getRequireClientCerts()) {
       problems.add(where, "requireClientCerts",

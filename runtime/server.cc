@@ -44,6 +44,10 @@ TlsClientOptions tlsClientOptions(kj::StringPtr service, config::TlsOptions::Rea
                               "\": tlsOptions.minVersion tls1Dot3 is not supported yet; use tls1Dot2"));
   }
   if (tls.hasCipherList()) out.cipherList = s(tls.getCipherList());
+  if (tls.hasKeypair()) {
+    out.privateKey = s(tls.getKeypair().getPrivateKey());
+    out.certificateChain = s(tls.getKeypair().getCertificateChain());
+  }
   return out;
 }
 

@@ -41,6 +41,62 @@ BioPtr memoryBio(const std::string& text) {
 
 }  // namespace
 
+// --- keypair -----------------------------------------------------------------------------------
+
+void useKeypair(SSL_CTX* ctx, const std::string& privateKeyPem,
+                const std::string& certificateChainPem) {
+  ERR_clear_error();
+  auto keyBio = memoryBio(privateKeyPem);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio.get(), nullptr, &noPassphrase, nullptr);
+  if (key == nullptr) {
+    throw TlsSettingsError("tlsOptions.keypair.privateKey is not a PEM private key (" +
+                           takeOpenSslErrors() + ")");
+  }
+  int ok = SSL_CTX_use_PrivateKey(ctx, key);
+  EVP_PKEY_free(key);
+  if (ok != 1) {
+    throw TlsSettingsError("tlsOptions.keypair.privateKey cannot be used (" +
+                           takeOpenSslErrors() + ")");
+  }
+
+  auto chainBio = memoryBio(certificateChainPem);
+  X509* leaf = PEM_read_bio_X509(chainBio.get(), nullptr, &noPassphrase, nullptr);
+  if (leaf == nullptr) {
+    throw TlsSettingsError("tlsOptions.keypair.certificateChain is not a PEM certificate (" +
+                           takeOpenSslErrors() + ")");
+  }
+  ok = SSL_CTX_use_certificate(ctx, leaf);
+  X509_free(leaf);
+  if (ok != 1) {
+    throw TlsSettingsError("tlsOptions.keypair.certificateChain cannot be used (" +
+                           takeOpenSslErrors() + ")");
+  }
+  for (size_t index = 1;; ++index) {
+    X509* extra = PEM_read_bio_X509(chainBio.get(), nullptr, &noPassphrase, nullptr);
+    if (extra == nullptr) {
+      unsigned long code = ERR_peek_last_error();
+      if (ERR_GET_LIB(code) == ERR_LIB_PEM && ERR_GET_REASON(code) == PEM_R_NO_START_LINE) {
+        ERR_clear_error();  // the end of the chain
+        break;
+      }
+      throw TlsSettingsError("tlsOptions.keypair.certificateChain: certificate " +
+                             std::to_string(index + 1) + " is not valid PEM (" +
+                             takeOpenSslErrors() + ")");
+    }
+    if (SSL_CTX_add0_chain_cert(ctx, extra) != 1) {
+      X509_free(extra);
+      throw TlsSettingsError("tlsOptions.keypair.certificateChain cannot be used (" +
+                             takeOpenSslErrors() + ")");
+    }
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    throw TlsSettingsError(
+        "tlsOptions.keypair.privateKey does not match the first certificate of "
+        "tlsOptions.keypair.certificateChain");
+  }
+}
+
 // --- context -----------------------------------------------------------------------------------
 
 TlsServerContext::TlsServerContext(const TlsServerSettings& settings)
@@ -55,55 +111,7 @@ TlsServerContext::TlsServerContext(const TlsServerSettings& settings)
       throw TlsSettingsError(
           "tlsOptions.keypair is required for a TLS socket (privateKey and certificateChain, PEM)");
     }
-    auto keyBio = memoryBio(settings.privateKeyPem);
-    EVP_PKEY* key = PEM_read_bio_PrivateKey(keyBio.get(), nullptr, &noPassphrase, nullptr);
-    if (key == nullptr) {
-      throw TlsSettingsError("tlsOptions.keypair.privateKey is not a PEM private key (" +
-                             takeOpenSslErrors() + ")");
-    }
-    int ok = SSL_CTX_use_PrivateKey(ctx_, key);
-    EVP_PKEY_free(key);
-    if (ok != 1) {
-      throw TlsSettingsError("tlsOptions.keypair.privateKey cannot be used (" +
-                             takeOpenSslErrors() + ")");
-    }
-
-    auto chainBio = memoryBio(settings.certificateChainPem);
-    X509* leaf = PEM_read_bio_X509(chainBio.get(), nullptr, &noPassphrase, nullptr);
-    if (leaf == nullptr) {
-      throw TlsSettingsError("tlsOptions.keypair.certificateChain is not a PEM certificate (" +
-                             takeOpenSslErrors() + ")");
-    }
-    ok = SSL_CTX_use_certificate(ctx_, leaf);
-    X509_free(leaf);
-    if (ok != 1) {
-      throw TlsSettingsError("tlsOptions.keypair.certificateChain cannot be used (" +
-                             takeOpenSslErrors() + ")");
-    }
-    for (size_t index = 1;; ++index) {
-      X509* extra = PEM_read_bio_X509(chainBio.get(), nullptr, &noPassphrase, nullptr);
-      if (extra == nullptr) {
-        unsigned long code = ERR_peek_last_error();
-        if (ERR_GET_LIB(code) == ERR_LIB_PEM && ERR_GET_REASON(code) == PEM_R_NO_START_LINE) {
-          ERR_clear_error();  // the end of the chain
-          break;
-        }
-        throw TlsSettingsError("tlsOptions.keypair.certificateChain: certificate " +
-                               std::to_string(index + 1) + " is not valid PEM (" +
-                               takeOpenSslErrors() + ")");
-      }
-      if (SSL_CTX_add0_chain_cert(ctx_, extra) != 1) {
-        X509_free(extra);
-        throw TlsSettingsError("tlsOptions.keypair.certificateChain cannot be used (" +
-                               takeOpenSslErrors() + ")");
-      }
-    }
-    if (SSL_CTX_check_private_key(ctx_) != 1) {
-      ERR_clear_error();
-      throw TlsSettingsError(
-          "tlsOptions.keypair.privateKey does not match the first certificate of "
-          "tlsOptions.keypair.certificateChain");
-    }
+    useKeypair(ctx_, settings.privateKeyPem, settings.certificateChainPem);
 
     X509_STORE* store = SSL_CTX_get_cert_store(ctx_);
     if (settings.trustBrowserCas && SSL_CTX_set_default_verify_paths(ctx_) != 1) {

@@ -36,6 +36,12 @@ class TlsSettingsError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Makes `ctx` present the keypair (PEM private key; PEM certificate chain, leaf first): an https
+// socket's certificate, or a client certificate for outbound TLS. Throws TlsSettingsError naming
+// the tlsOptions.keypair field at fault (not PEM, unusable, or a key that does not match the leaf).
+void useKeypair(SSL_CTX* ctx, const std::string& privateKeyPem,
+                const std::string& certificateChainPem);
+
 class TlsServerContext final : public TlsSessionFactory,
                                public std::enable_shared_from_this<TlsServerContext> {
  public:

@@ -2,8 +2,14 @@
 
 #include <string.h>
 
+#include <openssl/ssl.h>
+
+#include <memory>
+
 #include <kj/debug.h>
 #include <kj/vector.h>
+
+#include "runtime/http/tls_server.h"
 
 namespace colony {
 
@@ -20,8 +26,23 @@ kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientO
                               "] is not a PEM certificate (", e->getDescription(), ")"));
     }
   }
+  kj::Own<kj::TlsKeypair> keypair;
+  if (!options.privateKey.empty()) {
+    // Checked with OpenSSL first, for messages naming the field at fault.
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> check(SSL_CTX_new(TLS_client_method()),
+                                                            &SSL_CTX_free);
+    try {
+      http::useKeypair(check.get(), options.privateKey, options.certificateChain);
+    } catch (http::TlsSettingsError& e) {
+      KJ_FAIL_REQUIRE(kj::str(what, ": ", e.what()));
+    }
+    keypair = kj::heap<kj::TlsKeypair>(
+        kj::TlsKeypair{kj::TlsPrivateKey(kj::StringPtr(options.privateKey.c_str())),
+                       kj::TlsCertificate(kj::StringPtr(options.certificateChain.c_str()))});
+  }
   kj::TlsContext::Options tlsOptions;
   tlsOptions.useSystemTrustStore = systemTrustStore;
+  if (keypair.get() != nullptr) tlsOptions.defaultKeypair = *keypair;
   tlsOptions.trustedCertificates = trusted.asPtr();
   KJ_IF_MAYBE(v, options.minVersion) { tlsOptions.minVersion = *v; }
   if (!options.cipherList.empty()) tlsOptions.cipherList = options.cipherList.c_str();
@@ -30,12 +51,12 @@ kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientO
                      [&]() { context = kj::heap<kj::TlsContext>(kj::mv(tlsOptions)); })) {
     KJ_FAIL_REQUIRE(kj::str(what, ": invalid tlsOptions (", e->getDescription(), ")"));
   }
-  return context;
+  return context.attach(kj::mv(keypair));
 }
 
 bool isDefault(const TlsClientOptions& options) {
   return options.trustedCertificates.empty() && options.minVersion == nullptr &&
-         options.cipherList.empty();
+         options.cipherList.empty() && options.privateKey.empty();
 }
 
 // Connections through `inner` wrapped in TLS, with the context made when the first one is asked for.

@@ -1,5 +1,6 @@
 // TLS for outbound connections (https external services, https fetch() through network services,
-// TLS sockets from connect()): building a kj::TlsContext from a service's tlsOptions, wrapping a
+// TLS sockets from connect()): building a kj::TlsContext from a service's tlsOptions (trusted
+// certificates, minimum version, cipher list, a client certificate), wrapping a
 // resolved address so its connections are TLS, and turning handshake failures into messages that
 // name the host and the reason.
 #pragma once
@@ -19,6 +20,9 @@ struct TlsClientOptions {
   kj::Maybe<kj::TlsVersion> minVersion;
   // OpenSSL cipher list; kj-tls's default when empty.
   std::string cipherList;
+  // A client certificate presented to servers that ask for one (PEM; both or neither).
+  std::string privateKey;
+  std::string certificateChain;
 };
 
 // An outbound TLS context, made on first use: loading the system trust store costs tens of

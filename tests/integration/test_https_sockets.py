@@ -240,17 +240,6 @@ class HttpsConfigErrorTest(ServerTestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("needs tlsOptions.keypair", err)
 
-    @unittest.skipUnless(COLONY, "Colony's config validation")
-    def test_outbound_client_keypair_refused_by_name(self):
-        config, _ = module_worker(
-            SCRIPT, services='(name = "ext", external = (address = "127.0.0.1:1", https = ('
-            'tlsOptions = (keypair = (privateKey = embed "server.key", '
-            'certificateChain = embed "server.pem"))))),')
-        code, err = harness.serve_expect_failure(config, files_for())
-        self.assertNotEqual(code, 0)
-        self.assertIn("tlsOptions.keypair (a client certificate for outbound TLS) is not supported",
-                      err)
-
     @unittest.skipUnless(COLONY, "Colony's supervisor")
     def test_bad_keypair_on_reload_keeps_old_config(self):
         config, _ = module_worker(SCRIPT, sockets=https_socket())

@@ -39,15 +39,35 @@ class TestPki:
                     "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
         run("x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key,
             "-CAcreateserial", "-out", self.cert, "-days", "2", "-extfile", ext)
+        # A client certificate from the same CA, for servers that ask for one.
+        self.client_key, self.client_cert = os.path.join(d, "client.key"), os.path.join(d, "client.pem")
+        client_csr, client_ext = os.path.join(d, "client.csr"), os.path.join(d, "client.ext")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", self.client_key, "-out", client_csr,
+            "-subj", "/CN=colony-client")
+        with open(client_ext, "w") as f:
+            f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
+        run("x509", "-req", "-in", client_csr, "-CA", self.ca_cert, "-CAkey", self.ca_key,
+            "-CAcreateserial", "-out", self.client_cert, "-days", "2", "-extfile", client_ext)
 
     def ca_pem(self):
         with open(self.ca_cert) as f:
             return f.read()
 
-    def server_context(self):
+    def server_context(self, require_client_cert=False):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.cert, self.key)
+        if require_client_cert:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(self.ca_cert)
         return ctx
+
+    def client_files(self):
+        """The client certificate's key and chain, as files for a config to embed."""
+        files = {}
+        for name, path in (("client.key", self.client_key), ("client.pem", self.client_cert)):
+            with open(path) as f:
+                files[name] = f.read()
+        return files
 
     def cleanup(self):
         self.tmp.cleanup()
@@ -63,8 +83,11 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n).decode("latin-1")
         self.server.requests.append(self.path)
+        peer = self.connection.getpeercert() or {}
+        client = [v for rdn in peer.get("subject", ()) for k, v in rdn if k == "commonName"]
         out = json.dumps({"method": self.command, "path": self.path, "host": self.headers.get("Host"),
-                          "body": body, "tls": self.connection.version()}).encode()
+                          "body": body, "tls": self.connection.version(),
+                          "client": client[0] if client else None}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
@@ -77,11 +100,12 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
 class HttpsPeer:
     """A threaded HTTPS server on 127.0.0.1 answering every request with a JSON echo."""
 
-    def __init__(self, pki):
+    def __init__(self, pki, require_client_cert=False):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
         self.httpd.daemon_threads = True
         self.httpd.requests = []
-        self.httpd.socket = pki.server_context().wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd.socket = pki.server_context(require_client_cert).wrap_socket(
+            self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -135,7 +159,8 @@ class TlsTestCase(ServerTestCase):
 
     def fetcher(self, services="", extra_worker="", bindings=""):
         config, files = module_worker(FETCHER, services=services, extra_worker=extra_worker,
-                                      bindings=bindings, extra_files={"ca.pem": _pki.ca_pem()},
+                                      bindings=bindings,
+                                      extra_files=dict(_pki.client_files(), **{"ca.pem": _pki.ca_pem()}),
                                       compat_date="2024-09-01")
         return self.serve(config, files)
 
@@ -236,6 +261,66 @@ class HttpsExternalTest(TlsTestCase):
             code, err = harness.serve_expect_failure(config, files)
             self.assertNotEqual(code, 0)
             self.assertIn('external service "peer"', err)
+            self.assertIn(needle, err)
+
+
+CLIENT_KEYPAIR = 'keypair = (privateKey = embed "client.key", certificateChain = embed "client.pem")'
+
+
+class ClientCertificateTest(ServerTestCase):
+    """tlsOptions.keypair on outbound TLS: the client certificate a peer asking for one gets."""
+
+    def setUp(self):
+        self.peer = HttpsPeer(_pki, require_client_cert=True)
+        self.addCleanup(self.peer.stop)
+
+    fetcher = TlsTestCase.fetcher
+    result = TlsTestCase.result
+
+    def external(self, tls):
+        return ('(name = "peer", external = (address = "127.0.0.1:%d", https = (certificateHost = '
+                '"localhost", tlsOptions = (trustedCertificates = [embed "ca.pem"]%s)))),'
+                % (self.peer.port, tls))
+
+    def test_external_service_presents_the_keypair(self):
+        s = self.fetcher(services=self.external(", " + CLIENT_KEYPAIR),
+                         bindings='(name = "NET", service = "peer")')
+        status, out = self.result(s, "http://api.example.com/mtls", via="binding")
+        self.assertEqual(status, 200, out)
+        echo = json.loads(out["body"])
+        self.assertEqual((echo["path"], echo["client"]), ("/mtls", "colony-client"))
+
+    def test_network_service_presents_the_keypair(self):
+        s = self.fetcher(
+            services='(name = "lan", network = (allow = ["local"], tlsOptions = ('
+                     'trustedCertificates = [embed "ca.pem"], %s))),' % CLIENT_KEYPAIR,
+            extra_worker='globalOutbound = "lan"')
+        status, out = self.result(s, "https://localhost:%d/through-network" % self.peer.port)
+        self.assertEqual(status, 200, out)
+        self.assertEqual(json.loads(out["body"])["client"], "colony-client")
+
+    def test_without_keypair_the_peer_refuses(self):
+        s = self.fetcher(services=self.external(""), bindings='(name = "NET", service = "peer")')
+        status, out = self.result(s, "http://api.example.com/no-cert", via="binding")
+        self.assertEqual(status, 599, out)
+        self.assertEqual(self.peer.requests, [])
+
+    @unittest.skipUnless(harness.is_colony(), "Colony checks the keypair when the server starts")
+    def test_bad_keypairs_fail_the_start_naming_the_field(self):
+        for keypair, needle in (
+                ('keypair = (privateKey = "not a key", certificateChain = embed "client.pem")',
+                 "tlsOptions.keypair.privateKey is not a PEM private key"),
+                ('keypair = (privateKey = embed "client.key", certificateChain = embed "ca.pem")',
+                 "tlsOptions.keypair.privateKey does not match the first certificate"),
+                ('keypair = (privateKey = embed "client.key")',
+                 "needs both privateKey and certificateChain")):
+            config, files = module_worker(
+                FETCHER, services=self.external(", " + keypair),
+                bindings='(name = "NET", service = "peer")',
+                extra_files=dict(_pki.client_files(), **{"ca.pem": _pki.ca_pem()}))
+            code, err = harness.serve_expect_failure(config, files)
+            self.assertNotEqual(code, 0)
+            self.assertIn('"peer"', err)
             self.assertIn(needle, err)
 
 
