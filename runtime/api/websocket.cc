@@ -382,7 +382,9 @@ ByWorker<Pipe>& pipesOf() {
 // at a time is read from one side and written to the other (kj allows one send in flight), until
 // a Close has gone through each way, or one side fails and both are aborted. At a drain, each way
 // stops reading once the message it is writing (if any) is out, and sends Close 1001 "going away"
-// onwards instead, so the client and the upstream both learn that this server is going.
+// onwards instead, so the client and the upstream both learn that this server is going; each side
+// then has the close-handshake timeout to answer with its Close before its connection is dropped
+// (closing before the answer came could reset the connection and lose our Close on the way).
 class Pipe {
  public:
   Pipe(Worker& worker, kj::Own<kj::WebSocket> upstream, kj::Own<kj::WebSocket> client)
@@ -416,10 +418,33 @@ class Pipe {
     kj::WebSocket& from;
     kj::WebSocket& to;
     kj::Canceler reading;
+    bool closeReceived = false;  // `from` sent its Close
   };
 
+  // The way reading from what `way` writes to.
+  Way& reverse(Way& way) { return &way == &toClient_ ? toUpstream_ : toClient_; }
+
+  // At a drain: Close 1001 onwards, then that side's answering Close (unless it sent its own
+  // already), within the close-handshake timeout.
+  kj::Promise<void> sayGoingAway(Way& way) {
+    return way.to.close(1001, "going away").then([this, &way]() -> kj::Promise<void> {
+      if (reverse(way).closeReceived) return kj::READY_NOW;
+      return awaitClose(way.to)
+          .exclusiveJoin(worker_.host().port.timer().afterDelay(kCloseHandshakeTimeout))
+          .catch_([](kj::Exception&&) {});  // a side gone meanwhile has nothing more to say
+    });
+  }
+
+  // Reads until the Close (messages still on their way after ours are dropped).
+  kj::Promise<void> awaitClose(kj::WebSocket& socket) {
+    return socket.receive(kMaxMessage).then([this, &socket](kj::WebSocket::Message&& message) {
+      return message.is<kj::WebSocket::Close>() ? kj::Promise<void>(kj::READY_NOW)
+                                                : awaitClose(socket);
+    });
+  }
+
   kj::Promise<void> pump(Way& way) {
-    if (goingAway_) return way.to.close(1001, "going away");
+    if (goingAway_) return sayGoingAway(way);
     return way.reading.wrap(way.from.receive(kMaxMessage))
         .then(
             [this, &way](kj::WebSocket::Message&& message) -> kj::Promise<void> {
@@ -428,6 +453,7 @@ class Pipe {
                 KJ_CASE_ONEOF(bytes, kj::Array<kj::byte>) { return forward(way, kj::mv(bytes)); }
                 KJ_CASE_ONEOF(close, kj::WebSocket::Close) {
                   // This way is over once the Close has gone through.
+                  way.closeReceived = true;
                   return way.to.close(close.code, close.reason).attach(kj::mv(close));
                 }
               }
@@ -435,7 +461,7 @@ class Pipe {
             },
             [this, &way](kj::Exception&& e) -> kj::Promise<void> {
               // Reading stopped for the drain (or failed during it): say goodbye onwards.
-              if (goingAway_) return way.to.close(1001, "going away");
+              if (goingAway_) return sayGoingAway(way);
               if (e.getType() == kj::Exception::Type::DISCONNECTED) return way.to.disconnect();
               return way.to.close(1002, e.getDescription());
             });

@@ -5,6 +5,7 @@ and permessage-deflate is not negotiated (kj 0.9.2 has no compression)."""
 
 import os
 import signal
+import socket
 import time
 import unittest
 
@@ -135,7 +136,15 @@ class PassedThroughWebSocketTest(ServerTestCase):
         start = time.monotonic()
         os.kill(server.proc.pid, signal.SIGTERM)
         self.assertEqual(ws.recv_close(), (1001, b"going away"))
+        # The connection stays open for the client's answering Close (closing before it came
+        # could reset the connection and lose the 1001 on its way)...
+        with self.assertRaises(socket.timeout):
+            ws.at_eof(timeout=1)
+        # ...which ends it at once, well before the close-handshake timeout.
+        ws.send_close(1001)
+        answered = time.monotonic()
         self.assertTrue(ws.at_eof())
+        self.assertLess(time.monotonic() - answered, 3)
         server.proc.wait(timeout=20)
         # Well before the 30-second drain deadline: the session did not hold the drain, and the
         # upstream was told too.
@@ -149,6 +158,21 @@ class PassedThroughWebSocketTest(ServerTestCase):
     @unittest.skipUnless(COLONY, "Colony's graceful stop")
     def test_graceful_stop_says_going_away_both_ways_multi_process(self):
         self.check_going_away_on_stop(self.start(["--processes", "1", "--drain-timeout", "30"]))
+
+    @unittest.skipUnless(COLONY, "Colony's graceful stop")
+    def test_graceful_stop_drops_a_client_that_never_answers(self):
+        server = self.start(["--single-process"])
+        ws, status, headers = ws_connect(server.port, "/")
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(status, 101, headers)
+        os.kill(server.proc.pid, signal.SIGTERM)
+        self.assertEqual(ws.recv_close(), (1001, b"going away"))
+        told = time.monotonic()
+        # The close-handshake timeout (5 s), not the 30-second drain deadline, ends it.
+        self.assertTrue(ws.at_eof(timeout=15))
+        self.assertGreater(time.monotonic() - told, 3)
+        server.proc.wait(timeout=10)
+        self.assertLess(time.monotonic() - told, 10)
 
     def test_messages_and_close_pass_through(self):
         server = self.start(["--single-process"] if COLONY else [])
