@@ -3,12 +3,13 @@
 // the runtime's thread: records are small local files (see runtime/storage/README.md).
 //
 //   storeRead(dir, key, touch) -> undefined | [headerJson, Uint8Array]
-//   storeWrite(dir, key, headerJson, bytes)
-//   storeDelete(dir, key) -> boolean
+//   storeWrite(dir, key, headerJson, bytes, durable?)
+//   storeDelete(dir, key, durable?) -> boolean
+//     (durable: synced to disk before returning, for KV and R2 records; see FileStore)
 //   storeHeaders(dir) -> [headerJson...]
 //   storeLocate(dir, key) -> undefined | [headerJson, bodyOffset, bodySize, version]   (R2)
 //   storeReadBody(dir, key, version, offset, length) -> Uint8Array   (throws if replaced)
-//   storeConcat(dir, key, headerJson, sourceDir, [sourceKey...])   (R2 multipart completion)
+//   storeConcat(dir, key, headerJson, sourceDir, [sourceKey...], durable?)   (R2 multipart, streams)
 //   storeRemoveTree(dir)
 //   storeSubdirectories(dir) -> [name...]   (R2 multipart expiry)
 //   storeEvict(dir, maxBytes)
@@ -69,13 +70,14 @@ void storeWrite(const Info& info) {
     auto header = arg(info, 2);
     if (header.find('\n') != std::string::npos) throw std::runtime_error("record header has a newline");
     auto bytes = js::bytesOf(info[3]);
-    storage::FileStore(arg(info, 0)).write(arg(info, 1), header, bytes.begin(), bytes.size());
+    storage::FileStore(arg(info, 0), info[4]->IsTrue())
+        .write(arg(info, 1), header, bytes.begin(), bytes.size());
   });
 }
 
 void storeDelete(const Info& info) {
   guarded(info, [&] {
-    info.GetReturnValue().Set(storage::FileStore(arg(info, 0)).remove(arg(info, 1)));
+    info.GetReturnValue().Set(storage::FileStore(arg(info, 0), info[2]->IsTrue()).remove(arg(info, 1)));
   });
 }
 
@@ -129,7 +131,7 @@ void storeConcat(const Info& info) {
       if (!list->Get(isolate->GetCurrentContext(), i).ToLocal(&item)) return;
       keys.push_back(js::toStdString(isolate, item));
     }
-    storage::FileStore(arg(info, 0))
+    storage::FileStore(arg(info, 0), info[5]->IsTrue())
         .writeConcatenated(arg(info, 1), header, storage::FileStore(arg(info, 3)), keys);
   });
 }

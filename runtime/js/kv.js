@@ -155,12 +155,12 @@ class DiskBackend {
         throw new ErrorCtor(`KV PUT failed: 413 Metadata length of ${metaSize} exceeds limit of ${kMaxMetadataSize}.`);
       }
     }
-    ops.storeWrite(this.dir, key, JSONStringify({ key, expiration, metadata }), bytes);
+    ops.storeWrite(this.dir, key, JSONStringify({ key, expiration, metadata }), bytes, true);
   }
 
   async delete(key) {
     this.checkWritable("DELETE");
-    ops.storeDelete(this.dir, key);
+    ops.storeDelete(this.dir, key, true);
   }
 
   async list(prefix, limit, cursor) {

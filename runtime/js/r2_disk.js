@@ -249,7 +249,7 @@ class DiskBackend {
           const problem = keyTooLong(`${k}`);
           if (problem !== null) throw problem;
         }
-        for (const k of keys) ops.storeDelete(this.#dir, `${k}`);
+        for (const k of keys) ops.storeDelete(this.#dir, `${k}`, true);
         return ok({});
       }
       case "list": return this.#list(request);
@@ -261,7 +261,7 @@ class DiskBackend {
         const upload = {
           key, created: Date.now(), httpMetadata: httpOf(request.httpFields), customMetadata: customOf(request.customFields),
         };
-        ops.storeWrite(this.#uploadDir(uploadId), "upload", JSONStringify(upload), new Uint8ArrayCtor(0));
+        ops.storeWrite(this.#uploadDir(uploadId), "upload", JSONStringify(upload), new Uint8ArrayCtor(0), true);
         return ok({ uploadId });
       }
       case "uploadPart": return this.#uploadPart(key, request, value);
@@ -412,10 +412,11 @@ class DiskBackend {
     return spool;
   }
 
-  // Stores what #take() returned as the record `key` of `dir`.
+  // Stores what #take() returned as the record `key` of `dir`, synced to disk (spool pieces are
+  // not: they are only a step on the way).
   #store(dir, key, header, body) {
-    if (body.spool === undefined) ops.storeWrite(dir, key, header, body.bytes);
-    else ops.storeConcat(dir, key, header, body.spool, body.pieces);
+    if (body.spool === undefined) ops.storeWrite(dir, key, header, body.bytes, true);
+    else ops.storeConcat(dir, key, header, body.spool, body.pieces, true);
   }
 
   #discard(body) {
@@ -514,7 +515,7 @@ class DiskBackend {
       key, version: randomHex(16), size, etag: `${await digestHex("MD5", digests)}-${parts.length}`,
       uploaded: Date.now(), httpMetadata: upload.httpMetadata, customMetadata: upload.customMetadata, checksums: {},
     };
-    ops.storeConcat(this.#dir, key, JSONStringify(meta), dir, parts.map((p) => `part:${p.part}`));
+    ops.storeConcat(this.#dir, key, JSONStringify(meta), dir, parts.map((p) => `part:${p.part}`), true);
     ops.storeRemoveTree(dir);
     return ok(wireObject(meta, true, true));
   }

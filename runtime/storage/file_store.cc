@@ -62,7 +62,7 @@ bool writeAll(int fd, const void* data, size_t size) {
 
 }  // namespace
 
-FileStore::FileStore(std::string dir) : dir_(std::move(dir)) {}
+FileStore::FileStore(std::string dir, bool durable) : dir_(std::move(dir)), durable_(durable) {}
 
 std::string FileStore::fileName(std::string_view key) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -185,6 +185,19 @@ void FileStore::publish(const std::string& temp, const std::string& path) const 
     errno = savedErrno;
     throw systemError("cannot rename a record into", path);
   }
+  if (durable_) syncDirectory();
+}
+
+void FileStore::syncDirectory() const {
+  int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw systemError("cannot open", dir_);
+  int rc = ::fsync(fd);
+  int savedErrno = errno;
+  ::close(fd);
+  if (rc != 0) {
+    errno = savedErrno;
+    throw systemError("cannot sync", dir_);
+  }
 }
 
 void FileStore::write(std::string_view key, std::string_view header, const unsigned char* body,
@@ -192,7 +205,7 @@ void FileStore::write(std::string_view key, std::string_view header, const unsig
   std::string temp;
   int fd = createTemp(temp);
   bool ok = writeAll(fd, header.data(), header.size()) && writeAll(fd, "\n", 1) &&
-            writeAll(fd, body, size);
+            writeAll(fd, body, size) && (!durable_ || ::fdatasync(fd) == 0);
   int savedErrno = errno;
   ::close(fd);
   if (!ok) {
@@ -247,7 +260,11 @@ void FileStore::writeConcatenated(std::string_view key, std::string_view header,
     ::close(in);
     if (!inBody) fail(std::runtime_error("not a record: " + from));
   }
-  if (::close(fd) != 0) {
+  bool synced = !durable_ || ::fdatasync(fd) == 0;
+  int savedErrno = errno;
+  bool closed = ::close(fd) == 0;
+  if (!synced || !closed) {
+    if (!synced) errno = savedErrno;
     ::unlink(temp.c_str());
     throw systemError("cannot write", temp);
   }
@@ -256,7 +273,10 @@ void FileStore::writeConcatenated(std::string_view key, std::string_view header,
 
 bool FileStore::remove(std::string_view key) const {
   auto path = pathOf(key);
-  if (::unlink(path.c_str()) == 0) return true;
+  if (::unlink(path.c_str()) == 0) {
+    if (durable_) syncDirectory();
+    return true;
+  }
   if (errno == ENOENT) return false;
   throw systemError("cannot remove", path);
 }

@@ -22,7 +22,10 @@ struct Record {
 // Throws std::runtime_error naming the directory and the system error.
 class FileStore {
  public:
-  explicit FileStore(std::string dir);
+  // `durable`: a write or removal is on disk (the file's data and the directory entry synced)
+  // before it returns, for records that are the only copy of a user's data (KV and R2 on disk);
+  // the Cache API's records, which can be fetched again, are not synced.
+  explicit FileStore(std::string dir, bool durable = false);
   const std::string& dir() const { return dir_; }
 
   // The record stored under `key`; nullopt when there is none. With `touch`, marks it as used
@@ -67,7 +70,10 @@ class FileStore {
   std::string pathOf(std::string_view key) const;
   int createTemp(std::string& temp) const;
   void publish(const std::string& temp, const std::string& path) const;
+  // Durable stores: makes the directory's entries (renames, removals) durable.
+  void syncDirectory() const;
   std::string dir_;
+  bool durable_;
 };
 
 }  // namespace colony::storage
