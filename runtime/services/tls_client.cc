@@ -31,6 +31,7 @@ kj::Own<kj::TlsContext> newTlsClientContext(kj::StringPtr what, const TlsClientO
     // Checked with OpenSSL first, for messages naming the field at fault.
     std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> check(SSL_CTX_new(TLS_client_method()),
                                                             &SSL_CTX_free);
+    KJ_REQUIRE(check != nullptr, kj::str(what, ": cannot create a TLS context"));
     try {
       http::useKeypair(check.get(), options.privateKey, options.certificateChain);
     } catch (http::TlsSettingsError& e) {
