@@ -1,6 +1,7 @@
 #include "runtime/storage/directories.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,18 @@ void makeDirectories(const std::string& dir) {
     if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
       throw systemError("cannot create directory", path);
     }
+  }
+}
+
+void syncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw systemError("cannot open", dir);
+  int rc = ::fsync(fd);
+  int savedErrno = errno;
+  ::close(fd);
+  if (rc != 0) {
+    errno = savedErrno;
+    throw systemError("cannot sync", dir);
   }
 }
 

@@ -12,6 +12,9 @@ namespace colony::storage {
 void makeDirectories(const std::string& dir);
 // Removes `dir` and everything in it; errors are ignored.
 void removeTree(const std::string& dir);
+// Makes the entries of `dir` (files renamed into it or removed from it) durable: fsync of the
+// directory. Throws std::runtime_error.
+void syncDirectory(const std::string& dir);
 // The names of the directories directly in `dir` (none when `dir` does not exist).
 std::vector<std::string> subdirectories(const std::string& dir);
 // A new directory $TMPDIR/colony-<what>-XXXXXX (mode 0700). Throws std::runtime_error.

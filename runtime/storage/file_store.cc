@@ -185,19 +185,7 @@ void FileStore::publish(const std::string& temp, const std::string& path) const 
     errno = savedErrno;
     throw systemError("cannot rename a record into", path);
   }
-  if (durable_) syncDirectory();
-}
-
-void FileStore::syncDirectory() const {
-  int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw systemError("cannot open", dir_);
-  int rc = ::fsync(fd);
-  int savedErrno = errno;
-  ::close(fd);
-  if (rc != 0) {
-    errno = savedErrno;
-    throw systemError("cannot sync", dir_);
-  }
+  if (durable_) syncDirectory(dir_);
 }
 
 void FileStore::write(std::string_view key, std::string_view header, const unsigned char* body,
@@ -274,7 +262,7 @@ void FileStore::writeConcatenated(std::string_view key, std::string_view header,
 bool FileStore::remove(std::string_view key) const {
   auto path = pathOf(key);
   if (::unlink(path.c_str()) == 0) {
-    if (durable_) syncDirectory();
+    if (durable_) syncDirectory(dir_);
     return true;
   }
   if (errno == ENOENT) return false;

@@ -70,8 +70,6 @@ class FileStore {
   std::string pathOf(std::string_view key) const;
   int createTemp(std::string& temp) const;
   void publish(const std::string& temp, const std::string& path) const;
-  // Durable stores: makes the directory's entries (renames, removals) durable.
-  void syncDirectory() const;
   std::string dir_;
   bool durable_;
 };

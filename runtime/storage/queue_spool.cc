@@ -200,6 +200,9 @@ std::string QueueSpool::send(const unsigned char* body, size_t size, uint64_t de
     std::string header = kHeader + std::to_string(now) + "\n";
     writeAll(fd, reinterpret_cast<const unsigned char*>(header.data()), header.size(), tmp);
     writeAll(fd, body, size, tmp);
+    // On disk before send() resolves (then its name, below): an acknowledged message survives a
+    // power loss when the spool directory does.
+    if (fdatasync(fd) != 0) throw std::runtime_error(systemError("cannot sync the queue message", tmp));
   } catch (...) {
     ::close(fd);
     unlink(tmp.c_str());
@@ -212,6 +215,7 @@ std::string QueueSpool::send(const unsigned char* body, size_t size, uint64_t de
     unlink(tmp.c_str());
     throw std::runtime_error(error);
   }
+  syncDirectory(readyDir());
   return id;
 }
 

@@ -10,8 +10,10 @@
 //   tmp/OWNER.N           a message being written (renamed into ready/ when complete)
 // A file holds one header line "colony-queue-message 1 <timestampMs>\n", then the body.
 // Every state change is one rename() or unlink(), so exactly one process wins a claim and a
-// message is never both ready and claimed. Files are not fsynced: messages survive process
-// crashes, not a power loss.
+// message is never both ready and claimed. A sent message is synced to disk (its data, then the
+// ready/ entry) before send() returns, so with a directory that is kept (COLONY_QUEUE_DIR) it also
+// survives a power loss; claims, retries and acks are not synced (a claim lost in a crash is
+// recovered as abandoned: delivery is at least once).
 //
 // The queues' root directory: COLONY_QUEUE_DIR, which `colony serve` (the supervisor) sets to a
 // new private directory for the server (storage::SupervisorDirectory) and removes when it exits,
