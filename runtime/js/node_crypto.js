@@ -1141,6 +1141,32 @@ function createDiffieHellman(sizeOrKey, keyEncoding, generator, genEncoding) {
 }
 function getDiffieHellman(name) { return new DiffieHellmanGroup(name); }
 
+// The secret two KeyObjects agree on (ECDH on one curve, X25519, X448), as a Buffer.
+function diffieHellman(options) {
+  if (options === null || typeof options !== "object") throw invalidArgType("options", "of type object", options);
+  const { privateKey, publicKey } = options;
+  for (const [name, key, type] of [["options.privateKey", privateKey, "private"], ["options.publicKey", publicKey, "public"]]) {
+    if (!(key instanceof KeyObject)) throw invalidArgType(name, "an instance of KeyObject", key);
+    if (key.type !== type) throw invalidArgType(name, `${type} key`, key);
+  }
+  const kind = privateKey.asymmetricKeyType;
+  if (publicKey.asymmetricKeyType !== kind) {
+    throw codedError(TypeErrorCtor, "ERR_INVALID_ARG_VALUE",
+      `The property 'options.publicKey.asymmetricKeyType' must equal privateKey.asymmetricKeyType. Received '${publicKey.asymmetricKeyType}'`);
+  }
+  if (kind !== "ec" && kind !== "x25519" && kind !== "x448") {
+    throw codedError(ErrorCtor, "ERR_CRYPTO_INCOMPATIBLE_KEY", `Incompatible key types for Diffie-Hellman: ${kind} and ${kind}`);
+  }
+  let secret;
+  try {
+    secret = ops.cryptoDerive(privateKey[kKeyData], publicKey[kKeyData]);
+  } catch {
+    // Keys of two different curves.
+    throw new ErrorCtor("Failed to derive shared diffie-hellman secret");
+  }
+  return Buffer.from(secret);
+}
+
 function build() {
   const webcrypto = cryptoGlobal.crypto;
   const mod = {
@@ -1166,7 +1192,7 @@ function build() {
     setEngine: unsupported("setEngine"),
     DiffieHellman, DiffieHellmanGroup, createDiffieHellman,
     createDiffieHellmanGroup: getDiffieHellman, getDiffieHellman,
-    diffieHellman: unsupported("diffieHellman"),
+    diffieHellman,
     ECDH, createECDH,
     generatePrime: unsupported("generatePrime"),
     generatePrimeSync: unsupported("generatePrimeSync"),

@@ -406,3 +406,43 @@ export const diffieHellman = {
     assert.deepStrictEqual(small.computeSecret(other.getPublicKey()), other.computeSecret(small.getPublicKey()));
   },
 };
+
+// crypto.diffieHellman({privateKey, publicKey}): RFC 7748 section 6.1's X25519 vector, ECDH both
+// ways, and the argument errors (messages as workerd's).
+export const diffieHellmanKeyObjects = {
+  test() {
+    const b64u = (h) => Buffer.from(h, "hex").toString("base64url");
+    const x25519 = (d, x) => ({
+      privateKey: crypto.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: b64u(d), x: b64u(x) }, format: "jwk" }),
+      publicKey: crypto.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64u(x) }, format: "jwk" }),
+    });
+    const alice = x25519("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+                         "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+    const bob = x25519("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+                       "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+    const shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+    const ab = crypto.diffieHellman({ privateKey: alice.privateKey, publicKey: bob.publicKey });
+    assert.ok(Buffer.isBuffer(ab));
+    assert.strictEqual(ab.toString("hex"), shared);
+    assert.strictEqual(crypto.diffieHellman({ privateKey: bob.privateKey, publicKey: alice.publicKey }).toString("hex"), shared);
+
+    const e1 = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const e2 = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const s12 = crypto.diffieHellman({ privateKey: e1.privateKey, publicKey: e2.publicKey });
+    assert.strictEqual(s12.length, 32);
+    assert.ok(s12.equals(crypto.diffieHellman({ privateKey: e2.privateKey, publicKey: e1.publicKey })));
+
+    assert.throws(() => crypto.diffieHellman(), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+    assert.throws(() => crypto.diffieHellman({ privateKey: "x", publicKey: bob.publicKey }),
+      { code: "ERR_INVALID_ARG_TYPE", message: /"options\.privateKey" property must be an instance of KeyObject/ });
+    assert.throws(() => crypto.diffieHellman({ privateKey: alice.publicKey, publicKey: bob.publicKey }),
+      { code: "ERR_INVALID_ARG_TYPE", message: /"options\.privateKey" property must be private key/ });
+    assert.throws(() => crypto.diffieHellman({ privateKey: alice.privateKey, publicKey: bob.privateKey }),
+      { code: "ERR_INVALID_ARG_TYPE", message: /"options\.publicKey" property must be public key/ });
+    assert.throws(() => crypto.diffieHellman({ privateKey: alice.privateKey, publicKey: e1.publicKey }),
+      { code: "ERR_INVALID_ARG_VALUE", message: /must equal privateKey\.asymmetricKeyType\. Received 'ec'/ });
+    const p384 = crypto.generateKeyPairSync("ec", { namedCurve: "P-384" });
+    assert.throws(() => crypto.diffieHellman({ privateKey: e1.privateKey, publicKey: p384.publicKey }),
+      { message: "Failed to derive shared diffie-hellman secret" });
+  },
+};
