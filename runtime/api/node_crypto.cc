@@ -1038,6 +1038,7 @@ void installNodeCryptoOps(Worker& worker, v8::Local<v8::Object> ops) {
   setOp(worker, ops, "nodeDhPrime", &dhPrime);
   setOp(worker, ops, "nodeDhKeys", &dhKeys);
   setOp(worker, ops, "nodeDhCompute", &dhCompute);
+  installX509Ops(worker, ops);
 }
 
 }  // namespace colony::api

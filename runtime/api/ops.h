@@ -36,6 +36,8 @@ void installIdnaOps(Worker& worker, v8::Local<v8::Object> ops);
 // node:zlib and node:crypto engines (node_zlib.cc, node_crypto.cc), installed by installNodeOps.
 void installNodeZlibOps(Worker& worker, v8::Local<v8::Object> ops);
 void installNodeCryptoOps(Worker& worker, v8::Local<v8::Object> ops);
+// node:crypto's X509Certificate (node_x509.cc; installed with installNodeCryptoOps).
+void installX509Ops(Worker& worker, v8::Local<v8::Object> ops);
 
 // Stops and frees the worker's pending timers (when the worker is destroyed).
 void cancelAllTimers(Worker& worker);

@@ -1141,6 +1141,142 @@ function createDiffieHellman(sizeOrKey, keyEncoding, generator, genEncoding) {
 }
 function getDiffieHellman(name) { return new DiffieHellmanGroup(name); }
 
+// ---- X509Certificate: a certificate parsed natively (runtime/api/node_x509.cc) ----------------
+
+const kX509 = SymbolCtor("kX509");
+// X509_CHECK_FLAG_* of OpenSSL, for checkHost's and checkEmail's options.
+const kCheckAlwaysSubject = 0x1, kCheckNoWildcards = 0x2, kCheckNoPartialWildcards = 0x4,
+  kCheckMultiLabelWildcards = 0x8, kCheckSingleLabelSubdomains = 0x10, kCheckNeverSubject = 0x20;
+const kNistCurves = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
+
+function checkFlags(options) {
+  if (options === undefined) return 0;
+  if (options === null || typeof options !== "object") throw invalidArgType("options", "of type object", options);
+  let flags = 0;
+  if (options.subject === "always") flags |= kCheckAlwaysSubject;
+  else if (options.subject === "never") flags |= kCheckNeverSubject;
+  else if (options.subject !== undefined && options.subject !== "default") {
+    throw codedError(TypeErrorCtor, "ERR_INVALID_ARG_VALUE", `The property 'options.subject' must be one of: 'default', 'always', 'never'. Received '${options.subject}'`);
+  }
+  if (options.wildcards === false) flags |= kCheckNoWildcards;
+  if (options.partialWildcards === false) flags |= kCheckNoPartialWildcards;
+  if (options.multiLabelWildcards === true) flags |= kCheckMultiLabelWildcards;
+  if (options.singleLabelSubdomains === true) flags |= kCheckSingleLabelSubdomains;
+  return flags;
+}
+
+// "C=US\nO=Example" as { C: "US", O: "Example" } (a repeated attribute becomes an array).
+function nameObject(text) {
+  const out = { __proto__: null };
+  for (const line of text.split("\n")) {
+    const at = line.indexOf("=");
+    if (at <= 0) continue;
+    const key = line.slice(0, at), value = line.slice(at + 1);
+    out[key] = out[key] === undefined ? value : [].concat(out[key], value);
+  }
+  return { ...out };
+}
+
+class X509Certificate {
+  constructor(buffer) {
+    if (typeof buffer === "string") buffer = Buffer.from(buffer);
+    else if (!isBytesLike(buffer)) throw invalidArgType("buffer", "of type string or an instance of Buffer, TypedArray, or DataView", buffer);
+    const bytes = viewBytes(buffer);
+    try {
+      this[kX509] = ops.nodeX509Parse(bytes);
+    } catch {
+      const shown = Buffer.from(bytes.subarray(0, 50)).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+      throw codedError(TypeErrorCtor, "ERR_INVALID_ARG_VALUE", `The argument 'buffer' is not a valid certificate. Received <Buffer ${shown}${bytes.byteLength > 50 ? " ..." : ""}>`);
+    }
+  }
+  get ca() { return this[kX509].ca; }
+  get fingerprint() { return this[kX509].fingerprint; }
+  get fingerprint256() { return this[kX509].fingerprint256; }
+  get fingerprint512() { return this[kX509].fingerprint512; }
+  get infoAccess() { return this[kX509].infoAccess; }
+  get issuer() { return this[kX509].issuer; }
+  get issuerCertificate() { return undefined; }
+  get keyUsage() { const usage = this[kX509].keyUsage; return usage === undefined ? undefined : [...usage]; }
+  get publicKey() {
+    const der = this[kX509].publicKeyDer;
+    return makeAsymmetric({ ...ops.nodeKeyDetails(der, false), der, isPrivate: false });
+  }
+  get raw() { return Buffer.from(this[kX509].der); }
+  get serialNumber() { return this[kX509].serialNumber; }
+  get subject() { return this[kX509].subject; }
+  get subjectAltName() { return this[kX509].subjectAltName; }
+  get validFrom() { return this[kX509].validFrom; }
+  get validTo() { return this[kX509].validTo; }
+
+  checkHost(name, options) {
+    if (typeof name !== "string") throw invalidArgType("name", "of type string", name);
+    return ops.nodeX509Check(this[kX509].der, "host", name, checkFlags(options));
+  }
+  checkEmail(email, options) {
+    if (typeof email !== "string") throw invalidArgType("email", "of type string", email);
+    return ops.nodeX509Check(this[kX509].der, "email", email, checkFlags(options));
+  }
+  checkIP(ip) {
+    if (typeof ip !== "string") throw invalidArgType("ip", "of type string", ip);
+    return ops.nodeX509Check(this[kX509].der, "ip", ip, 0);
+  }
+  checkIssued(otherCert) {
+    if (!(otherCert instanceof X509Certificate)) throw invalidArgType("otherCert", "an instance of X509Certificate", otherCert);
+    return ops.nodeX509CheckIssued(this[kX509].der, otherCert[kX509].der);
+  }
+  checkPrivateKey(pkey) {
+    if (!(pkey instanceof KeyObject) || pkey.type !== "private") throw invalidArgType("pkey", "an instance of KeyObject", pkey);
+    return ops.nodeX509CheckPrivateKey(this[kX509].der, pkey[kKeyData]);
+  }
+  verify(pkey) {
+    if (!(pkey instanceof KeyObject) || pkey.type !== "public") throw invalidArgType("pkey", "an instance of KeyObject", pkey);
+    return ops.nodeX509Verify(this[kX509].der, pkey[kKeyData]);
+  }
+  toString() { return this[kX509].pem; }
+  toJSON() { return this[kX509].pem; }
+  // The shape of tls' peer certificates (getPeerCertificate()).
+  toLegacyObject() {
+    const x = this[kX509];
+    const key = this.publicKey;
+    const details = key.asymmetricKeyDetails || {};
+    const rsa = key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "rsa-pss";
+    const ec = key.asymmetricKeyType === "ec";
+    const jwk = rsa || ec ? key.export({ format: "jwk" }) : null;
+    const fromB64 = (v) => Buffer.from(v, "base64url");
+    let infoAccess;
+    if (x.infoAccess !== undefined) {
+      infoAccess = {};
+      for (const line of x.infoAccess.split("\n")) {
+        const at = line.indexOf(":");
+        if (at <= 0) continue;
+        const k = line.slice(0, at), v = line.slice(at + 1);
+        (infoAccess[k] ||= []).push(v);
+      }
+    }
+    return {
+      subject: nameObject(x.subject),
+      subjectAltName: x.subjectAltName,
+      infoAccess,
+      issuer: nameObject(x.issuer),
+      ca: x.ca,
+      modulus: rsa ? fromB64(jwk.n).toString("hex").toUpperCase() : undefined,
+      bits: rsa ? details.modulusLength : ec ? fromB64(jwk.x).length * 8 : undefined,
+      exponent: rsa ? `0x${details.publicExponent.toString(16)}` : undefined,
+      pubkey: ec ? Buffer.concat([Buffer.from([4]), fromB64(jwk.x), fromB64(jwk.y)]) : undefined,
+      asn1Curve: ec ? details.namedCurve : undefined,
+      nistCurve: ec ? kNistCurves[details.namedCurve] : undefined,
+      valid_from: x.validFrom,
+      valid_to: x.validTo,
+      fingerprint: x.fingerprint,
+      fingerprint256: x.fingerprint256,
+      fingerprint512: x.fingerprint512,
+      serialNumber: x.serialNumber,
+      ext_key_usage: this.keyUsage,
+      raw: this.raw,
+    };
+  }
+}
+
 // The secret two KeyObjects agree on (ECDH on one curve, X25519, X448), as a Buffer.
 function diffieHellman(options) {
   if (options === null || typeof options !== "object") throw invalidArgType("options", "of type object", options);
@@ -1177,7 +1313,7 @@ function build() {
     randomBytes, pseudoRandomBytes: randomBytes, randomFill, randomFillSync, randomInt, randomUUID, getRandomValues,
     timingSafeEqual, pbkdf2, pbkdf2Sync, hkdf, hkdfSync, scrypt, scryptSync,
     Cipheriv, Decipheriv, createCipheriv, createDecipheriv,
-    KeyObject, SecretKeyObject, PublicKeyObject, PrivateKeyObject,
+    KeyObject, SecretKeyObject, PublicKeyObject, PrivateKeyObject, X509Certificate,
     createSecretKey, createPublicKey, createPrivateKey,
     generateKeyPair, generateKeyPairSync, generateKey, generateKeySync,
     Sign, Verify, createSign, createVerify, sign: signOneShot, verify: verifyOneShot,
