@@ -33,9 +33,6 @@ v8::Local<v8::ArrayBuffer> buffer(v8::Isolate* isolate, const std::vector<unsign
   return buffer(isolate, v.data(), v.size());
 }
 
-void set(v8::Isolate* isolate, v8::Local<v8::Object> obj, const char* name, v8::Local<v8::Value> value) {
-  (void)obj->Set(isolate->GetCurrentContext(), js::str(isolate, name), value);
-}
 v8::Local<v8::Value> get(v8::Isolate* isolate, v8::Local<v8::Value> obj, const char* name) {
   if (!obj->IsObject()) return v8::Undefined(isolate);
   return obj.As<v8::Object>()->Get(isolate->GetCurrentContext(), js::str(isolate, name))

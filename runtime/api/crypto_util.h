@@ -1,5 +1,6 @@
-// Shared pieces of the WebCrypto native ops (crypto_symmetric.cc, crypto_asymmetric.cc): byte
-// arguments, OpenSSL error reporting, RAII wrappers. Ops throw a plain Error on failure; the
+// Shared pieces of the WebCrypto and node:crypto native ops (crypto_symmetric.cc,
+// crypto_asymmetric.cc, node_crypto.cc, node_x509.cc): byte arguments, result objects, OpenSSL
+// error reporting, RAII wrappers. Ops throw a plain Error on failure; the
 // built-in JS (subtle.js) turns it into the DOMException the WebCrypto spec names for that step.
 #pragma once
 
@@ -32,6 +33,12 @@ inline Bytes bytesArg(v8::Local<v8::Value> value) {
   auto b = js::bytesOf(value);
   if (b.size() == 0) return {kEmpty, 0};
   return {b.begin(), b.size()};
+}
+
+// obj[name] = value, for the plain objects ops return.
+inline void set(v8::Isolate* isolate, v8::Local<v8::Object> obj, const char* name,
+                v8::Local<v8::Value> value) {
+  (void)obj->Set(isolate->GetCurrentContext(), js::str(isolate, name), value);
 }
 
 // Throws an Error whose message is `what` plus OpenSSL's first queued error, if any.

@@ -52,6 +52,7 @@ namespace {
 using Info = v8::FunctionCallbackInfo<v8::Value>;
 using crypto::Bytes;
 using crypto::bytesArg;
+using crypto::set;
 using crypto::throwCryptoError;
 
 std::string text(const Info& info, int i) { return js::toStdString(info.GetIsolate(), info[i]); }
@@ -62,9 +63,6 @@ void returnBytes(const Info& info, const unsigned char* data, size_t size) {
   info.GetReturnValue().Set(js::newBytes(info.GetIsolate(), kj::arrayPtr(data, size)));
 }
 void returnBytes(const Info& info, const std::vector<unsigned char>& v) { returnBytes(info, v.data(), v.size()); }
-void set(v8::Isolate* isolate, v8::Local<v8::Object> obj, const char* name, v8::Local<v8::Value> value) {
-  (void)obj->Set(isolate->GetCurrentContext(), js::str(isolate, name), value);
-}
 
 const EVP_MD* mdByName(const std::string& name) {
   if (name.empty()) return nullptr;

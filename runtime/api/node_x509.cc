@@ -32,6 +32,7 @@ namespace {
 
 using Info = v8::FunctionCallbackInfo<v8::Value>;
 using crypto::bytesArg;
+using crypto::set;
 
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
@@ -112,11 +113,6 @@ std::vector<unsigned char> derOf(X509* cert) {
   unsigned char* p = out.data();
   i2d_X509(cert, &p);
   return out;
-}
-
-void set(v8::Isolate* isolate, v8::Local<v8::Object> obj, const char* name,
-         v8::Local<v8::Value> value) {
-  (void)obj->Set(isolate->GetCurrentContext(), js::str(isolate, name), value);
 }
 
 v8::Local<v8::Value> bytesValue(v8::Isolate* isolate, const std::vector<unsigned char>& bytes) {

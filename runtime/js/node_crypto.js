@@ -1155,9 +1155,7 @@ function checkFlags(options) {
   let flags = 0;
   if (options.subject === "always") flags |= kCheckAlwaysSubject;
   else if (options.subject === "never") flags |= kCheckNeverSubject;
-  else if (options.subject !== undefined && options.subject !== "default") {
-    throw codedError(TypeErrorCtor, "ERR_INVALID_ARG_VALUE", `The property 'options.subject' must be one of: 'default', 'always', 'never'. Received '${options.subject}'`);
-  }
+  else if (options.subject !== undefined && options.subject !== "default") throw new ErrorCtor("Invalid subject option");
   if (options.wildcards === false) flags |= kCheckNoWildcards;
   if (options.partialWildcards === false) flags |= kCheckNoPartialWildcards;
   if (options.multiLabelWildcards === true) flags |= kCheckMultiLabelWildcards;
@@ -1243,26 +1241,25 @@ class X509Certificate {
     const ec = key.asymmetricKeyType === "ec";
     const jwk = rsa || ec ? key.export({ format: "jwk" }) : null;
     const fromB64 = (v) => Buffer.from(v, "base64url");
-    let infoAccess;
-    if (x.infoAccess !== undefined) {
-      infoAccess = {};
-      for (const line of x.infoAccess.split("\n")) {
-        const at = line.indexOf(":");
-        if (at <= 0) continue;
-        const k = line.slice(0, at), v = line.slice(at + 1);
-        (infoAccess[k] ||= []).push(v);
-      }
+    const infoAccess = {};
+    for (const line of (x.infoAccess || "").split("\n")) {
+      const at = line.indexOf(":");
+      if (at <= 0) continue;
+      const k = line.slice(0, at), v = line.slice(at + 1);
+      (infoAccess[k] ||= []).push(v);
     }
     return {
       subject: nameObject(x.subject),
-      subjectAltName: x.subjectAltName,
+      subjectAltName: x.subjectAltName || "",
       infoAccess,
       issuer: nameObject(x.issuer),
       ca: x.ca,
       modulus: rsa ? fromB64(jwk.n).toString("hex").toUpperCase() : undefined,
       bits: rsa ? details.modulusLength : ec ? fromB64(jwk.x).length * 8 : undefined,
       exponent: rsa ? `0x${details.publicExponent.toString(16)}` : undefined,
-      pubkey: ec ? Buffer.concat([Buffer.from([4]), fromB64(jwk.x), fromB64(jwk.y)]) : undefined,
+      // An EC key's point; an RSA key's SubjectPublicKeyInfo.
+      pubkey: ec ? Buffer.concat([Buffer.from([4]), fromB64(jwk.x), fromB64(jwk.y)])
+        : rsa ? Buffer.from(x.publicKeyDer) : undefined,
       asn1Curve: ec ? details.namedCurve : undefined,
       nistCurve: ec ? kNistCurves[details.namedCurve] : undefined,
       valid_from: x.validFrom,

@@ -405,6 +405,11 @@ class R2Bucket {
     return value instanceof ReadableStream && this.#backend.readsStreams === true ? value : valueBytes(value);
   }
 
+  // What an R2MultipartUpload reaches the backend through.
+  #forUploads() {
+    return { call: (q, v) => this.#call(q, v), valueFor: (v) => this.#valueFor(v) };
+  }
+
   // Sends a request to the backend: {status, error, meta, body}.
   async #call(req, value) {
     const r = await this.#backend.call(req, value);
@@ -509,12 +514,12 @@ class R2Bucket {
     }
     const r = await this.#call(req);
     if (r.error) throw failure("createMultipartUpload", r.error);
-    const upload = new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v), valueFor: (v) => this.#valueFor(v) }, key, `${r.meta.uploadId}`);
+    const upload = new R2MultipartUpload(kToken, this.#forUploads(), key, `${r.meta.uploadId}`);
     return upload;
   }
 
   resumeMultipartUpload(key, uploadId) {
-    return new R2MultipartUpload(kToken, { call: (q, v) => this.#call(q, v), valueFor: (v) => this.#valueFor(v) }, `${key}`, `${uploadId}`);
+    return new R2MultipartUpload(kToken, this.#forUploads(), `${key}`, `${uploadId}`);
   }
 }
 

@@ -153,8 +153,10 @@ def trusted():
 
 
 class TlsTestCase(ServerTestCase):
+    require_client_cert = False  # the peer asks for (and checks) a client certificate
+
     def setUp(self):
-        self.peer = HttpsPeer(_pki)
+        self.peer = HttpsPeer(_pki, self.require_client_cert)
         self.addCleanup(self.peer.stop)
 
     def fetcher(self, services="", extra_worker="", bindings=""):
@@ -267,15 +269,10 @@ class HttpsExternalTest(TlsTestCase):
 CLIENT_KEYPAIR = 'keypair = (privateKey = embed "client.key", certificateChain = embed "client.pem")'
 
 
-class ClientCertificateTest(ServerTestCase):
+class ClientCertificateTest(TlsTestCase):
     """tlsOptions.keypair on outbound TLS: the client certificate a peer asking for one gets."""
 
-    def setUp(self):
-        self.peer = HttpsPeer(_pki, require_client_cert=True)
-        self.addCleanup(self.peer.stop)
-
-    fetcher = TlsTestCase.fetcher
-    result = TlsTestCase.result
+    require_client_cert = True
 
     def external(self, tls):
         return ('(name = "peer", external = (address = "127.0.0.1:%d", https = (certificateHost = '

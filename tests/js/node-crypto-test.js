@@ -518,10 +518,55 @@ export const x509Certificate = {
     assert.strictEqual(legacy.pubkey.length, 65);
     assert.strictEqual(legacy.serialNumber, "1234ABCD");
 
+    assert.throws(() => cert.checkHost("example.com", { subject: "bogus" }), { name: "Error", message: "Invalid subject option" });
+    assert.throws(() => cert.checkHost("example.com", 5), { code: "ERR_INVALID_ARG_TYPE", message: /"options" argument must be of type object/ });
+    assert.throws(() => cert.checkEmail(1), { code: "ERR_INVALID_ARG_TYPE", message: /"email" argument must be of type string/ });
+    assert.throws(() => cert.checkIP(1), { code: "ERR_INVALID_ARG_TYPE", message: /"ip" argument must be of type string/ });
+    assert.throws(() => cert.checkPrivateKey("x"), { code: "ERR_INVALID_ARG_TYPE" });
     assert.throws(() => new crypto.X509Certificate("not a certificate"), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
     assert.throws(() => new crypto.X509Certificate(1), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
     assert.throws(() => cert.checkIssued("x"), { code: "ERR_INVALID_ARG_TYPE", message: /"otherCert" argument must be an instance of X509Certificate/ });
     assert.throws(() => cert.checkHost(1), { code: "ERR_INVALID_ARG_TYPE", message: /"name" argument must be of type string/ });
     assert.throws(() => cert.verify(crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey), { code: "ERR_INVALID_ARG_TYPE" });
+  },
+};
+
+// toLegacyObject for an RSA certificate without extensions (fields as workerd gives them).
+const RSA_CERT_PEM = [
+  "-----BEGIN CERTIFICATE-----",
+  "MIIB9zCCAWCgAwIBAgIBBzANBgkqhkiG9w0BAQsFADAWMRQwEgYDVQQDDAtyc2Eu",
+  "ZXhhbXBsZTAgFw0yNjExMjUwNDE1NTlaGA8yMTI2MTEwMTA0MTU1OVowFjEUMBIG",
+  "A1UEAwwLcnNhLmV4YW1wbGUwgZ8wDQYJKoZIhvcNAQEBBQADgY0AMIGJAoGBAOAg",
+  "HZe/FRSwbebUCGkect4WyWvyGj81Ia98Y7dinMkKWc1D0lTVVCb2w+CismmW1YKC",
+  "GbZJZw1fXjSR9Dj92npHyRXdf3bdMAOzgaiYnmcoMIcUebxXXMsXXjwBf1fUTd8Y",
+  "yzFGd5SLGg7V4RrH679yPl3y1hQO3SOkWDCD94EzAgMBAAGjUzBRMB0GA1UdDgQW",
+  "BBRnnv9I95C3lWQ8PACkeK0ek+8FRjAfBgNVHSMEGDAWgBRnnv9I95C3lWQ8PACk",
+  "eK0ek+8FRjAPBgNVHRMBAf8EBTADAQH/MA0GCSqGSIb3DQEBCwUAA4GBAJR6F4S4",
+  "PzMULWmpzrCBft2GGWCkEmnB9SSsgGamwsEU8DonYKmiHUjTOpDqPD2lPiFkjpWl",
+  "vPxFHiCSR6zAyXswe9Ancm1Gw/PTds+XThTeMock6QmxRcIjuUJqTYYZLdgcNa2p",
+  "dBFYB7GaIqhoXK9rZ24gl1HXlOIpW8WNSniN",
+  "-----END CERTIFICATE-----",
+  "",
+].join("\n");
+export const x509LegacyRsa = {
+  test() {
+    const cert = new crypto.X509Certificate(RSA_CERT_PEM);
+    assert.strictEqual(cert.subjectAltName, undefined);
+    assert.strictEqual(cert.infoAccess, undefined);
+    assert.strictEqual(cert.keyUsage, undefined);
+    const legacy = cert.toLegacyObject();
+    assert.deepStrictEqual(Object.keys(legacy), ["subject", "subjectAltName", "infoAccess", "issuer", "ca", "modulus",
+      "bits", "exponent", "pubkey", "asn1Curve", "nistCurve", "valid_from", "valid_to", "fingerprint",
+      "fingerprint256", "fingerprint512", "serialNumber", "ext_key_usage", "raw"]);
+    assert.deepStrictEqual(legacy.subject, { CN: "rsa.example" });
+    assert.strictEqual(legacy.subjectAltName, "");
+    assert.deepStrictEqual(legacy.infoAccess, {});
+    assert.strictEqual(legacy.bits, 1024);
+    assert.strictEqual(legacy.exponent, "0x10001");
+    assert.strictEqual(legacy.modulus, "E0201D97BF1514B06DE6D408691E72DE16C96BF21A3F3521AF7C63B7629CC90A59CD43D254D55426F6C3E0A2B26996D5828219B649670D5F5E3491F438FDDA7A" +
+      "47C915DD7F76DD3003B381A8989E672830871479BC575CCB175E3C017F57D44DDF18CB314677948B1A0ED5E11AC7EBBF723E5DF2D6140EDD23A4583083F78133");
+    assert.ok(legacy.pubkey.equals(cert.publicKey.export({ type: "spki", format: "der" })));
+    assert.strictEqual(legacy.asn1Curve, undefined);
+    assert.strictEqual(legacy.serialNumber, "07");
   },
 };
